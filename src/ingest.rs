@@ -1,0 +1,95 @@
+//! Reading trace files into raw [`Span`]s. Adapters, one per input format, parse and hand spans
+//! to a [`Sink`]; they know nothing of SQLite. Formats are detected from content (and the file
+//! name as a hint); `--format` overrides.
+//!
+//! Contract for adapters: never panic on bad input; report the first problem as an
+//! [`IngestError`] naming file, line or byte offset, and field, unless the caller asked to skip
+//! invalid records, in which case the problem goes to [`Sink::skipped`] and parsing goes on.
+
+pub mod error;
+
+use crate::model::Span;
+pub use error::{IngestError, Location};
+
+/// Input formats fanout reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[value(rename_all = "kebab-case")]
+pub enum Format {
+    /// OTLP/JSON: one ExportTraceServiceRequest, or JSON Lines of them (Collector file exporter).
+    OtlpJson,
+    /// OTLP protobuf: one serialized ExportTraceServiceRequest, or length-prefixed records.
+    OtlpProto,
+    /// fanout's native JSONL format (docs/native-format.md).
+    Native,
+    /// OpenAI Chat Completions messages (assistant tool_calls + tool messages).
+    OpenaiChat,
+    /// OpenAI Responses API items (function_call / function_call_output).
+    OpenaiResponses,
+    /// Anthropic Messages (tool_use / tool_result blocks).
+    Anthropic,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OtlpJson => "otlp-json",
+            Self::OtlpProto => "otlp-proto",
+            Self::Native => "native",
+            Self::OpenaiChat => "openai-chat",
+            Self::OpenaiResponses => "openai-responses",
+            Self::Anthropic => "anthropic",
+        }
+    }
+}
+
+/// What to do with a bad record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnInvalid {
+    /// Stop at the first bad record; the caller discards the whole file.
+    #[default]
+    Fail,
+    /// Report it to the sink and go on with the next record.
+    Skip,
+}
+
+/// Where parsed spans go. The store implements it; tests use [`VecSink`].
+pub trait Sink {
+    /// Receives a chunk of spans (order as in the file; children may precede parents).
+    fn spans(&mut self, spans: Vec<Span>) -> Result<(), SinkError>;
+    /// Receives a record that was skipped under [`OnInvalid::Skip`].
+    fn skipped(&mut self, error: IngestError);
+}
+
+/// A sink failed (the database refused a write, ...). Ends the file's ingest.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SinkError(pub String);
+
+/// Collects everything in memory: for tests and small tools.
+#[derive(Debug, Default)]
+pub struct VecSink {
+    pub spans: Vec<Span>,
+    pub skipped: Vec<IngestError>,
+}
+
+impl Sink for VecSink {
+    fn spans(&mut self, mut spans: Vec<Span>) -> Result<(), SinkError> {
+        self.spans.append(&mut spans);
+        Ok(())
+    }
+
+    fn skipped(&mut self, error: IngestError) {
+        self.skipped.push(error);
+    }
+}
+
+/// Either a parse problem or a sink failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Invalid(#[from] IngestError),
+    #[error("{file}: {source}")]
+    Sink { file: String, source: SinkError },
+    #[error("{file}: cannot read: {source}")]
+    Io { file: String, source: std::io::Error },
+}

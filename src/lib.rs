@@ -1,0 +1,11 @@
+//! fanout: a terminal debugger for LLM-agent traces that exposes the hidden coupling parallel
+//! tool calls reveal.
+//!
+//! Data flows one way: [`ingest`] (formats → raw spans) → [`store`] (SQLite, the only module that
+//! speaks SQL) → [`normalize`] (spans → runs) and [`analysis`] (runs → findings), both pure → the
+//! TUI, export and audit front ends.
+
+pub mod analysis;
+pub mod ingest;
+pub mod model;
+pub mod normalize;

@@ -1,0 +1,332 @@
+use serde_json::json;
+
+use crate::analysis::test_support::{empty_trace, run, CallSpec};
+use crate::analysis::{analyze, Analysis, Catalog, FindingKind, Severity};
+use crate::model::Run;
+
+fn analyse(batches: Vec<Vec<CallSpec<'_>>>, answer: &str) -> (Run, Analysis) {
+    let r = run(batches, Some(answer));
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    (r, a)
+}
+
+fn ids(r: &Run, calls: &[usize]) -> Vec<String> {
+    let mut v: Vec<String> = calls
+        .iter()
+        .map(|&c| r.tool_calls[c].display_id())
+        .collect();
+    v.sort();
+    v
+}
+
+fn deposit(id: &str, amount: i64, prev: i64, t: Option<(u64, u64)>) -> CallSpec<'_> {
+    (
+        id,
+        "deposit",
+        json!({"account_id": "ACC-1001", "amount": amount}),
+        json!({"account_id": "ACC-1001", "previous_balance": prev, "new_balance": prev + amount}),
+        t,
+    )
+}
+
+#[test]
+fn two_overlapping_deposits_that_read_the_same_balance_are_an_observed_lost_update() {
+    let (r, a) = analyse(
+        vec![vec![
+            deposit("d1", 10, 100, Some((0, 150))),
+            deposit("d2", 20, 100, Some((1, 300))),
+        ]],
+        "The new balance is $120.",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.severity, f.resource.as_str()),
+        (
+            FindingKind::SharedStateMutation,
+            Severity::Observed,
+            "account:acc-1001"
+        )
+    );
+    assert_eq!(ids(&r, &f.calls), ["d1", "d2"]);
+    assert!(
+        f.explanation.contains("both read balance 100"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.explanation.contains("+10"), "{}", f.explanation);
+    assert!(
+        f.signals.iter().any(|s| s.contains("previous balance=100")),
+        "{:?}",
+        f.signals
+    );
+    assert_eq!(a.suspects.first(), Some(&0));
+}
+
+#[test]
+fn the_same_deposits_in_separate_turns_are_clean() {
+    let (_, a) = analyse(
+        vec![
+            vec![deposit("d1", 10, 100, Some((0, 150)))],
+            vec![deposit("d2", 20, 110, Some((200, 300)))],
+        ],
+        "The new balance is $130.",
+    );
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+}
+
+#[test]
+fn a_read_only_batch_yields_nothing() {
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "o",
+                "get_order",
+                json!({"order_id": "ORD-5531"}),
+                json!({"status": "shipped"}),
+                Some((0, 100)),
+            ),
+            (
+                "s",
+                "check_stock",
+                json!({"sku": "SKU-9"}),
+                json!({"stock": 40}),
+                Some((0, 90)),
+            ),
+            (
+                "c",
+                "get_customer",
+                json!({"customer_id": "CUST-7"}),
+                json!({"tier": "standard"}),
+                Some((0, 80)),
+            ),
+            (
+                "o2",
+                "lookup_order",
+                json!({"order_id": "ORD-5531"}),
+                json!({"status": "shipped"}),
+                Some((0, 70)),
+            ),
+        ]],
+        "shipped, 40 units, standard",
+    );
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+}
+
+#[test]
+fn a_setting_written_while_a_sibling_reads_its_session_is_a_context_dependency() {
+    let (r, a) = analyse(
+        vec![vec![
+            (
+                "w",
+                "set_preference",
+                json!({"session_id": "sess_7", "key": "preferred_currency", "value": "EUR"}),
+                json!({"ok": true}),
+                Some((0, 200)),
+            ),
+            (
+                "q",
+                "quote_cart",
+                json!({"session_id": "sess_7"}),
+                json!({"currency": "USD", "total": 53.98}),
+                Some((0, 50)),
+            ),
+        ]],
+        "Your cart comes to €53.98.",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.severity, f.resource.as_str()),
+        (
+            FindingKind::ContextDependency,
+            Severity::Observed,
+            "session:sess_7/preferred_currency"
+        )
+    );
+    assert_eq!(
+        r.tool_calls[f.calls[0]].display_id(),
+        "w",
+        "the writer goes first"
+    );
+    // The answer's 53.98 came from quote_cart, in batch 0, which has the finding.
+    assert_eq!(a.suspects, vec![0]);
+    let why = serde_json::to_string(&a.why).unwrap();
+    assert!(why.contains("53.98"), "{why}");
+}
+
+#[test]
+fn creating_an_order_while_a_sibling_adds_a_line_to_it_is_an_execution_timing_dependency() {
+    let (r, a) = analyse(
+        vec![vec![
+            (
+                "c",
+                "create_order",
+                json!({"order_id": "ORD-9001", "customer_id": "CUST-42"}),
+                json!({"created": true, "order": {"id": "ORD-9001", "status": "open"}}),
+                Some((0, 250)),
+            ),
+            (
+                "l",
+                "add_order_line",
+                json!({"order_id": "ORD-9001", "sku": "W-9", "qty": 2}),
+                json!({"line_id": 1, "status": "added"}),
+                Some((0, 60)),
+            ),
+        ]],
+        "Order ORD-9001 is open.",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.severity, f.resource.as_str()),
+        (
+            FindingKind::ExecutionTimingDependency,
+            Severity::Observed,
+            "order:ord-9001"
+        )
+    );
+    assert_eq!(
+        r.tool_calls[f.calls[0]].display_id(),
+        "c",
+        "the creator goes first"
+    );
+    assert!(
+        f.explanation
+            .contains("started before create_order finished"),
+        "{}",
+        f.explanation
+    );
+}
+
+#[test]
+fn a_read_beside_a_write_of_the_same_row_is_a_stale_read() {
+    let (r, a) = analyse(
+        vec![vec![
+            (
+                "g",
+                "get_balance",
+                json!({"account_id": "A-1"}),
+                json!({"balance": 100}),
+                Some((0, 50)),
+            ),
+            (
+                "w",
+                "withdraw",
+                json!({"account_id": "A-1", "amount": 5}),
+                json!({"ok": true}),
+                Some((60, 100)),
+            ),
+            (
+                "x",
+                "get_weather",
+                json!({"city": "Oslo"}),
+                json!({"t": 3}),
+                Some((0, 30)),
+            ),
+        ]],
+        "Balance 100.",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.severity),
+        (FindingKind::SharedStateMutation, Severity::Latent)
+    );
+    assert_eq!(r.tool_calls[f.calls[0]].display_id(), "w");
+    assert!(
+        f.explanation.starts_with("stale read on account:a-1"),
+        "{}",
+        f.explanation
+    );
+}
+
+#[test]
+fn a_serialized_batch_only_gets_info() {
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "w1",
+                "update_config",
+                json!({"path": "config/app.json"}),
+                json!({}),
+                Some((0, 50)),
+            ),
+            (
+                "w2",
+                "update_config",
+                json!({"path": "config/app.json"}),
+                json!({}),
+                Some((60, 100)),
+            ),
+        ]],
+        "done",
+    );
+    assert_eq!(
+        a.findings.iter().map(|f| f.severity).collect::<Vec<_>>(),
+        vec![Severity::Info]
+    );
+}
+
+#[test]
+fn an_untimed_transcript_is_latent_unless_results_prove_the_race() {
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "w1",
+                "update_config",
+                json!({"path": "config/app.json"}),
+                json!({}),
+                None,
+            ),
+            (
+                "w2",
+                "update_config",
+                json!({"path": "config/app.json"}),
+                json!({}),
+                None,
+            ),
+        ]],
+        "done",
+    );
+    assert_eq!(
+        a.findings.iter().map(|f| f.severity).collect::<Vec<_>>(),
+        vec![Severity::Latent]
+    );
+    assert_eq!(a.latency.total_nanos, None);
+    let (_, a) = analyse(
+        vec![vec![
+            deposit("d1", 10, 100, None),
+            deposit("d2", 20, 100, None),
+        ]],
+        "Balance $120",
+    );
+    assert_eq!(a.findings[0].severity, Severity::Observed);
+    assert!(a.findings[0].explanation.contains("both read balance 100"));
+}
+
+#[test]
+fn a_sibling_that_takes_an_id_from_context_while_another_looks_it_up_is_a_context_dependency() {
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "i",
+                "get_customer_id",
+                json!({"email": "jane@x.io"}),
+                json!({"customer_id": "cus_jane"}),
+                Some((0, 80)),
+            ),
+            (
+                "o",
+                "get_recent_orders",
+                json!({"limit": 3}),
+                json!({"customer_id": "cus_bob", "orders": ["o-1"]}),
+                Some((0, 40)),
+            ),
+        ]],
+        "Jane's orders: o-1",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    assert_eq!(a.findings[0].kind, FindingKind::ContextDependency);
+    assert_eq!(a.findings[0].resource, "context:customer_id");
+}

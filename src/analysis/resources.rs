@@ -358,6 +358,17 @@ pub fn infer_call(
         );
     }
 
+    // Spans the tool made: real accesses, whichever way the name reads.
+    let mut children = Vec::new();
+    if let Some(id) = call.span_id {
+        if let Some(s) = span {
+            explicit::child_accesses(s, &mut children);
+        }
+        for child in index.descendants(id, 256) {
+            explicit::child_accesses(child, &mut children);
+        }
+    }
+
     let mut heur = Builder::default();
     if let Some(spec) = catalog.tool(&call.name) {
         let mode = spec.mode.unwrap_or(AccessMode::Read);
@@ -393,31 +404,22 @@ pub fn infer_call(
             &op,
             args.as_ref(),
             result.as_ref(),
+            !children.is_empty(),
             &mut heur,
             &mut out,
         );
     }
-    // Spans the tool made: real accesses, whichever way the name reads.
-    if let Some(id) = call.span_id {
-        let mut seen = Vec::new();
-        if let Some(s) = span {
-            explicit::child_accesses(s, &mut seen);
+    for c in children {
+        if c.creates {
+            out.creates.insert(c.resource.clone());
         }
-        for child in index.descendants(id, 256) {
-            explicit::child_accesses(child, &mut seen);
-        }
-        for c in seen {
-            if c.creates {
-                out.creates.insert(c.resource.clone());
-            }
-            heur.add(
-                c.resource,
-                c.mode,
-                EvidenceSource::ChildSpan,
-                Confidence::High,
-                c.evidence,
-            );
-        }
+        heur.add(
+            c.resource,
+            c.mode,
+            EvidenceSource::ChildSpan,
+            Confidence::High,
+            c.evidence,
+        );
     }
 
     // Explicit declarations win for the direction they declare.
@@ -449,6 +451,7 @@ fn heuristics(
     op: &Operation,
     args: Option<&Value>,
     result: Option<&Value>,
+    has_child_spans: bool,
     b: &mut Builder,
     out: &mut CallResources,
 ) {
@@ -613,7 +616,8 @@ fn heuristics(
     }
 
     // No identifier at all: a singleton named by the object (`increment_counter`).
-    if facts.idents.is_empty()
+    if !has_child_spans
+        && facts.idents.is_empty()
         && facts.slots.is_empty()
         && facts.files.is_empty()
         && facts.urls.is_empty()

@@ -232,3 +232,189 @@ fn a_lookup_of_an_id_produces_it() {
         ["customer"]
     );
 }
+
+fn span_with(
+    id: u8,
+    parent: Option<u8>,
+    name: &str,
+    attrs: Vec<crate::model::KeyValue>,
+    events: Vec<crate::model::SpanEvent>,
+) -> Span {
+    Span {
+        trace_id: crate::model::TraceId([7; 16]),
+        span_id: SpanId([id; 8]),
+        parent_span_id: parent.map(|p| SpanId([p; 8])),
+        trace_state: String::new(),
+        flags: 0,
+        name: name.into(),
+        kind: crate::model::SpanKind::Internal,
+        start_unix_nano: 1,
+        end_unix_nano: 2,
+        attributes: attrs,
+        dropped_attributes_count: 0,
+        events,
+        dropped_events_count: 0,
+        links: Vec::new(),
+        dropped_links_count: 0,
+        status: crate::model::Status::default(),
+        resource: Default::default(),
+        scope: Default::default(),
+    }
+}
+
+fn kv(k: &str, v: crate::model::AnyValue) -> crate::model::KeyValue {
+    crate::model::KeyValue::new(k, v)
+}
+
+fn strs(items: &[&str]) -> crate::model::AnyValue {
+    crate::model::AnyValue::Array(
+        items
+            .iter()
+            .map(|s| crate::model::AnyValue::String((*s).into()))
+            .collect(),
+    )
+}
+
+#[test]
+fn span_declarations_win_and_an_empty_array_declares_nothing() {
+    use crate::model::AnyValue;
+    let mut r = run(
+        vec![vec![(
+            "c1",
+            "get_balance",
+            json!({"account_id": "A-1"}),
+            json!({"balance": 5}),
+            Some((0, 1)),
+        )]],
+        None,
+    );
+    r.tool_calls[0].span_id = Some(SpanId([1; 8]));
+    let tool = span_with(
+        1,
+        None,
+        "execute_tool get_balance",
+        vec![
+            kv("app.resource.read", strs(&["file:db/accounts/a-1.json"])),
+            kv("app.resource.write", strs(&[])),
+        ],
+        Vec::new(),
+    );
+    let t = Trace::new(r.trace_id, vec![tool]);
+    let c = infer_call(
+        &SpanIndex::new(&t),
+        &r,
+        &Catalog::default(),
+        &r.tool_calls[0],
+    );
+    assert_eq!(
+        modes(&c),
+        vec![("file:db/accounts/a-1.json".to_owned(), AccessMode::Read)]
+    );
+    assert_eq!(c.accesses[0].source, EvidenceSource::SpanAttribute);
+
+    // Access events, and a declared-empty read list that silences the verb's read.
+    let ev = |name: &str, uri: &str| crate::model::SpanEvent {
+        time_unix_nano: 1,
+        name: name.into(),
+        attributes: vec![kv("app.resource.uri", AnyValue::String(uri.into()))],
+        dropped_attributes_count: 0,
+    };
+    let tool = span_with(
+        1,
+        None,
+        "t",
+        vec![kv("fanout.resource.reads", strs(&[]))],
+        vec![ev("app.resource.write", "sqlite://shop.db/accounts/A-1")],
+    );
+    let t = Trace::new(r.trace_id, vec![tool]);
+    let c = infer_call(
+        &SpanIndex::new(&t),
+        &r,
+        &Catalog::default(),
+        &r.tool_calls[0],
+    );
+    assert_eq!(
+        modes(&c),
+        vec![(
+            "sqlite://shop.db/accounts/a-1".to_owned(),
+            AccessMode::Write
+        )]
+    );
+    assert_eq!(c.accesses[0].source, EvidenceSource::SpanEvent);
+}
+
+#[test]
+fn child_spans_show_http_db_and_file_accesses() {
+    use crate::model::AnyValue;
+    let mut r = run(
+        vec![vec![(
+            "c1",
+            "sync_things",
+            json!({}),
+            json!({}),
+            Some((0, 1)),
+        )]],
+        None,
+    );
+    r.tool_calls[0].span_id = Some(SpanId([1; 8]));
+    let spans = vec![
+        span_with(1, None, "execute_tool sync_things", Vec::new(), Vec::new()),
+        span_with(
+            2,
+            Some(1),
+            "POST",
+            vec![
+                kv(
+                    "url.full",
+                    AnyValue::String("https://api.x.io/v1/orders".into()),
+                ),
+                kv("http.request.method", AnyValue::String("POST".into())),
+            ],
+            Vec::new(),
+        ),
+        span_with(
+            3,
+            Some(2),
+            "UPDATE",
+            vec![kv(
+                "db.query.text",
+                AnyValue::String("UPDATE accounts SET b = 1 WHERE id = 'A-1'".into()),
+            )],
+            Vec::new(),
+        ),
+        span_with(
+            4,
+            Some(1),
+            "read",
+            vec![kv("file.path", AnyValue::String("/tmp/x.txt".into()))],
+            Vec::new(),
+        ),
+    ];
+    let t = Trace::new(r.trace_id, spans);
+    let c = infer_call(
+        &SpanIndex::new(&t),
+        &r,
+        &Catalog::default(),
+        &r.tool_calls[0],
+    );
+    let m = modes(&c);
+    assert!(
+        m.contains(&("url:api.x.io/v1/orders".to_owned(), AccessMode::Write)),
+        "{m:?}"
+    );
+    assert!(
+        m.contains(&("account:a-1".to_owned(), AccessMode::ReadWrite)),
+        "{m:?}"
+    );
+    assert!(
+        m.contains(&("file:/tmp/x.txt".to_owned(), AccessMode::Read)),
+        "{m:?}"
+    );
+    assert!(
+        c.accesses
+            .iter()
+            .all(|a| a.source == EvidenceSource::ChildSpan),
+        "{:?}",
+        c.accesses
+    );
+}

@@ -26,7 +26,7 @@ pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
         return Ok(Format::OtlpProto);
     }
     if !matches!(text[0], b'{' | b'[') {
-        if std::str::from_utf8(text).is_err() || text.iter().any(|b| *b == 0) {
+        if std::str::from_utf8(text).is_err() || text.contains(&0) {
             return Ok(Format::OtlpProto);
         }
         return Err("not JSON and not OTLP protobuf".to_owned());

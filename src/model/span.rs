@@ -569,7 +569,7 @@ pub struct Trace {
 impl Trace {
     /// Sorts spans by start time, then span id, so every consumer sees one order.
     pub fn new(trace_id: TraceId, mut spans: Vec<Span>) -> Self {
-        spans.sort_by(|a, b| (a.start_unix_nano, a.span_id).cmp(&(b.start_unix_nano, b.span_id)));
+        spans.sort_by_key(|s| (s.start_unix_nano, s.span_id));
         Self { trace_id, spans }
     }
 

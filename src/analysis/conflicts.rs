@@ -189,7 +189,11 @@ fn pair_finding(
 
     // 2. A sibling looks up an id the other takes from context instead.
     let produced = implicit_use(a, ra, b, rb).or_else(|| implicit_use(b, rb, a, ra));
-    let pair = decisive(ra, rb, |_, _| true);
+    // Two siblings each adding a new part to one collection (two lines to one order) append;
+    // neither overwrites the other.
+    let pair = decisive(ra, rb, |x, y| {
+        !appends(ra, x, rb, y) && !appends(rb, y, ra, x)
+    });
     if pair.is_none() {
         let (producer, consumer, noun, value) = produced?;
         signals.push(format!("{} looks up the {noun} id", label(producer)));
@@ -293,6 +297,15 @@ fn pair_finding(
         ),
         signals,
     })
+}
+
+/// `x` of `ra` and `y` of `rb` only add to one collection: both create the same part, or `ra`
+/// merely needs the parent (a reference, not a read of its content) that `rb` adds a part to.
+fn appends(ra: &CallResources, x: &Access, rb: &CallResources, y: &Access) -> bool {
+    let y_adds_part = y.resource.contains('/') && rb.creates.contains(&y.resource);
+    let both_add = x.resource == y.resource && ra.creates.contains(&x.resource);
+    let x_only_needs_parent = !x.mode.writes() && ra.requires.contains(&x.resource);
+    y_adds_part && (both_add || x_only_needs_parent)
 }
 
 fn implicit_use<'a>(

@@ -330,3 +330,34 @@ fn a_sibling_that_takes_an_id_from_context_while_another_looks_it_up_is_a_contex
     assert_eq!(a.findings[0].kind, FindingKind::ContextDependency);
     assert_eq!(a.findings[0].resource, "context:customer_id");
 }
+
+#[test]
+fn two_lines_added_to_one_order_in_parallel_append_and_do_not_conflict() {
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "l1",
+                "add_order_line",
+                json!({"order_id": "ORD-1", "sku": "A"}),
+                json!({"line_id": 1}),
+                Some((0, 50)),
+            ),
+            (
+                "l2",
+                "add_order_line",
+                json!({"order_id": "ORD-2", "sku": "B"}),
+                json!({"line_id": 1}),
+                Some((0, 60)),
+            ),
+            (
+                "l3",
+                "add_order_line",
+                json!({"order_id": "ORD-1", "sku": "C"}),
+                json!({"line_id": 2}),
+                Some((0, 70)),
+            ),
+        ]],
+        "done",
+    );
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+}

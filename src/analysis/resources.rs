@@ -607,7 +607,7 @@ fn heuristics(
                 AccessMode::Read,
                 EvidenceSource::Argument,
                 conf,
-                ev("referenced"),
+                ev(&format!("referenced; {}", op.why)),
             );
             if writes {
                 out.requires.insert(r);
@@ -692,7 +692,10 @@ fn heuristics(
             }
             continue;
         }
-        if op.class == VerbClass::Create && (head.as_deref() == Some(id.noun.as_str()) || created) {
+        if op.class == VerbClass::Create
+            && out.requires.is_empty()
+            && (head.as_deref() == Some(id.noun.as_str()) || created)
+        {
             let r = entity_resource(&id.noun, &id.id);
             out.creates.insert(r.clone());
             b.add(

@@ -247,4 +247,22 @@ mod tests {
         assert_eq!(e.key, "<document>");
         assert!(e.to_string().contains("fanout.toml"));
     }
+
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("../../docs/catalog.md");
+        let example = doc
+            .split("## Example")
+            .nth(1)
+            .and_then(|s| s.split("```toml").nth(1))
+            .and_then(|s| s.split("```").next())
+            .unwrap();
+        let c = Catalog::from_toml(example).unwrap();
+        assert_eq!(c.tools.len(), 7);
+        let line = c.tool("add_order_line").unwrap();
+        assert_eq!(
+            (line.mode, line.reads.len()),
+            (Some(AccessMode::ReadWrite), 1)
+        );
+    }
 }

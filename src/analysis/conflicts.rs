@@ -89,7 +89,7 @@ fn decisive<'a>(
                     p.0.resource.len() + p.1.resource.len(),
                 )
             };
-            if best.map_or(true, |b| score((x, y)) > score(b)) {
+            if best.is_none_or(|b| score((x, y)) > score(b)) {
                 best = Some((x, y));
             }
         }

@@ -94,11 +94,12 @@ fn walk_args(v: &Value, depth: usize, f: &mut ArgFacts) {
                     f.files.push((p, key.clone(), s.clone()));
                 }
             }
-            Value::String(s) if is_sql_key(key) && sql_accesses(s).is_some() => {
-                for a in sql_accesses(s).unwrap_or_default() {
-                    f.sql.push((a, key.clone()));
-                }
-            }
+            Value::String(s)
+                if is_sql_key(key)
+                    && sql_accesses(s).is_some_and(|found| {
+                        f.sql.extend(found.into_iter().map(|a| (a, key.clone())));
+                        true
+                    }) => {}
             Value::String(_) | Value::Number(_) => {
                 let text = scalar_text(value).unwrap_or_default();
                 if is_slot_key(key) {

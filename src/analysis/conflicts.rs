@@ -15,7 +15,7 @@
 use super::resources::names::{is_context_namespace, more_specific, overlaps};
 use super::resources::CallResources;
 use super::types::{Access, Finding, FindingKind, Severity};
-use crate::model::{Run, ToolCall};
+use crate::model::{CallStatus, Run, ToolCall};
 
 /// Finds the conflicts of every batch of `run`; `calls[i]` belongs to `run.tool_calls[i]`.
 pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
@@ -25,6 +25,8 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
             .calls
             .iter()
             .filter_map(|&i| run.tool_calls.get(i))
+            // A call the model emitted but nobody ran touched nothing.
+            .filter(|c| c.status != CallStatus::NotExecuted)
             .collect();
         let serialized = batch_serialized(&members);
         for (x, a) in members.iter().enumerate() {

@@ -361,3 +361,17 @@ fn two_lines_added_to_one_order_in_parallel_append_and_do_not_conflict() {
     );
     assert!(a.findings.is_empty(), "{:#?}", a.findings);
 }
+
+#[test]
+fn a_call_that_never_ran_conflicts_with_nothing() {
+    let mut r = run(
+        vec![vec![
+            deposit("d1", 10, 100, Some((0, 150))),
+            deposit("d2", 20, 100, Some((1, 300))),
+        ]],
+        Some("ok"),
+    );
+    r.tool_calls[1].status = crate::model::CallStatus::NotExecuted;
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+}

@@ -8,6 +8,7 @@
 
 pub mod explicit;
 pub mod names;
+pub mod shell;
 pub mod sql;
 pub mod values;
 
@@ -506,6 +507,16 @@ fn heuristics(
             format!("argument {key}: SQL {} parsed", s.verb),
         );
     }
+    for (path, mode, key, cmd) in &facts.shell {
+        let shown: String = cmd.chars().take(60).collect();
+        b.add(
+            format!("file:{path}"),
+            *mode,
+            EvidenceSource::Argument,
+            Confidence::Medium,
+            format!("argument {key}: shell command {shown:?}"),
+        );
+    }
 
     // Slots inside a scope: `session:<id>/<key>`.
     let mut used_scope = BTreeSet::new();
@@ -617,6 +628,7 @@ fn heuristics(
 
     // No identifier at all: a singleton named by the object (`increment_counter`).
     if !has_child_spans
+        && facts.shell.is_empty()
         && facts.idents.is_empty()
         && facts.slots.is_empty()
         && facts.files.is_empty()
@@ -653,7 +665,10 @@ fn heuristics(
             .filter(|r| b.map.get(*r).is_some_and(|a| a.mode.writes()))
             .cloned()
             .collect();
-        let targets = if targets.is_empty() {
+        // A known read verb keeps its reads: a lookup may report history without changing it.
+        let targets = if targets.is_empty()
+            && (op.class != VerbClass::Read || op.why.starts_with("no known verb"))
+        {
             b.order.clone()
         } else {
             targets

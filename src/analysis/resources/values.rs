@@ -8,7 +8,9 @@ use super::names::{
     entity_of_key, is_path_key, is_slot_key, is_sql_key, is_url_key, normalize_id, normalize_path,
     normalize_url,
 };
+use super::shell::{is_shell_key, shell_files};
 use super::sql::{sql_accesses, SqlAccess};
+use crate::analysis::types::AccessMode;
 
 /// An argument that identifies a thing: `account_id="ACC-1001"` → noun `account`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +36,8 @@ pub struct ArgFacts {
     pub sql: Vec<(SqlAccess, String)>,
     /// An HTTP method argument (`method: "POST"`).
     pub method: Option<String>,
+    /// Files a shell command plainly reads or writes: `(path, mode, key, command)`.
+    pub shell: Vec<(String, AccessMode, String, String)>,
 }
 
 const MAX_DEPTH: usize = 4;
@@ -100,6 +104,11 @@ fn walk_args(v: &Value, depth: usize, f: &mut ArgFacts) {
                         f.sql.extend(found.into_iter().map(|a| (a, key.clone())));
                         true
                     }) => {}
+            Value::String(s) if is_shell_key(key) && !shell_files(s).is_empty() => {
+                for (path, mode) in shell_files(s) {
+                    f.shell.push((path, mode, key.clone(), s.clone()));
+                }
+            }
             Value::String(_) | Value::Number(_) => {
                 let text = scalar_text(value).unwrap_or_default();
                 if is_slot_key(key) {

@@ -166,7 +166,16 @@ fn pair_finding(
             acc.resource,
             acc.evidence
         ));
-        let severity = grade(false, &mut signals);
+        // The user failing (a missing session, a foreign-key error) is the precondition biting.
+        let failed = user.status == CallStatus::Error;
+        if failed {
+            signals.push(format!(
+                "{} failed: {}",
+                label(user),
+                user.error.as_deref().unwrap_or("error status")
+            ));
+        }
+        let severity = grade(failed, &mut signals);
         let started_first = match (interval(user), interval(creator)) {
             (Some((su, _)), Some((_, ec))) if su < ec => {
                 format!(" It started before {} finished.", creator.name)
@@ -197,23 +206,21 @@ fn pair_finding(
         !appends(ra, x, rb, y) && !appends(rb, y, ra, x)
     });
     if pair.is_none() {
-        let (producer, consumer, noun, value) = produced?;
-        signals.push(format!("{} looks up the {noun} id", label(producer)));
-        signals.push(format!(
-            "{} was given no {noun} but its result names {noun} {value:?}",
-            label(consumer)
-        ));
+        let n = produced?;
+        signals.push(format!("{} looks up the {} id", label(n.producer), n.noun));
+        signals.push(n.signal);
         let severity = grade(false, &mut signals);
         return Some(Finding {
             kind: FindingKind::ContextDependency,
             severity,
-            resource: format!("context:{noun}_id"),
+            resource: n.resource,
             batch,
-            calls: vec![producer.index, consumer.index],
+            calls: vec![n.producer.index, n.consumer.index],
             explanation: format!(
-                "context dependency on the {noun} id: {} exists to look it up, while sibling {} used a {noun} ({value}) it was not given, taken from shared context before the lookup finished",
-                label(producer),
-                label(consumer)
+                "context dependency on the {noun} id: {} exists to look it up, while sibling {} ran in the same batch with a {noun} it could not have had yet (from shared context or a guess)",
+                label(n.producer),
+                label(n.consumer),
+                noun = n.noun
             ),
             signals,
         });
@@ -310,17 +317,64 @@ fn appends(ra: &CallResources, x: &Access, rb: &CallResources, y: &Access) -> bo
     y_adds_part && (both_add || x_only_needs_parent)
 }
 
+/// A sibling needs what `p` exists to look up (`get_customer_id`): its result names that entity
+/// without being given it, or it was given the very key `p` resolves (an email where an id
+/// belongs) or the id `p` returns.
+struct Needed<'a> {
+    producer: &'a ToolCall,
+    consumer: &'a ToolCall,
+    noun: String,
+    resource: String,
+    signal: String,
+}
+
 fn implicit_use<'a>(
     p: &'a ToolCall,
     rp: &CallResources,
     c: &'a ToolCall,
     rc: &CallResources,
-) -> Option<(&'a ToolCall, &'a ToolCall, String, String)> {
+) -> Option<Needed<'a>> {
     rp.produces.iter().find_map(|noun| {
-        rc.implicit
-            .iter()
-            .find(|i| &i.noun == noun)
-            .map(|i| (p, c, noun.clone(), i.raw.clone()))
+        let produced = rp.result_ids.iter().find(|i| &i.noun == noun);
+        let resource = produced.map_or_else(
+            || format!("context:{noun}_id"),
+            |i| format!("{noun}:{}", i.id),
+        );
+        let needed = |signal: String| Needed {
+            producer: p,
+            consumer: c,
+            noun: noun.clone(),
+            resource: resource.clone(),
+            signal,
+        };
+        if let Some(i) = rc.implicit.iter().find(|i| &i.noun == noun) {
+            return Some(needed(format!(
+                "{} was given no {noun} but its result names {noun} {:?}",
+                label(c),
+                i.raw
+            )));
+        }
+        rc.given.iter().filter(|g| &g.noun == noun).find_map(|g| {
+            if rp.arg_values.contains(&g.id) {
+                Some(needed(format!(
+                    "{} was given {}={:?}, the key {} resolves into a {noun} id",
+                    label(c),
+                    g.key,
+                    g.raw,
+                    label(p)
+                )))
+            } else if produced.is_some_and(|i| i.id == g.id) {
+                Some(needed(format!(
+                    "{} was given {}={:?}, the id {} returns",
+                    label(c),
+                    g.key,
+                    g.raw,
+                    label(p)
+                )))
+            } else {
+                None
+            }
+        })
     })
 }
 

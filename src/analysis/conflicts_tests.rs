@@ -328,7 +328,7 @@ fn a_sibling_that_takes_an_id_from_context_while_another_looks_it_up_is_a_contex
     );
     assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
     assert_eq!(a.findings[0].kind, FindingKind::ContextDependency);
-    assert_eq!(a.findings[0].resource, "context:customer_id");
+    assert_eq!(a.findings[0].resource, "customer:cus_jane");
 }
 
 #[test]
@@ -374,4 +374,72 @@ fn a_call_that_never_ran_conflicts_with_nothing() {
     r.tool_calls[1].status = crate::model::CallStatus::NotExecuted;
     let a = analyze(&empty_trace(), &r, &Catalog::default());
     assert!(a.findings.is_empty(), "{:#?}", a.findings);
+}
+
+#[test]
+fn a_sibling_given_the_key_another_resolves_into_an_id_depends_on_it() {
+    let (r, a) = analyse(
+        vec![vec![
+            (
+                "i",
+                "get_customer_id",
+                json!({"email": "jane@x.io"}),
+                json!({"customer_id": "CUST-48213"}),
+                Some((0, 80)),
+            ),
+            (
+                "o",
+                "get_recent_orders",
+                json!({"customer_id": "jane@x.io", "days": 90}),
+                json!({"orders": []}),
+                Some((0, 40)),
+            ),
+        ]],
+        "Jane (CUST-48213) has no orders.",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.resource.as_str()),
+        (FindingKind::ContextDependency, "customer:cust-48213")
+    );
+    assert_eq!(r.tool_calls[f.calls[0]].display_id(), "i");
+}
+
+#[test]
+fn adding_to_a_session_a_sibling_creates_is_an_execution_timing_dependency() {
+    let mut r = run(
+        vec![vec![
+            (
+                "c",
+                "create_session",
+                json!({"session_id": "cart-4471", "user_id": "u_1"}),
+                json!({"created": true}),
+                Some((0, 120)),
+            ),
+            (
+                "a",
+                "add_to_session",
+                json!({"session_id": "cart-4471", "sku": "BRZ-1"}),
+                json!({"error": "SessionNotFoundError"}),
+                Some((5, 30)),
+            ),
+        ]],
+        Some("The cart could not be updated."),
+    );
+    r.tool_calls[1].status = crate::model::CallStatus::Error;
+    r.tool_calls[1].error = Some("SessionNotFoundError: cart-4471".into());
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.resource.as_str()),
+        (FindingKind::ExecutionTimingDependency, "session:cart-4471")
+    );
+    assert_eq!(r.tool_calls[f.calls[0]].display_id(), "c");
+    assert!(
+        f.signals.iter().any(|s| s.contains("SessionNotFoundError")),
+        "{:?}",
+        f.signals
+    );
 }

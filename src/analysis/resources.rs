@@ -84,6 +84,12 @@ pub struct CallResources {
     pub produces: Vec<String>,
     /// Entities its result names that its arguments did not: taken from somewhere else.
     pub implicit: Vec<Ident>,
+    /// Identifiers its arguments name.
+    pub given: Vec<Ident>,
+    /// Every scalar argument value, normalized (for "the same key was looked up").
+    pub arg_values: BTreeSet<String>,
+    /// Identifiers its result names.
+    pub result_ids: Vec<Ident>,
 }
 
 impl CallResources {
@@ -457,6 +463,18 @@ fn heuristics(
     out: &mut CallResources,
 ) {
     let facts = args.map(arg_facts).unwrap_or_default();
+    out.given = facts.idents.clone();
+    if let Some(Value::Object(map)) = args {
+        out.arg_values = map
+            .values()
+            .filter_map(|v| match v {
+                Value::String(s) => names::normalize_id(s),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect();
+    }
+    out.result_ids = result.map(result_idents).unwrap_or_default();
     let op_mode = class_mode(op.class);
     let conf = op.confidence;
     let head = phrase.head().map(str::to_owned);
@@ -566,7 +584,30 @@ fn heuristics(
             .iter()
             .position(|w| *w == noun)
             .filter(|p| p + 1 < phrase.object.len());
-        if phrase.object.is_empty()
+        if is_target && writes {
+            // `add_to_session`, `add_item_to_cart`: the container is changed and must exist.
+            b.add(
+                r.clone(),
+                AccessMode::ReadWrite,
+                EvidenceSource::Argument,
+                conf,
+                ev(&format!("{} into its {noun}", op.why)),
+            );
+            out.requires.insert(r);
+        } else if phrase.object.is_empty() && phrase.target.is_some() {
+            // What is added to the container is referenced, not created.
+            b.add(
+                r.clone(),
+                AccessMode::Read,
+                EvidenceSource::Argument,
+                conf,
+                ev(&format!(
+                    "added to the {}; {}",
+                    phrase.target.as_deref().unwrap_or_default(),
+                    op.why
+                )),
+            );
+        } else if phrase.object.is_empty()
             || is_head
             || (writes && facts.idents.len() == 1 && modifier_pos.is_none() && !is_target)
         {

@@ -7,6 +7,7 @@
 //! invalid records, in which case the problem goes to [`Sink::skipped`] and parsing goes on.
 
 pub mod error;
+pub mod native;
 
 use crate::model::Span;
 pub use error::{IngestError, Location};

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use fanout::ingest::native::{self, NativeStats};
-use fanout::ingest::{IngestError, Location, OnInvalid, ReadError, VecSink};
+use fanout::ingest::native;
+use fanout::ingest::{IngestError, Location, OnInvalid, ReadError, ReadStats, VecSink};
 use fanout::model::{AnyValue, Span, SpanKind, StatusCode};
 use serde_json::Value;
 
@@ -18,11 +18,7 @@ fn expected() -> Value {
     serde_json::from_str(&text).expect("expected.json is JSON")
 }
 
-fn read(
-    name: &str,
-    text: &[u8],
-    on_invalid: OnInvalid,
-) -> Result<(NativeStats, VecSink), ReadError> {
+fn read(name: &str, text: &[u8], on_invalid: OnInvalid) -> Result<(ReadStats, VecSink), ReadError> {
     let mut sink = VecSink::default();
     let stats = native::read(name, text, on_invalid, &mut sink)?;
     Ok((stats, sink))

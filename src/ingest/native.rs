@@ -17,22 +17,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use self::records::{parse_record, FieldError, Record};
-use super::{IngestError, Location, OnInvalid, ReadError, Sink};
+use super::{IngestError, Location, OnInvalid, ReadError, ReadStats, Sink};
 use crate::model::span::json_kind;
 
 /// The major version of the format this build reads and writes.
 pub const VERSION: u64 = 1;
-
-/// What one native file yielded.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NativeStats {
-    /// Record lines read, header excluded.
-    pub records: usize,
-    /// Spans handed to the sink.
-    pub spans: usize,
-    /// Lines skipped under [`OnInvalid::Skip`].
-    pub skipped: usize,
-}
 
 /// Whether `first_line` is a native header (`{"fanout":"native", ...}`), for format detection.
 /// A line cut short still counts when its start says so.
@@ -69,8 +58,8 @@ pub fn read(
     mut reader: impl BufRead,
     on_invalid: OnInvalid,
     sink: &mut dyn Sink,
-) -> Result<NativeStats, ReadError> {
-    let mut stats = NativeStats::default();
+) -> Result<ReadStats, ReadError> {
+    let mut stats = ReadStats::default();
     let mut hasher = Sha256::new();
     let mut state: Option<State> = None;
     let mut buf = Vec::new();

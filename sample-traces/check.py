@@ -128,8 +128,10 @@ def check_native(name, exp, root, chats, tools):
     head, run = recs[0], recs[1]
     if head.get("fanout") != "native" or head.get("version") != 1 or run.get("type") != "run":
         fail(f"{name}.native.jsonl: bad header or run record")
-    if run["id"] != exp["trace_id"] or ns(run["started_at"]) != int(root["startTimeUnixNano"]):
-        fail(f"{name}.native.jsonl: run id or start differs from the OTLP root")
+    if run["id"] != exp["native_trace_id"] or run["id"] == exp["trace_id"]:
+        fail(f"{name}.native.jsonl: the run id must be expected.json's native_trace_id, not the OTLP trace id")
+    if ns(run["started_at"]) != int(root["startTimeUnixNano"]):
+        fail(f"{name}.native.jsonl: run start differs from the OTLP root")
     mcs = [r for r in recs if r.get("type") == "model_call"]
     tcs = {r["id"]: r for r in recs if r.get("type") == "tool_call"}
     if len(mcs) != len(chats) or set(tcs) != set(tools):

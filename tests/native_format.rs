@@ -116,7 +116,7 @@ fn every_native_sample_becomes_the_expected_spans() {
         let root = &spans[0];
         assert_eq!(
             root.trace_id.to_hex(),
-            want["trace_id"].as_str().unwrap(),
+            want["native_trace_id"].as_str().unwrap(),
             "{name}: trace id"
         );
         assert!(spans.iter().all(|s| s.trace_id == root.trace_id));

@@ -111,10 +111,17 @@ fn otlp_samples_and_their_native_twins_agree() {
         );
         let trace_id = want["trace_id"].as_str().unwrap();
         assert!(
-            otlp.iter()
-                .chain(&synth)
-                .all(|s| s.trace_id.to_hex() == trace_id),
-            "{name}: trace ids"
+            otlp.iter().all(|s| s.trace_id.to_hex() == trace_id),
+            "{name}: OTLP trace id"
+        );
+        let native_id = want["native_trace_id"].as_str().unwrap();
+        assert!(
+            synth.iter().all(|s| s.trace_id.to_hex() == native_id),
+            "{name}: native trace id"
+        );
+        assert_ne!(
+            trace_id, native_id,
+            "{name}: twins must not merge into one trace"
         );
         assert_eq!(
             tool_view(&otlp),

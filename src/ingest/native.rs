@@ -4,9 +4,11 @@
 //!
 //! This module reads the lines, checks the header and the rules that span records (one run, unique
 //! ids, all calls timed or none), and hands the records to [`spans`], which turns them into
-//! synthetic GenAI spans; [`records`] checks one line's fields. It never panics on input, reports
-//! each problem with file, 1-based line and field, and knows nothing of the store.
+//! synthetic GenAI spans; [`records`] checks one line's fields and [`messages`] the messages in
+//! it. It never panics on input, reports each problem with file, 1-based line and field, and
+//! knows nothing of the store.
 
+mod messages;
 mod records;
 mod spans;
 

@@ -368,39 +368,76 @@ fn suspects_and_why(
         return (suspects, WhyPath { steps });
     };
     let top = suspects.first().copied();
-    let best_edge = answer_edges
-        .iter()
-        .filter(|e| run.tool_calls.get(e.from_call).and_then(|c| c.batch) == top)
-        .max_by_key(|e| {
-            (
-                findings.iter().any(|f| f.calls.contains(&e.from_call)),
-                specificity(&e.value),
-            )
-        })
-        .or_else(|| answer_edges.iter().max_by_key(|e| specificity(&e.value)));
-    steps.push(WhyStep::Answer {
-        text: answer.text.clone(),
-        value: best_edge.map(|e| e.value.clone()),
-    });
-    let batch = match best_edge {
-        Some(e) => {
-            steps.push(WhyStep::Call {
-                call: e.from_call,
-                value: Some(e.value.clone()),
-            });
-            run.tool_calls.get(e.from_call).and_then(|c| c.batch)
-        }
-        None => top,
+    let edge_of = |call: usize| {
+        answer_edges
+            .iter()
+            .filter(|e| e.from_call == call)
+            .max_by_key(|e| specificity(&e.value))
+            .copied()
     };
-    if let Some(b) = batch {
-        steps.push(WhyStep::Batch { batch: b });
-        let call = best_edge.map(|e| e.from_call);
-        let finding = findings
+    // The worst finding of the top suspect batch, and in it the call that went wrong: the
+    // second one (the reader, the user, the write that won).
+    let finding = top.and_then(|b| {
+        findings
             .iter()
             .enumerate()
             .filter(|(_, f)| f.batch == b)
-            .max_by_key(|(_, f)| (call.is_some_and(|c| f.calls.contains(&c)), f.severity));
-        if let Some((fi, f)) = finding {
+            .max_by_key(|(_, f)| (f.severity, f.calls.iter().any(|&c| edge_of(c).is_some())))
+    });
+    let chosen: Option<(usize, Option<&FlowEdge>)> = match finding {
+        Some((_, f)) => {
+            let victim = f.calls.get(1).copied();
+            let fed: Vec<(usize, &FlowEdge)> = f
+                .calls
+                .iter()
+                .filter_map(|&c| edge_of(c).map(|e| (c, e)))
+                .collect();
+            match victim {
+                Some(v) if edge_of(v).is_some() => Some((v, edge_of(v))),
+                Some(v) if f.kind != super::types::FindingKind::SharedStateMutation => {
+                    Some((v, None))
+                }
+                _ => fed
+                    .iter()
+                    .max_by_key(|(_, e)| specificity(&e.value))
+                    .map(|(c, e)| (*c, Some(*e)))
+                    .or(victim.map(|v| (v, None))),
+            }
+        }
+        None => answer_edges
+            .iter()
+            .filter(|e| run.tool_calls.get(e.from_call).and_then(|c| c.batch) == top)
+            .chain(answer_edges.iter())
+            .max_by_key(|e| {
+                (
+                    run.tool_calls.get(e.from_call).and_then(|c| c.batch) == top,
+                    specificity(&e.value),
+                )
+            })
+            .map(|e| (e.from_call, Some(*e))),
+    };
+    let value = chosen.and_then(|(_, e)| e).map(|e| e.value.clone());
+    steps.push(WhyStep::Answer {
+        text: answer.text.clone(),
+        value: value.clone(),
+    });
+    if let Some((call, _)) = chosen {
+        steps.push(WhyStep::Call { call, value });
+    }
+    let batch = chosen
+        .and_then(|(c, _)| run.tool_calls.get(c).and_then(|t| t.batch))
+        .or(top);
+    if let Some(b) = batch {
+        steps.push(WhyStep::Batch { batch: b });
+        let call = chosen.map(|(c, _)| c);
+        let in_batch = finding.filter(|(_, f)| f.batch == b).or_else(|| {
+            findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.batch == b)
+                .max_by_key(|(_, f)| (call.is_some_and(|c| f.calls.contains(&c)), f.severity))
+        });
+        if let Some((fi, f)) = in_batch {
             let sibling = f.calls.iter().copied().find(|c| Some(*c) != call);
             steps.push(WhyStep::Finding {
                 finding: fi,

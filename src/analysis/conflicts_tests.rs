@@ -443,3 +443,22 @@ fn adding_to_a_session_a_sibling_creates_is_an_execution_timing_dependency() {
         f.signals
     );
 }
+
+#[test]
+fn malformed_runs_do_not_panic() {
+    let mut r = run(
+        vec![vec![
+            ("a", "", json!("../../../etc/passwd"), json!([1, {"previous_balance": "x", "new_balance": null}]), Some((50, 10))),
+            ("b", "💥_update_ünïcödé", json!({"id": "", "path": "", "url": "http://", "sql": "UPDATE", "command": "cat >", "key": "k"}), json!("{not json"), None),
+            ("c", "x", json!(null), json!({"created": true, "order": {"id": 12}}), Some((0, u64::MAX / 4_000_000))),
+        ]],
+        Some("∞ NaN -0 1e309 \u{1b}[31m"),
+    );
+    r.batches[0].calls.push(99);
+    r.batches.push(crate::model::Batch { index: 7, id: "bX".into(), emitted_by: Some(42), calls: vec![2, 2, 1000] });
+    r.tool_calls[1].batch = Some(55);
+    r.tool_calls[2].emitted_by = Some(1234);
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    assert_eq!(a.accesses.len(), r.tool_calls.len());
+    assert_eq!(a.lanes.len(), r.batches.len());
+}

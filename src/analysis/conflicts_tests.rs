@@ -448,17 +448,87 @@ fn adding_to_a_session_a_sibling_creates_is_an_execution_timing_dependency() {
 fn malformed_runs_do_not_panic() {
     let mut r = run(
         vec![vec![
-            ("a", "", json!("../../../etc/passwd"), json!([1, {"previous_balance": "x", "new_balance": null}]), Some((50, 10))),
-            ("b", "💥_update_ünïcödé", json!({"id": "", "path": "", "url": "http://", "sql": "UPDATE", "command": "cat >", "key": "k"}), json!("{not json"), None),
-            ("c", "x", json!(null), json!({"created": true, "order": {"id": 12}}), Some((0, u64::MAX / 4_000_000))),
+            (
+                "a",
+                "",
+                json!("../../../etc/passwd"),
+                json!([1, {"previous_balance": "x", "new_balance": null}]),
+                Some((50, 10)),
+            ),
+            (
+                "b",
+                "💥_update_ünïcödé",
+                json!({"id": "", "path": "", "url": "http://", "sql": "UPDATE", "command": "cat >", "key": "k"}),
+                json!("{not json"),
+                None,
+            ),
+            (
+                "c",
+                "x",
+                json!(null),
+                json!({"created": true, "order": {"id": 12}}),
+                Some((0, u64::MAX / 4_000_000)),
+            ),
         ]],
         Some("∞ NaN -0 1e309 \u{1b}[31m"),
     );
     r.batches[0].calls.push(99);
-    r.batches.push(crate::model::Batch { index: 7, id: "bX".into(), emitted_by: Some(42), calls: vec![2, 2, 1000] });
+    r.batches.push(crate::model::Batch {
+        index: 7,
+        id: "bX".into(),
+        emitted_by: Some(42),
+        calls: vec![2, 2, 1000],
+    });
     r.tool_calls[1].batch = Some(55);
     r.tool_calls[2].emitted_by = Some(1234);
     let a = analyze(&empty_trace(), &r, &Catalog::default());
     assert_eq!(a.accesses.len(), r.tool_calls.len());
     assert_eq!(a.lanes.len(), r.batches.len());
+}
+
+#[test]
+fn two_messages_sent_to_one_session_both_land_but_a_session_started_beside_them_is_a_precondition()
+{
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "m1",
+                "send_message",
+                json!({"session_id": "s1", "text": "hi"}),
+                json!({"ok": true}),
+                Some((0, 50)),
+            ),
+            (
+                "m2",
+                "send_message",
+                json!({"session_id": "s1", "text": "there"}),
+                json!({"ok": true}),
+                Some((0, 60)),
+            ),
+        ]],
+        "sent",
+    );
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+    let (r, a) = analyse(
+        vec![vec![
+            (
+                "st",
+                "start_session",
+                json!({"session_id": "s1"}),
+                json!({"ok": true}),
+                Some((0, 50)),
+            ),
+            (
+                "m1",
+                "send_message",
+                json!({"session_id": "s1", "text": "hi"}),
+                json!({"ok": true}),
+                Some((0, 60)),
+            ),
+        ]],
+        "sent",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    assert_eq!(a.findings[0].kind, FindingKind::ExecutionTimingDependency);
+    assert_eq!(r.tool_calls[a.findings[0].calls[0]].display_id(), "st");
 }

@@ -311,7 +311,8 @@ fn arguments_object(call: &ToolCall, def: Option<&ToolDefinition>) -> Option<Val
                 Some(p) if p.len() == 1 => {
                     p.keys().next().cloned().unwrap_or_else(|| "input".into())
                 }
-                _ => "input".into(),
+                // No schema: the bare value identifies the tool's own object.
+                _ => "id".into(),
             };
             Some(serde_json::json!({ key: s }))
         }
@@ -607,6 +608,25 @@ fn heuristics(
                     op.why
                 )),
             );
+        } else if appends_only(phrase.verb.as_deref()) && !is_head {
+            // `send_message(session_id)`: adds a new entry to the session; two sends both land.
+            let part = format!("{r}/{}", object.clone().unwrap_or_else(|| "entry".into()));
+            out.creates.insert(part.clone());
+            b.add(
+                part,
+                AccessMode::Write,
+                EvidenceSource::Argument,
+                conf,
+                ev(&format!("{} a new entry", op.why)),
+            );
+            b.add(
+                r.clone(),
+                AccessMode::Read,
+                EvidenceSource::Argument,
+                conf,
+                ev(&format!("the {noun} it adds to")),
+            );
+            out.requires.insert(r);
         } else if phrase.object.is_empty()
             || is_head
             || (writes && facts.idents.len() == 1 && modifier_pos.is_none() && !is_target)

@@ -123,6 +123,14 @@ const WRITE_VERBS: &[&str] = &[
     "purge",
     "truncate",
     "tag",
+    "unsubscribe",
+    "grant",
+    "deny",
+    "detach",
+    "unassign",
+    "execute",
+    "perform",
+    "process",
     "label",
     "switch",
 ];
@@ -152,6 +160,11 @@ const CREATE_VERBS: &[&str] = &[
     "fork",
     "establish",
     "setup",
+    "place",
+    "subscribe",
+    "invite",
+    "attach",
+    "link",
 ];
 const RMW_VERBS: &[&str] = &[
     "update",

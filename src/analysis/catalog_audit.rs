@@ -127,7 +127,13 @@ pub fn audit_catalog(runs: &[(&Run, &Analysis)]) -> Vec<ToolProfile> {
             for a in accesses {
                 acc.reads |= a.mode.reads();
                 acc.writes |= a.mode.writes();
-                acc.read_write |= a.mode == super::types::AccessMode::ReadWrite;
+                // Read-modify-write: the state it writes is state it read (the same
+                // resource, or one nested in the other); a looked-up reference is not.
+                acc.read_write |= a.mode == super::types::AccessMode::ReadWrite
+                    || a.mode.reads()
+                        && written.iter().any(|w| {
+                            *w != a.resource && super::resources::names::overlaps(w, &a.resource)
+                        });
                 if acc.evidence.len() < 4 {
                     acc.evidence.insert(format!(
                         "{} {}: {}",
@@ -206,7 +212,7 @@ fn profile(tool: String, acc: Acc) -> ToolProfile {
     let phrase = ToolPhrase::parse(&tool);
     let verb = phrase.verb.clone().unwrap_or_default();
     let mut evidence: Vec<String> = acc.evidence.iter().cloned().collect();
-    let mode = if acc.read_write || acc.reads && acc.writes {
+    let mode = if acc.read_write {
         ToolMode::ReadModifyWrite
     } else if acc.writes {
         ToolMode::WriteOnly
@@ -492,6 +498,11 @@ mod tests {
             (ToolMode::ReadOnly, Verdict::Yes, Verdict::Yes, Verdict::Yes)
         );
         let s = get("set_theme");
+        assert!(
+            s.evidence.iter().any(|e| e.contains("blind write")),
+            "{:?}",
+            s.evidence
+        );
         assert_eq!(
             (s.mode, s.idempotent, s.independent),
             (ToolMode::WriteOnly, Verdict::Yes, Verdict::Unknown)
@@ -536,5 +547,22 @@ mod tests {
         );
         let report = audit_catalog(&[(&r1, &a1)]);
         assert!(report.iter().all(|p| p.independent == Verdict::No));
+    }
+
+    #[test]
+    fn a_create_that_looks_up_a_reference_is_write_only() {
+        let r = run(
+            vec![vec![(
+                "c",
+                "create_order",
+                json!({"order_id": "O-1", "customer_id": "C-1"}),
+                json!({"created": true}),
+                Some((0, 10)),
+            )]],
+            Some("ok"),
+        );
+        let a = analyze(&empty_trace(), &r, &Catalog::default());
+        let p = &audit_catalog(&[(&r, &a)])[0];
+        assert_eq!((p.mode, p.idempotent), (ToolMode::WriteOnly, Verdict::No));
     }
 }

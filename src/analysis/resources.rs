@@ -641,16 +641,6 @@ fn heuristics(
             if op.class == VerbClass::Create {
                 out.creates.insert(r);
             }
-        } else if is_target && writes {
-            // `add_item_to_session`: the session is changed and must exist.
-            b.add(
-                r.clone(),
-                AccessMode::ReadWrite,
-                EvidenceSource::Argument,
-                conf,
-                ev(&format!("{} into its {noun}", op.why)),
-            );
-            out.requires.insert(r);
         } else if let (Some(p), true) = (modifier_pos, writes) {
             // `add_order_line(order_id)`: writes a part of the order, needs the order.
             let sub = phrase.object[p + 1..].join("_");

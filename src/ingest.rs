@@ -6,7 +6,11 @@
 //! [`IngestError`] naming file, line or byte offset, and field, unless the caller asked to skip
 //! invalid records, in which case the problem goes to [`Sink::skipped`] and parsing goes on.
 
+pub mod compression;
 pub mod error;
+pub mod otlp_proto;
+pub mod synth;
+pub mod transcript;
 
 use crate::model::Span;
 pub use error::{IngestError, Location};
@@ -92,4 +96,11 @@ pub enum ReadError {
     Sink { file: String, source: SinkError },
     #[error("{file}: cannot read: {source}")]
     Io { file: String, source: std::io::Error },
+}
+
+/// What one adapter run produced: spans handed to the sink and records skipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    pub spans: usize,
+    pub skipped: usize,
 }

@@ -1,0 +1,484 @@
+//! OTLP protobuf input: one serialized `ExportTraceServiceRequest` (an OTLP/HTTP body; bodies
+//! concatenated in arrival order decode as one merged request), or the Collector file exporter's
+//! `format: proto` files, where every record is preceded by its length as 4 big-endian bytes.
+//!
+//! Owns: choosing between those two layouts, decoding with the `opentelemetry-proto` prost
+//! messages (never by hand), converting every field into [`crate::model::Span`], and pointing
+//! errors at a byte offset and field path. It must not interpret GenAI conventions.
+
+use std::sync::Arc;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1 as pc;
+use opentelemetry_proto::tonic::trace::v1 as pt;
+use prost::bytes::Bytes;
+use prost::Message;
+
+use super::{IngestError, Location, OnInvalid, ReadError, ReadStats, Sink};
+use crate::model::{
+    AnyValue, KeyValue, Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status,
+    StatusCode, TraceId,
+};
+
+/// Spans handed to the sink per call.
+const CHUNK: usize = 1024;
+
+/// Cheap content check for format detection: the bytes start like an OTLP trace request, either
+/// raw or behind a 4-byte length prefix. Decodes at most the first `ResourceSpans`.
+pub fn looks_like_otlp_proto(bytes: &[u8]) -> bool {
+    first_resource_spans_decodes(bytes)
+        || framed_head(bytes).is_some_and(first_resource_spans_decodes)
+}
+
+/// The first record's payload when `bytes` start with a plausible length prefix.
+fn framed_head(bytes: &[u8]) -> Option<&[u8]> {
+    let (len, rest) = split_prefix(bytes)?;
+    rest.get(..len).filter(|p| !p.is_empty())
+}
+
+fn split_prefix(bytes: &[u8]) -> Option<(usize, &[u8])> {
+    let head: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    Some((u32::from_be_bytes(head) as usize, bytes.get(4..)?))
+}
+
+/// True when `bytes` open with field 1 (`resource_spans`, length-delimited) whose payload fits and
+/// decodes as a `ResourceSpans`.
+fn first_resource_spans_decodes(bytes: &[u8]) -> bool {
+    if bytes.first() != Some(&0x0a) {
+        return false;
+    }
+    let Some(rest) = bytes.get(1..) else {
+        return false;
+    };
+    let Ok(len) = prost::decode_length_delimiter(rest) else {
+        return false;
+    };
+    let start = 1 + prost::length_delimiter_len(len);
+    match bytes.get(start..start.saturating_add(len)) {
+        Some(payload) => pt::ResourceSpans::decode(payload).is_ok(),
+        None => false,
+    }
+}
+
+/// Reads OTLP protobuf `bytes` (named `file` in errors) into `sink`.
+pub fn read(
+    file: &str,
+    bytes: &[u8],
+    on_invalid: OnInvalid,
+    sink: &mut dyn Sink,
+) -> Result<ReadStats, ReadError> {
+    let mut out = Output {
+        file,
+        on_invalid,
+        sink,
+        pending: Vec::new(),
+        stats: ReadStats::default(),
+    };
+    let bytes = Bytes::copy_from_slice(bytes);
+    match frames(&bytes) {
+        Some(records) => {
+            let decoded: Vec<_> = records
+                .iter()
+                .map(|(_, r)| ExportTraceServiceRequest::decode(r.clone()))
+                .collect();
+            let framed = decoded.iter().all(Result::is_ok)
+                || ExportTraceServiceRequest::decode(bytes.clone()).is_err();
+            if framed {
+                for ((offset, record), request) in records.iter().zip(decoded) {
+                    match request {
+                        Ok(request) => out.request(&request, record, *offset)?,
+                        Err(_) => out.invalid(locate_decode_error(file, record, *offset))?,
+                    }
+                }
+                return out.finish();
+            }
+            out.single(&bytes)?;
+        }
+        None => out.single(&bytes)?,
+    }
+    out.finish()
+}
+
+/// Splits `bytes` into length-prefixed records when the prefixes chain exactly to the end.
+/// Each item is (byte offset of the payload, payload).
+fn frames(bytes: &Bytes) -> Option<Vec<(u64, Bytes)>> {
+    let mut records = Vec::new();
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        let (len, _) = split_prefix(bytes.get(pos..)?)?;
+        let start = pos.checked_add(4)?;
+        let end = start.checked_add(len)?;
+        if end > bytes.len() {
+            return None;
+        }
+        records.push((start as u64, bytes.slice(start..end)));
+        pos = end;
+    }
+    (!records.is_empty()).then_some(records)
+}
+
+struct Output<'a> {
+    file: &'a str,
+    on_invalid: OnInvalid,
+    sink: &'a mut dyn Sink,
+    pending: Vec<Span>,
+    stats: ReadStats,
+}
+
+impl Output<'_> {
+    fn single(&mut self, bytes: &Bytes) -> Result<(), ReadError> {
+        match ExportTraceServiceRequest::decode(bytes.clone()) {
+            Ok(request) => self.request(&request, bytes, 0),
+            Err(_) => self.invalid(locate_decode_error(self.file, bytes, 0)),
+        }
+    }
+
+    fn invalid(&mut self, error: IngestError) -> Result<(), ReadError> {
+        match self.on_invalid {
+            OnInvalid::Fail => Err(ReadError::Invalid(error)),
+            OnInvalid::Skip => {
+                self.stats.skipped += 1;
+                self.sink.skipped(error);
+                Ok(())
+            }
+        }
+    }
+
+    fn push(&mut self, span: Span) -> Result<(), ReadError> {
+        self.pending.push(span);
+        if self.pending.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ReadError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::take(&mut self.pending);
+        self.stats.spans += chunk.len();
+        self.sink.spans(chunk).map_err(|source| ReadError::Sink {
+            file: self.file.to_owned(),
+            source,
+        })
+    }
+
+    fn finish(mut self) -> Result<ReadStats, ReadError> {
+        self.flush()?;
+        Ok(self.stats)
+    }
+
+    /// Converts one decoded request whose encoding is `raw`, starting at byte `base` of the file.
+    fn request(
+        &mut self,
+        request: &ExportTraceServiceRequest,
+        raw: &Bytes,
+        base: u64,
+    ) -> Result<(), ReadError> {
+        let offsets = SpanOffsets::of(raw, base);
+        for (ri, rs) in request.resource_spans.iter().enumerate() {
+            let resource = Arc::new(resource(rs));
+            for (si, ss) in rs.scope_spans.iter().enumerate() {
+                let scope = Arc::new(scope(ss));
+                for (pi, span) in ss.spans.iter().enumerate() {
+                    let path = format!("resourceSpans[{ri}].scopeSpans[{si}].spans[{pi}]");
+                    let at = offsets.get(ri, si, pi);
+                    match convert_span(span, &resource, &scope) {
+                        Ok(span) => self.push(span)?,
+                        Err((field, message)) => {
+                            let error = IngestError::new(
+                                self.file,
+                                at,
+                                Some(format!("{path}.{field}")),
+                                message,
+                            );
+                            self.invalid(error)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// Views of the same wire data that stop at the level we need, keeping each child's bytes. Decoding
+// from a `Bytes` buffer slices it without copying, so each child's position in the file is known.
+#[derive(Clone, PartialEq, Message)]
+struct RequestLayout {
+    #[prost(bytes = "bytes", repeated, tag = "1")]
+    resource_spans: Vec<Bytes>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct ResourceSpansLayout {
+    #[prost(bytes = "bytes", repeated, tag = "2")]
+    scope_spans: Vec<Bytes>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct ScopeSpansLayout {
+    #[prost(bytes = "bytes", repeated, tag = "2")]
+    spans: Vec<Bytes>,
+}
+
+/// Offset of `part` inside `whole` (a slice of it), plus `base`.
+fn offset_in(whole: &Bytes, part: &Bytes, base: u64) -> u64 {
+    let delta = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+    base + delta as u64
+}
+
+/// Byte offsets of every span in one request, indexed like the decoded request.
+struct SpanOffsets {
+    base: u64,
+    spans: Vec<Vec<Vec<u64>>>,
+}
+
+impl SpanOffsets {
+    fn of(raw: &Bytes, base: u64) -> Self {
+        let mut spans = Vec::new();
+        if let Ok(request) = RequestLayout::decode(raw.clone()) {
+            for rs in &request.resource_spans {
+                let mut per_rs = Vec::new();
+                if let Ok(layout) = ResourceSpansLayout::decode(rs.clone()) {
+                    for ss in &layout.scope_spans {
+                        let offsets = ScopeSpansLayout::decode(ss.clone())
+                            .map(|l| l.spans.iter().map(|s| offset_in(raw, s, base)).collect())
+                            .unwrap_or_default();
+                        per_rs.push(offsets);
+                    }
+                }
+                spans.push(per_rs);
+            }
+        }
+        Self { base, spans }
+    }
+
+    /// The span's offset, or the request's when the layout is unknown.
+    fn get(&self, ri: usize, si: usize, pi: usize) -> Location {
+        let at = self
+            .spans
+            .get(ri)
+            .and_then(|r| r.get(si))
+            .and_then(|s| s.get(pi))
+            .copied();
+        Location::Offset(at.unwrap_or(self.base))
+    }
+}
+
+/// Finds where a request that failed to decode goes wrong: the first span, scope or resource
+/// whose bytes do not decode, with prost's own description of the problem.
+fn locate_decode_error(file: &str, raw: &Bytes, base: u64) -> IngestError {
+    let describe = |e: prost::DecodeError| {
+        let text = e.to_string();
+        let detail = text
+            .strip_prefix("failed to decode Protobuf message: ")
+            .unwrap_or(&text)
+            .to_owned();
+        format!("not a valid OTLP protobuf trace request: {detail}")
+    };
+    let request = match RequestLayout::decode(raw.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return IngestError::new(
+                file,
+                Location::Offset(base),
+                Some("resourceSpans".into()),
+                describe(e),
+            )
+        }
+    };
+    for (ri, rs) in request.resource_spans.iter().enumerate() {
+        let Err(rs_error) = pt::ResourceSpans::decode(rs.clone()) else {
+            continue;
+        };
+        let rs_path = format!("resourceSpans[{ri}]");
+        let rs_at = offset_in(raw, rs, base);
+        let layout = match ResourceSpansLayout::decode(rs.clone()) {
+            Ok(l) => l,
+            Err(e) => {
+                return IngestError::new(file, Location::Offset(rs_at), Some(rs_path), describe(e))
+            }
+        };
+        for (si, ss) in layout.scope_spans.iter().enumerate() {
+            let Err(ss_error) = pt::ScopeSpans::decode(ss.clone()) else {
+                continue;
+            };
+            let ss_path = format!("{rs_path}.scopeSpans[{si}]");
+            let ss_at = offset_in(raw, ss, base);
+            let spans = match ScopeSpansLayout::decode(ss.clone()) {
+                Ok(l) => l.spans,
+                Err(e) => {
+                    return IngestError::new(
+                        file,
+                        Location::Offset(ss_at),
+                        Some(ss_path),
+                        describe(e),
+                    )
+                }
+            };
+            for (pi, span) in spans.iter().enumerate() {
+                if let Err(e) = pt::Span::decode(span.clone()) {
+                    let at = Location::Offset(offset_in(raw, span, base));
+                    return IngestError::new(
+                        file,
+                        at,
+                        Some(format!("{ss_path}.spans[{pi}]")),
+                        describe(e),
+                    );
+                }
+            }
+            return IngestError::new(
+                file,
+                Location::Offset(ss_at),
+                Some(format!("{ss_path}.scope")),
+                describe(ss_error),
+            );
+        }
+        return IngestError::new(
+            file,
+            Location::Offset(rs_at),
+            Some(format!("{rs_path}.resource")),
+            describe(rs_error),
+        );
+    }
+    let message = ExportTraceServiceRequest::decode(raw.clone())
+        .err()
+        .map_or_else(
+            || "not a valid OTLP protobuf trace request".to_owned(),
+            describe,
+        );
+    IngestError::new(file, Location::Offset(base), None, message)
+}
+
+fn resource(rs: &pt::ResourceSpans) -> Resource {
+    let r = rs.resource.as_ref();
+    Resource {
+        attributes: r.map(|r| attributes(&r.attributes)).unwrap_or_default(),
+        dropped_attributes_count: r.map_or(0, |r| r.dropped_attributes_count),
+        schema_url: rs.schema_url.clone(),
+    }
+}
+
+fn scope(ss: &pt::ScopeSpans) -> Scope {
+    let s = ss.scope.as_ref();
+    Scope {
+        name: s.map(|s| s.name.clone()).unwrap_or_default(),
+        version: s.map(|s| s.version.clone()).unwrap_or_default(),
+        attributes: s.map(|s| attributes(&s.attributes)).unwrap_or_default(),
+        dropped_attributes_count: s.map_or(0, |s| s.dropped_attributes_count),
+        schema_url: ss.schema_url.clone(),
+    }
+}
+
+/// Converts a protobuf `AnyValue`; the profiles-only string-table index becomes `Empty`.
+pub fn any_value(v: &pc::AnyValue) -> AnyValue {
+    use pc::any_value::Value as V;
+    match &v.value {
+        None | Some(V::StringValueStrindex(_)) => AnyValue::Empty,
+        Some(V::StringValue(s)) => AnyValue::String(s.clone()),
+        Some(V::BoolValue(b)) => AnyValue::Bool(*b),
+        Some(V::IntValue(i)) => AnyValue::Int(*i),
+        Some(V::DoubleValue(d)) => AnyValue::Double(*d),
+        Some(V::BytesValue(b)) => AnyValue::Bytes(b.clone()),
+        Some(V::ArrayValue(a)) => AnyValue::Array(a.values.iter().map(any_value).collect()),
+        Some(V::KvlistValue(kv)) => AnyValue::KvList(attributes(&kv.values)),
+    }
+}
+
+pub fn attributes(kvs: &[pc::KeyValue]) -> Vec<KeyValue> {
+    kvs.iter()
+        .map(|kv| {
+            KeyValue::new(
+                kv.key.clone(),
+                kv.value.as_ref().map(any_value).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// (field, message) of a bad id.
+type FieldError = (String, String);
+
+fn trace_id(bytes: &[u8], field: &str) -> Result<TraceId, FieldError> {
+    TraceId::from_bytes(bytes).ok_or_else(|| (field.to_owned(), id_problem(bytes, 16)))
+}
+
+fn span_id(bytes: &[u8], field: &str) -> Result<SpanId, FieldError> {
+    SpanId::from_bytes(bytes).ok_or_else(|| (field.to_owned(), id_problem(bytes, 8)))
+}
+
+fn id_problem(bytes: &[u8], expected: usize) -> String {
+    if bytes.len() == expected {
+        "an all-zero id is invalid".to_owned()
+    } else if bytes.is_empty() {
+        format!("missing (expected {expected} bytes)")
+    } else {
+        format!("expected {expected} bytes, got {}", bytes.len())
+    }
+}
+
+fn convert_span(
+    s: &pt::Span,
+    resource: &Arc<Resource>,
+    scope: &Arc<Scope>,
+) -> Result<Span, FieldError> {
+    let trace = trace_id(&s.trace_id, "traceId")?;
+    let id = span_id(&s.span_id, "spanId")?;
+    // Empty means root; an all-zero parent is treated as absent too (OTLP: all-zero = no id).
+    let parent = match s.parent_span_id.as_slice() {
+        [] => None,
+        p if p.len() == 8 && p.iter().all(|b| *b == 0) => None,
+        p => Some(span_id(p, "parentSpanId")?),
+    };
+    let events = s
+        .events
+        .iter()
+        .map(|e| SpanEvent {
+            time_unix_nano: e.time_unix_nano,
+            name: e.name.clone(),
+            attributes: attributes(&e.attributes),
+            dropped_attributes_count: e.dropped_attributes_count,
+        })
+        .collect();
+    let links = s
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(SpanLink {
+                trace_id: trace_id(&l.trace_id, &format!("links[{i}].traceId"))?,
+                span_id: span_id(&l.span_id, &format!("links[{i}].spanId"))?,
+                trace_state: l.trace_state.clone(),
+                attributes: attributes(&l.attributes),
+                dropped_attributes_count: l.dropped_attributes_count,
+                flags: l.flags,
+            })
+        })
+        .collect::<Result<Vec<_>, FieldError>>()?;
+    let status = s.status.as_ref().map_or_else(Status::default, |st| Status {
+        code: StatusCode::from_i32(st.code),
+        message: st.message.clone(),
+    });
+    Ok(Span {
+        trace_id: trace,
+        span_id: id,
+        parent_span_id: parent,
+        trace_state: s.trace_state.clone(),
+        flags: s.flags,
+        name: s.name.clone(),
+        kind: SpanKind::from_i32(s.kind),
+        start_unix_nano: s.start_time_unix_nano,
+        end_unix_nano: s.end_time_unix_nano,
+        attributes: attributes(&s.attributes),
+        dropped_attributes_count: s.dropped_attributes_count,
+        events,
+        dropped_events_count: s.dropped_events_count,
+        links,
+        dropped_links_count: s.dropped_links_count,
+        status,
+        resource: Arc::clone(resource),
+        scope: Arc::clone(scope),
+    })
+}

@@ -176,6 +176,7 @@ impl Output<'_> {
         raw: &Bytes,
         base: u64,
     ) -> Result<(), ReadError> {
+        self.stats.records += 1;
         let offsets = SpanOffsets::of(raw, base);
         for (ri, rs) in request.resource_spans.iter().enumerate() {
             let resource = Arc::new(resource(rs));
@@ -426,12 +427,19 @@ fn convert_span(
 ) -> Result<Span, FieldError> {
     let trace = trace_id(&s.trace_id, "traceId")?;
     let id = span_id(&s.span_id, "spanId")?;
-    // Empty means root; an all-zero parent is treated as absent too (OTLP: all-zero = no id).
+    // Empty means root; an all-zero parent is treated as absent too (OTLP: all-zero = no id),
+    // as the OTLP/JSON reader does.
     let parent = match s.parent_span_id.as_slice() {
-        [] => None,
-        p if p.len() == 8 && p.iter().all(|b| *b == 0) => None,
+        p if p.iter().all(|b| *b == 0) => None,
         p => Some(span_id(p, "parentSpanId")?),
     };
+    if s.end_time_unix_nano != 0 && s.end_time_unix_nano < s.start_time_unix_nano {
+        let message = format!(
+            "span ends before it starts (start {}, end {})",
+            s.start_time_unix_nano, s.end_time_unix_nano
+        );
+        return Err(("endTimeUnixNano".into(), message));
+    }
     let events = s
         .events
         .iter()

@@ -217,6 +217,7 @@ pub(crate) fn read(
     };
     let mut built = Vec::new();
     for conv in split(dialect, text, &lines, &mut report)? {
+        stats.records += conv.items.len();
         let turns = (dialect.turns)(&conv, &mut report)?;
         built.push(build(dialect.format, file, &conv, turns));
     }
@@ -256,7 +257,7 @@ fn split<'a>(
     };
     // One pretty-printed document with a syntax error, rather than JSON Lines: report it whole.
     let first_line = text.lines().map(str::trim).find(|l| !l.is_empty());
-    if first_line.map_or(true, |l| serde_json::from_str::<Value>(l).is_err()) {
+    if first_line.is_none_or(|l| serde_json::from_str::<Value>(l).is_err()) {
         let line = lines.line_of(trimmed) + whole_error.line().saturating_sub(1);
         let message = if trimmed.is_empty() {
             "empty input".to_owned()
@@ -485,7 +486,7 @@ fn find_call(calls: &mut [Call], id: Option<&str>, name: Option<&str>) -> Option
         }
         None => calls
             .iter()
-            .position(|c| c.id.is_none() && !c.answered && name.map_or(true, |n| n == c.name)),
+            .position(|c| c.id.is_none() && !c.answered && name.is_none_or(|n| n == c.name)),
     }?;
     let call = calls.get_mut(index)?;
     call.answered = true;

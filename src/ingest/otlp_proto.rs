@@ -23,17 +23,12 @@ use crate::model::{
 /// Spans handed to the sink per call.
 const CHUNK: usize = 1024;
 
-/// Cheap content check for format detection: the bytes start like an OTLP trace request, either
-/// raw or behind a 4-byte length prefix. Decodes at most the first `ResourceSpans`.
-pub fn looks_like_otlp_proto(bytes: &[u8]) -> bool {
-    first_resource_spans_decodes(bytes)
-        || framed_head(bytes).is_some_and(first_resource_spans_decodes)
-}
-
-/// The first record's payload when `bytes` start with a plausible length prefix.
-fn framed_head(bytes: &[u8]) -> Option<&[u8]> {
-    let (len, rest) = split_prefix(bytes)?;
-    rest.get(..len).filter(|p| !p.is_empty())
+/// Cheap content check for format detection: `head` (the first bytes of an input, possibly not
+/// all of it) starts like an OTLP trace request, either raw or behind a 4-byte length prefix.
+/// Decodes at most the first `ResourceSpans`, and only when `head` holds all of it.
+pub fn looks_like_otlp_proto(head: &[u8]) -> bool {
+    starts_with_resource_spans(head)
+        || split_prefix(head).is_some_and(|(len, rest)| len > 0 && starts_with_resource_spans(rest))
 }
 
 fn split_prefix(bytes: &[u8]) -> Option<(usize, &[u8])> {
@@ -41,9 +36,10 @@ fn split_prefix(bytes: &[u8]) -> Option<(usize, &[u8])> {
     Some((u32::from_be_bytes(head) as usize, bytes.get(4..)?))
 }
 
-/// True when `bytes` open with field 1 (`resource_spans`, length-delimited) whose payload fits and
-/// decodes as a `ResourceSpans`.
-fn first_resource_spans_decodes(bytes: &[u8]) -> bool {
+/// True when `bytes` open with field 1 (`resource_spans`, length-delimited) whose payload decodes
+/// as a `ResourceSpans`; when the payload runs past the end of `bytes`, its first byte must be
+/// the key of a `ResourceSpans` field (resource, scope_spans or schema_url).
+fn starts_with_resource_spans(bytes: &[u8]) -> bool {
     if bytes.first() != Some(&0x0a) {
         return false;
     }
@@ -53,10 +49,22 @@ fn first_resource_spans_decodes(bytes: &[u8]) -> bool {
     let Ok(len) = prost::decode_length_delimiter(rest) else {
         return false;
     };
-    let start = 1 + prost::length_delimiter_len(len);
-    match bytes.get(start..start.saturating_add(len)) {
-        Some(payload) => pt::ResourceSpans::decode(payload).is_ok(),
-        None => false,
+    let Some(payload) = bytes.get(1 + prost::length_delimiter_len(len)..) else {
+        return false;
+    };
+    match payload.get(..len) {
+        _ if len == 0 => false,
+        Some(whole) => pt::ResourceSpans::decode(whole).is_ok(),
+        // Only part of it is here: demand a real head (not a tiny file) whose first field is a
+        // length-delimited ResourceSpans field that fits inside the declared length.
+        None => {
+            payload.len() >= 64
+                && matches!(payload.first(), Some(0x0a | 0x12 | 0x1a))
+                && payload
+                    .get(1..)
+                    .and_then(|p| prost::decode_length_delimiter(p).ok())
+                    .is_some_and(|inner| inner < len)
+        }
     }
 }
 

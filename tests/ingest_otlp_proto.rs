@@ -1,0 +1,641 @@
+//! OTLP protobuf ingest: corpus files read with the manifests' trace ids and span counts and give
+//! the same spans as their OTLP/JSON twins; length-prefixed and concatenated layouts; every field
+//! converted; bad input named by file, byte offset and field; no panic on any prefix.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use fanout::ingest::otlp_proto::{self, looks_like_otlp_proto};
+use fanout::ingest::{read_any, Format, Location, OnInvalid, ReadError, VecSink};
+use fanout::model::{AnyValue, Span, SpanKind, StatusCode};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{
+    any_value, AnyValue as PAny, ArrayValue, InstrumentationScope, KeyValue as PKv, KeyValueList,
+};
+use opentelemetry_proto::tonic::resource::v1::Resource as PResource;
+use opentelemetry_proto::tonic::trace::v1::{
+    span, ResourceSpans, ScopeSpans, Span as PSpan, Status,
+};
+use prost::Message;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/protobuf")
+}
+
+struct Expected {
+    pb: PathBuf,
+    json: PathBuf,
+    trace_id: String,
+    spans: usize,
+}
+
+fn expectations() -> Vec<Expected> {
+    let text = std::fs::read_to_string(fixtures().join("expectations.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| Expected {
+            pb: fixtures().join(t["pb"].as_str().unwrap()),
+            json: fixtures().join(t["json"].as_str().unwrap()),
+            trace_id: t["trace_id"].as_str().unwrap().to_owned(),
+            spans: t["spans"].as_u64().unwrap() as usize,
+        })
+        .collect()
+}
+
+fn read_bytes(name: &str, bytes: &[u8], on_invalid: OnInvalid) -> Result<VecSink, ReadError> {
+    let mut sink = VecSink::default();
+    otlp_proto::read(name, bytes, on_invalid, &mut sink)?;
+    Ok(sink)
+}
+
+fn sorted(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_by_key(|s| (s.trace_id, s.span_id));
+    spans
+}
+
+/// Protobuf and JSON twins of one run must give identical spans, field for field.
+fn assert_twins(pb: &Path, json: &Path) {
+    let from_pb = sorted(fanout::ingest::load_path(pb).unwrap_or_else(|e| panic!("{e}")));
+    let from_json = sorted(fanout::ingest::load_path(json).unwrap_or_else(|e| panic!("{e}")));
+    assert_eq!(from_pb.len(), from_json.len(), "{}", pb.display());
+    for (a, b) in from_pb.iter().zip(&from_json) {
+        assert_eq!(
+            a,
+            b,
+            "{}: span {} differs between protobuf and JSON",
+            pb.display(),
+            a.span_id
+        );
+    }
+}
+
+#[test]
+fn fixture_protobuf_files_match_the_manifest_and_their_json_twins() {
+    for e in expectations() {
+        let mut sink = VecSink::default();
+        let file = std::fs::File::open(&e.pb).unwrap();
+        let (format, stats) = read_any(
+            &e.pb.display().to_string(),
+            file,
+            None,
+            OnInvalid::Fail,
+            &mut sink,
+        )
+        .unwrap();
+        assert_eq!(format, Format::OtlpProto, "{}", e.pb.display());
+        assert_eq!(stats.spans, e.spans);
+        assert_eq!(sink.spans.len(), e.spans, "{}", e.pb.display());
+        assert!(
+            sink.spans.iter().all(|s| s.trace_id.to_hex() == e.trace_id),
+            "{}",
+            e.pb.display()
+        );
+        assert_twins(&e.pb, &e.json);
+    }
+}
+
+#[test]
+fn every_corpus_protobuf_file_matches_its_manifest_and_json_twin() {
+    let Some(root) = common::corpus_dir() else {
+        return common::skip_without_corpus("every_corpus_protobuf_file_matches");
+    };
+    let files: Vec<_> = common::corpus_files(&root)
+        .into_iter()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "pb"))
+        // node/manifest.json names .pb twins of some runs that the corpus does not ship.
+        .filter(|f| f.path.exists())
+        .collect();
+    assert!(
+        files.len() >= 15,
+        "expected the whole corpus, found {} .pb files",
+        files.len()
+    );
+    for f in files {
+        let spans = fanout::ingest::load_path(&f.path).unwrap_or_else(|e| panic!("{}: {e}", f.id));
+        assert_eq!(spans.len(), f.span_count, "{}", f.id);
+        assert!(
+            spans.iter().all(|s| s.trace_id.to_hex() == f.trace_id),
+            "{}",
+            f.id
+        );
+        let twin = f.path.with_extension("jsonl");
+        if twin.exists() {
+            assert_twins(&f.path, &twin);
+        }
+    }
+}
+
+fn kv(key: &str, value: any_value::Value) -> PKv {
+    PKv {
+        key: key.into(),
+        value: Some(PAny { value: Some(value) }),
+        ..PKv::default()
+    }
+}
+
+fn pspan(trace: [u8; 16], id: u8, name: &str) -> PSpan {
+    PSpan {
+        trace_id: trace.to_vec(),
+        span_id: vec![0, 0, 0, 0, 0, 0, 0, id],
+        name: name.into(),
+        start_time_unix_nano: 10,
+        end_time_unix_nano: 20,
+        ..PSpan::default()
+    }
+}
+
+const TRACE: [u8; 16] = [0xab; 16];
+
+fn request(spans: Vec<PSpan>) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(PResource {
+                attributes: vec![kv(
+                    "service.name",
+                    any_value::Value::StringValue("svc".into()),
+                )],
+                dropped_attributes_count: 2,
+                ..PResource::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: "lib".into(),
+                    version: "1.2".into(),
+                    attributes: vec![kv("scope.attr", any_value::Value::BoolValue(true))],
+                    dropped_attributes_count: 1,
+                }),
+                spans,
+                schema_url: "https://scope".into(),
+            }],
+            schema_url: "https://resource".into(),
+        }],
+    }
+}
+
+#[test]
+fn every_field_is_converted() {
+    use any_value::Value as V;
+    let mut s = pspan(TRACE, 2, "chat m");
+    s.parent_span_id = vec![0, 0, 0, 0, 0, 0, 0, 1];
+    s.trace_state = "k=v".into();
+    s.flags = 0x301;
+    s.kind = 3;
+    s.dropped_attributes_count = 4;
+    s.dropped_events_count = 5;
+    s.dropped_links_count = 6;
+    s.status = Some(Status {
+        message: "bad".into(),
+        code: 2,
+    });
+    s.attributes = vec![
+        kv("s", V::StringValue("x".into())),
+        kv("b", V::BoolValue(false)),
+        kv("i", V::IntValue(-7)),
+        kv("d", V::DoubleValue(1.5)),
+        kv("bytes", V::BytesValue(vec![0, 255])),
+        kv(
+            "arr",
+            V::ArrayValue(ArrayValue {
+                values: vec![
+                    PAny {
+                        value: Some(V::IntValue(1)),
+                    },
+                    PAny { value: None },
+                ],
+            }),
+        ),
+        kv(
+            "kv",
+            V::KvlistValue(KeyValueList {
+                values: vec![kv("inner", V::StringValue("y".into()))],
+            }),
+        ),
+        kv("strindex", V::StringValueStrindex(3)),
+        PKv {
+            key: "none".into(),
+            value: None,
+            ..PKv::default()
+        },
+    ];
+    s.events = vec![span::Event {
+        time_unix_nano: 15,
+        name: "ev".into(),
+        attributes: vec![kv("e", V::IntValue(1))],
+        dropped_attributes_count: 7,
+    }];
+    s.links = vec![span::Link {
+        trace_id: vec![0xcd; 16],
+        span_id: vec![9; 8],
+        trace_state: "l=1".into(),
+        attributes: vec![kv("l", V::StringValue("z".into()))],
+        dropped_attributes_count: 8,
+        flags: 1,
+    }];
+    let sink = read_bytes("all.pb", &request(vec![s]).encode_to_vec(), OnInvalid::Fail).unwrap();
+    let [span] = sink.spans.as_slice() else {
+        panic!("one span expected")
+    };
+    assert_eq!(span.trace_id.to_hex(), "ab".repeat(16));
+    assert_eq!(span.span_id.to_hex(), "0000000000000002");
+    assert_eq!(
+        span.parent_span_id.map(|p| p.to_hex()).as_deref(),
+        Some("0000000000000001")
+    );
+    assert_eq!(
+        (span.trace_state.as_str(), span.flags, span.kind),
+        ("k=v", 0x301, SpanKind::Client)
+    );
+    assert_eq!((span.start_unix_nano, span.end_unix_nano), (10, 20));
+    assert_eq!(
+        (
+            span.dropped_attributes_count,
+            span.dropped_events_count,
+            span.dropped_links_count
+        ),
+        (4, 5, 6)
+    );
+    assert_eq!(
+        (span.status.code, span.status.message.as_str()),
+        (StatusCode::Error, "bad")
+    );
+    let want = [
+        ("s", AnyValue::String("x".into())),
+        ("b", AnyValue::Bool(false)),
+        ("i", AnyValue::Int(-7)),
+        ("d", AnyValue::Double(1.5)),
+        ("bytes", AnyValue::Bytes(vec![0, 255])),
+        (
+            "arr",
+            AnyValue::Array(vec![AnyValue::Int(1), AnyValue::Empty]),
+        ),
+        (
+            "kv",
+            AnyValue::KvList(vec![fanout::model::KeyValue::new(
+                "inner",
+                AnyValue::String("y".into()),
+            )]),
+        ),
+        ("strindex", AnyValue::Empty),
+        ("none", AnyValue::Empty),
+    ];
+    for (key, value) in want {
+        assert_eq!(span.attr(key), Some(&value), "{key}");
+    }
+    let ev = &span.events[0];
+    assert_eq!(
+        (
+            ev.time_unix_nano,
+            ev.name.as_str(),
+            ev.dropped_attributes_count
+        ),
+        (15, "ev", 7)
+    );
+    let link = &span.links[0];
+    assert_eq!(link.trace_id.to_hex(), "cd".repeat(16));
+    assert_eq!(
+        (
+            link.trace_state.as_str(),
+            link.dropped_attributes_count,
+            link.flags
+        ),
+        ("l=1", 8, 1)
+    );
+    assert_eq!(span.resource.service_name(), Some("svc"));
+    assert_eq!(
+        (
+            span.resource.dropped_attributes_count,
+            span.resource.schema_url.as_str()
+        ),
+        (2, "https://resource")
+    );
+    assert_eq!(
+        (span.scope.name.as_str(), span.scope.version.as_str()),
+        ("lib", "1.2")
+    );
+    assert_eq!(
+        (
+            span.scope.dropped_attributes_count,
+            span.scope.schema_url.as_str()
+        ),
+        (1, "https://scope")
+    );
+    assert_eq!(span.scope.attributes.len(), 1);
+}
+
+#[test]
+fn empty_or_all_zero_parent_means_root() {
+    let mut a = pspan(TRACE, 1, "a");
+    a.parent_span_id = vec![0; 8];
+    let b = pspan(TRACE, 2, "b");
+    let sink = read_bytes(
+        "r.pb",
+        &request(vec![a, b]).encode_to_vec(),
+        OnInvalid::Fail,
+    )
+    .unwrap();
+    assert!(sink.spans.iter().all(|s| s.parent_span_id.is_none()));
+}
+
+fn framed(records: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in records {
+        out.extend_from_slice(&(r.len() as u32).to_be_bytes());
+        out.extend_from_slice(r);
+    }
+    out
+}
+
+#[test]
+fn length_prefixed_records_and_concatenated_bodies_read_alike() {
+    let first = request(vec![pspan(TRACE, 1, "a"), pspan(TRACE, 2, "b")]).encode_to_vec();
+    let second = request(vec![pspan(TRACE, 3, "c")]).encode_to_vec();
+    let names = |sink: &VecSink| {
+        sink.spans
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+    };
+
+    let file = framed(&[first.clone(), second.clone()]);
+    assert!(looks_like_otlp_proto(&file));
+    let mut sink = VecSink::default();
+    let stats = otlp_proto::read("f.pb", &file, OnInvalid::Fail, &mut sink).unwrap();
+    assert_eq!(names(&sink), ["a", "b", "c"]);
+    assert_eq!((stats.records, stats.spans), (2, 3));
+
+    let concatenated = [first, second].concat();
+    let mut sink = VecSink::default();
+    let stats = otlp_proto::read("c.pb", &concatenated, OnInvalid::Fail, &mut sink).unwrap();
+    assert_eq!(
+        names(&sink),
+        ["a", "b", "c"],
+        "concatenated bodies decode as one merged request"
+    );
+    assert_eq!(stats.records, 1);
+
+    // A real corpus body behind a length prefix reads as the raw body does.
+    let raw = std::fs::read(fixtures().join("pydantic_ai_lost_update.otlp.pb")).unwrap();
+    let plain = sorted(read_bytes("p.pb", &raw, OnInvalid::Fail).unwrap().spans);
+    let boxed = sorted(
+        read_bytes("p.pb", &framed(&[raw.clone(), raw]), OnInvalid::Fail)
+            .unwrap()
+            .spans,
+    );
+    assert_eq!(boxed.len(), plain.len() * 2);
+    assert_eq!(boxed.iter().step_by(2).cloned().collect::<Vec<_>>(), plain);
+}
+
+fn offset_of(haystack: &[u8], needle: &[u8]) -> u64 {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("span bytes present") as u64
+}
+
+#[test]
+fn a_wrong_length_span_id_names_file_offset_and_field() {
+    let mut bad = pspan(TRACE, 3, "bad");
+    bad.span_id = vec![1, 2, 3, 4, 5, 6, 7];
+    let spans = vec![pspan(TRACE, 1, "a"), pspan(TRACE, 2, "b"), bad.clone()];
+    let bytes = request(spans).encode_to_vec();
+    let Err(ReadError::Invalid(e)) = read_bytes("ids.pb", &bytes, OnInvalid::Fail) else {
+        panic!("expected an ingest error")
+    };
+    assert_eq!(e.file, "ids.pb");
+    assert_eq!(
+        e.field.as_deref(),
+        Some("resourceSpans[0].scopeSpans[0].spans[2].spanId")
+    );
+    assert_eq!(
+        e.location,
+        Location::Offset(offset_of(&bytes, &bad.encode_to_vec()))
+    );
+    assert!(
+        e.message.contains("expected 8 bytes, got 7"),
+        "{}",
+        e.message
+    );
+    let text = e.to_string();
+    assert!(
+        text.starts_with("ids.pb at byte ") && text.contains("spans[2].spanId"),
+        "{text}"
+    );
+
+    // Skipping keeps the good spans and reports the bad one.
+    let sink = read_bytes("ids.pb", &bytes, OnInvalid::Skip).unwrap();
+    assert_eq!(sink.spans.len(), 2);
+    assert_eq!(sink.skipped.len(), 1);
+}
+
+#[test]
+fn all_zero_and_short_trace_ids_and_bad_link_ids_are_rejected() {
+    let mut zero = pspan(TRACE, 1, "z");
+    zero.trace_id = vec![0; 16];
+    let e = read_bytes(
+        "z.pb",
+        &request(vec![zero]).encode_to_vec(),
+        OnInvalid::Fail,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("spans[0].traceId") && e.contains("all-zero"),
+        "{e}"
+    );
+
+    let mut short = pspan(TRACE, 1, "s");
+    short.parent_span_id = vec![1; 4];
+    let e = read_bytes(
+        "p.pb",
+        &request(vec![short]).encode_to_vec(),
+        OnInvalid::Fail,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("spans[0].parentSpanId") && e.contains("got 4"),
+        "{e}"
+    );
+
+    let mut linked = pspan(TRACE, 1, "l");
+    linked.links = vec![span::Link {
+        trace_id: vec![1; 16],
+        span_id: vec![],
+        ..span::Link::default()
+    }];
+    let e = read_bytes(
+        "l.pb",
+        &request(vec![linked]).encode_to_vec(),
+        OnInvalid::Fail,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("spans[0].links[0].spanId") && e.contains("missing"),
+        "{e}"
+    );
+}
+
+#[test]
+fn truncated_protobuf_names_file_offset_and_the_span_that_breaks() {
+    let spans = vec![pspan(TRACE, 1, "first"), pspan(TRACE, 2, "second")];
+    let bytes = request(spans.clone()).encode_to_vec();
+    // Cut inside the second span's name, then patch nothing: outer lengths now overrun.
+    let cut = &bytes[..bytes.len() - 3];
+    let Err(ReadError::Invalid(e)) = read_bytes("cut.pb", cut, OnInvalid::Fail) else {
+        panic!("expected an ingest error")
+    };
+    assert_eq!(e.file, "cut.pb");
+    assert!(matches!(e.location, Location::Offset(_)), "{e}");
+    assert!(e.field.is_some(), "{e}");
+    assert!(e.message.contains("not a valid OTLP protobuf"), "{e}");
+
+    // A span whose own bytes are broken (bad UTF-8 in its name) is pinpointed.
+    let mut broken = pspan(TRACE, 2, "BROKENNAME");
+    broken.name = "BROKENNAME".into();
+    let good = request(vec![pspan(TRACE, 1, "first"), broken.clone()]).encode_to_vec();
+    let at = offset_of(&good, &broken.encode_to_vec());
+    let mut bad = good.clone();
+    let name_at = offset_of(&good, b"BROKENNAME") as usize;
+    bad[name_at] = 0xff;
+    let Err(ReadError::Invalid(e)) = read_bytes("utf8.pb", &bad, OnInvalid::Fail) else {
+        panic!("expected an ingest error")
+    };
+    assert_eq!(
+        e.field.as_deref(),
+        Some("resourceSpans[0].scopeSpans[0].spans[1]"),
+        "{e}"
+    );
+    assert_eq!(e.location, Location::Offset(at));
+    assert!(e.message.contains("Span.name"), "{e}");
+}
+
+#[test]
+fn garbage_is_an_error_naming_file_and_offset() {
+    let garbage = b"\xff\xfe this is not protobuf \x00\x01\x02";
+    let Err(ReadError::Invalid(e)) = read_bytes("junk.pb", garbage, OnInvalid::Fail) else {
+        panic!("expected an ingest error")
+    };
+    assert_eq!(
+        (e.file.as_str(), e.location),
+        ("junk.pb", Location::Offset(0))
+    );
+    assert_eq!(e.field.as_deref(), Some("resourceSpans"));
+    let text = e.to_string();
+    assert!(
+        text.starts_with("junk.pb at byte 0: resourceSpans: not a valid OTLP protobuf"),
+        "{text}"
+    );
+    // Under Skip, an undecodable body is reported, not fatal.
+    let sink = read_bytes("junk.pb", garbage, OnInvalid::Skip).unwrap();
+    assert_eq!((sink.spans.len(), sink.skipped.len()), (0, 1));
+}
+
+#[test]
+fn a_bad_record_in_a_length_prefixed_file_is_located_at_its_offset() {
+    let good = request(vec![pspan(TRACE, 1, "a")]).encode_to_vec();
+    let mut broken = request(vec![pspan(TRACE, 2, "b")]).encode_to_vec();
+    let last = broken.len() - 1;
+    broken[last] = 0xff; // last byte of the name: invalid UTF-8
+    let file = framed(&[good.clone(), broken]);
+    let Err(ReadError::Invalid(e)) = read_bytes("rec.pb", &file, OnInvalid::Fail) else {
+        panic!("expected an ingest error")
+    };
+    let second_payload = (4 + good.len() + 4) as u64;
+    assert!(
+        matches!(e.location, Location::Offset(o) if o >= second_payload),
+        "{e}"
+    );
+    let sink = read_bytes("rec.pb", &file, OnInvalid::Skip).unwrap();
+    assert_eq!((sink.spans.len(), sink.skipped.len()), (1, 1));
+}
+
+#[test]
+fn no_prefix_or_garbling_of_a_real_file_panics() {
+    let raw = std::fs::read(fixtures().join("openai_agents_lost_update.otlp.pb")).unwrap();
+    let total = sorted(read_bytes("x.pb", &raw, OnInvalid::Fail).unwrap().spans).len();
+    let mut errors = 0;
+    for len in 0..raw.len() {
+        match read_bytes("x.pb", &raw[..len], OnInvalid::Fail) {
+            Ok(sink) => assert!(sink.spans.len() <= total),
+            Err(e) => {
+                errors += 1;
+                assert!(e.to_string().starts_with("x.pb"), "{e}");
+            }
+        }
+        let _ = read_bytes("x.pb", &raw[..len], OnInvalid::Skip);
+    }
+    assert!(
+        errors > raw.len() / 2,
+        "most truncations must be reported, got {errors}"
+    );
+    // Deterministic garbling: flip bytes at many positions.
+    let mut state = 0x2545_f491_u32;
+    for _ in 0..2000 {
+        let mut copy = raw.clone();
+        for _ in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let at = state as usize % copy.len();
+            copy[at] ^= (state >> 8) as u8 | 1;
+        }
+        let _ = read_bytes("g.pb", &copy, OnInvalid::Fail);
+        let _ = read_bytes("g.pb", &copy, OnInvalid::Skip);
+        let _ = looks_like_otlp_proto(&copy);
+    }
+}
+
+#[test]
+fn detection_recognises_protobuf_and_nothing_else() {
+    let raw = std::fs::read(fixtures().join("pydantic_ai_lost_update.otlp.pb")).unwrap();
+    assert!(looks_like_otlp_proto(&raw));
+    assert!(
+        looks_like_otlp_proto(&raw[..100]),
+        "a head of the file is enough"
+    );
+    assert!(looks_like_otlp_proto(&framed(&[raw.clone()])));
+    let json = std::fs::read(fixtures().join("pydantic_ai_lost_update.otlp.jsonl")).unwrap();
+    for not in [
+        &json[..],
+        b"",
+        b"\n\n\n\n\n\n",
+        b"[{\"role\":\"user\"}]",
+        b"\n{\"resourceSpans\":[]}",
+    ] {
+        assert!(
+            !looks_like_otlp_proto(not),
+            "{:?}",
+            String::from_utf8_lossy(not)
+        );
+    }
+    assert_eq!(
+        fanout::ingest::detect(&raw[..64], "no-extension"),
+        Ok(Format::OtlpProto)
+    );
+}
+
+#[test]
+fn gzipped_protobuf_reads_like_the_plain_file() {
+    let raw = std::fs::read(fixtures().join("aisdk7_semconv_lost_update.otlp.pb")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&raw).unwrap();
+    let packed = enc.finish().unwrap();
+    let mut sink = VecSink::default();
+    let (format, _) = read_any(
+        "trace.otlp.pb.gz",
+        &packed[..],
+        None,
+        OnInvalid::Fail,
+        &mut sink,
+    )
+    .unwrap();
+    assert_eq!(format, Format::OtlpProto);
+    let plain = read_bytes("trace.otlp.pb", &raw, OnInvalid::Fail).unwrap();
+    assert_eq!(sorted(sink.spans), sorted(plain.spans));
+}

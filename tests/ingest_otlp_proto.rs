@@ -599,7 +599,7 @@ fn detection_recognises_protobuf_and_nothing_else() {
         looks_like_otlp_proto(&raw[..100]),
         "a head of the file is enough"
     );
-    assert!(looks_like_otlp_proto(&framed(&[raw.clone()])));
+    assert!(looks_like_otlp_proto(&framed(std::slice::from_ref(&raw))));
     let json = std::fs::read(fixtures().join("pydantic_ai_lost_update.otlp.jsonl")).unwrap();
     for not in [
         &json[..],

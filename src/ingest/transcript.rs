@@ -534,15 +534,37 @@ pub(crate) fn sample<'v>(value: &'v Value, keys: &[&str]) -> Vec<&'v Value> {
     list.into_iter().take(50).collect()
 }
 
-/// Reads a transcript, auto-detecting its dialect from content. `None` when it is none of them.
+/// Which transcript dialect `bytes` (a whole input, or its first bytes) hold, if any: one JSON
+/// document, or JSON Lines of which the first (up to 50) whole lines are looked at together.
 pub fn detect_bytes(bytes: &[u8]) -> Option<Format> {
-    let text = std::str::from_utf8(bytes).ok()?;
+    // A head cut inside a multi-byte character is still text up to the cut.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()?
+        }
+        Err(_) => return None,
+    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text).trim();
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         return sniff(&value);
     }
-    let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-    sniff(&serde_json::from_str::<Value>(first).ok()?)
+    let values: Vec<Value> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(50)
+        .map_while(|l| serde_json::from_str(l).ok())
+        .collect();
+    let first = values.first()?;
+    let is_envelope = ["messages", "input", "output", "choices"]
+        .iter()
+        .any(|k| first.get(k).is_some());
+    if is_envelope {
+        sniff(first)
+    } else {
+        sniff(&Value::Array(values))
+    }
 }
 
 /// Message content as GenAI parts: strings and text blocks become text parts; anything else

@@ -67,7 +67,11 @@ pub fn sniff(value: &Value) -> bool {
 
 fn envelope<'a>(doc: &Doc<'a>) -> Option<Vec<Item<'a>>> {
     let object = doc.value.as_object()?;
-    if !object.contains_key("input") && !object.get("output").is_some_and(Value::is_array) {
+    // Items carry `type` (or `role`); a request or response body carries neither.
+    let is_item = object.contains_key("type") || object.contains_key("role");
+    if is_item
+        || (!object.contains_key("input") && !object.get("output").is_some_and(Value::is_array))
+    {
         return None;
     }
     let mut items = Vec::new();

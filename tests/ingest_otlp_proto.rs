@@ -1,28 +1,23 @@
 //! OTLP protobuf ingest: corpus files read with the manifests' trace ids and span counts and give
 //! the same spans as their OTLP/JSON twins; length-prefixed and concatenated layouts; every field
-//! converted; bad input named by file, byte offset and field; no panic on any prefix.
+//! converted; detection; gzip.
 
 mod common;
+#[path = "support/otlp_proto.rs"]
+mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fanout::ingest::otlp_proto::{self, looks_like_otlp_proto};
-use fanout::ingest::{read_any, Format, Location, OnInvalid, ReadError, VecSink};
-use fanout::model::{AnyValue, Span, SpanKind, StatusCode};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use fanout::ingest::{read_any, Format, OnInvalid, VecSink};
+use fanout::model::{AnyValue, SpanKind, StatusCode};
 use opentelemetry_proto::tonic::common::v1::{
-    any_value, AnyValue as PAny, ArrayValue, InstrumentationScope, KeyValue as PKv, KeyValueList,
+    any_value, AnyValue as PAny, ArrayValue, KeyValue as PKv, KeyValueList,
 };
-use opentelemetry_proto::tonic::resource::v1::Resource as PResource;
-use opentelemetry_proto::tonic::trace::v1::{
-    span, ResourceSpans, ScopeSpans, Span as PSpan, Status,
-};
+use opentelemetry_proto::tonic::trace::v1::{span, Status};
 use prost::Message;
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus/protobuf")
-}
+use support::{fixtures, framed, kv, pspan, read_bytes, request, sorted, TRACE};
 
 struct Expected {
     pb: PathBuf,
@@ -45,17 +40,6 @@ fn expectations() -> Vec<Expected> {
             spans: t["spans"].as_u64().unwrap() as usize,
         })
         .collect()
-}
-
-fn read_bytes(name: &str, bytes: &[u8], on_invalid: OnInvalid) -> Result<VecSink, ReadError> {
-    let mut sink = VecSink::default();
-    otlp_proto::read(name, bytes, on_invalid, &mut sink)?;
-    Ok(sink)
-}
-
-fn sorted(mut spans: Vec<Span>) -> Vec<Span> {
-    spans.sort_by_key(|s| (s.trace_id, s.span_id));
-    spans
 }
 
 /// Protobuf and JSON twins of one run must give identical spans, field for field.
@@ -127,53 +111,6 @@ fn every_corpus_protobuf_file_matches_its_manifest_and_json_twin() {
         if twin.exists() {
             assert_twins(&f.path, &twin);
         }
-    }
-}
-
-fn kv(key: &str, value: any_value::Value) -> PKv {
-    PKv {
-        key: key.into(),
-        value: Some(PAny { value: Some(value) }),
-        ..PKv::default()
-    }
-}
-
-fn pspan(trace: [u8; 16], id: u8, name: &str) -> PSpan {
-    PSpan {
-        trace_id: trace.to_vec(),
-        span_id: vec![0, 0, 0, 0, 0, 0, 0, id],
-        name: name.into(),
-        start_time_unix_nano: 10,
-        end_time_unix_nano: 20,
-        ..PSpan::default()
-    }
-}
-
-const TRACE: [u8; 16] = [0xab; 16];
-
-fn request(spans: Vec<PSpan>) -> ExportTraceServiceRequest {
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(PResource {
-                attributes: vec![kv(
-                    "service.name",
-                    any_value::Value::StringValue("svc".into()),
-                )],
-                dropped_attributes_count: 2,
-                ..PResource::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                scope: Some(InstrumentationScope {
-                    name: "lib".into(),
-                    version: "1.2".into(),
-                    attributes: vec![kv("scope.attr", any_value::Value::BoolValue(true))],
-                    dropped_attributes_count: 1,
-                }),
-                spans,
-                schema_url: "https://scope".into(),
-            }],
-            schema_url: "https://resource".into(),
-        }],
     }
 }
 
@@ -341,15 +278,6 @@ fn empty_or_all_zero_parent_means_root() {
     assert!(sink.spans.iter().all(|s| s.parent_span_id.is_none()));
 }
 
-fn framed(records: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for r in records {
-        out.extend_from_slice(&(r.len() as u32).to_be_bytes());
-        out.extend_from_slice(r);
-    }
-    out
-}
-
 #[test]
 fn length_prefixed_records_and_concatenated_bodies_read_alike() {
     let first = request(vec![pspan(TRACE, 1, "a"), pspan(TRACE, 2, "b")]).encode_to_vec();
@@ -388,207 +316,6 @@ fn length_prefixed_records_and_concatenated_bodies_read_alike() {
     );
     assert_eq!(boxed.len(), plain.len() * 2);
     assert_eq!(boxed.iter().step_by(2).cloned().collect::<Vec<_>>(), plain);
-}
-
-fn offset_of(haystack: &[u8], needle: &[u8]) -> u64 {
-    haystack
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .expect("span bytes present") as u64
-}
-
-#[test]
-fn a_wrong_length_span_id_names_file_offset_and_field() {
-    let mut bad = pspan(TRACE, 3, "bad");
-    bad.span_id = vec![1, 2, 3, 4, 5, 6, 7];
-    let spans = vec![pspan(TRACE, 1, "a"), pspan(TRACE, 2, "b"), bad.clone()];
-    let bytes = request(spans).encode_to_vec();
-    let Err(ReadError::Invalid(e)) = read_bytes("ids.pb", &bytes, OnInvalid::Fail) else {
-        panic!("expected an ingest error")
-    };
-    assert_eq!(e.file, "ids.pb");
-    assert_eq!(
-        e.field.as_deref(),
-        Some("resourceSpans[0].scopeSpans[0].spans[2].spanId")
-    );
-    assert_eq!(
-        e.location,
-        Location::Offset(offset_of(&bytes, &bad.encode_to_vec()))
-    );
-    assert!(
-        e.message.contains("expected 8 bytes, got 7"),
-        "{}",
-        e.message
-    );
-    let text = e.to_string();
-    assert!(
-        text.starts_with("ids.pb at byte ") && text.contains("spans[2].spanId"),
-        "{text}"
-    );
-
-    // Skipping keeps the good spans and reports the bad one.
-    let sink = read_bytes("ids.pb", &bytes, OnInvalid::Skip).unwrap();
-    assert_eq!(sink.spans.len(), 2);
-    assert_eq!(sink.skipped.len(), 1);
-}
-
-#[test]
-fn all_zero_and_short_trace_ids_and_bad_link_ids_are_rejected() {
-    let mut zero = pspan(TRACE, 1, "z");
-    zero.trace_id = vec![0; 16];
-    let e = read_bytes(
-        "z.pb",
-        &request(vec![zero]).encode_to_vec(),
-        OnInvalid::Fail,
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        e.contains("spans[0].traceId") && e.contains("all-zero"),
-        "{e}"
-    );
-
-    let mut short = pspan(TRACE, 1, "s");
-    short.parent_span_id = vec![1; 4];
-    let e = read_bytes(
-        "p.pb",
-        &request(vec![short]).encode_to_vec(),
-        OnInvalid::Fail,
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        e.contains("spans[0].parentSpanId") && e.contains("got 4"),
-        "{e}"
-    );
-
-    let mut linked = pspan(TRACE, 1, "l");
-    linked.links = vec![span::Link {
-        trace_id: vec![1; 16],
-        span_id: vec![],
-        ..span::Link::default()
-    }];
-    let e = read_bytes(
-        "l.pb",
-        &request(vec![linked]).encode_to_vec(),
-        OnInvalid::Fail,
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        e.contains("spans[0].links[0].spanId") && e.contains("missing"),
-        "{e}"
-    );
-}
-
-#[test]
-fn truncated_protobuf_names_file_offset_and_the_span_that_breaks() {
-    let spans = vec![pspan(TRACE, 1, "first"), pspan(TRACE, 2, "second")];
-    let bytes = request(spans.clone()).encode_to_vec();
-    // Cut inside the second span's name, then patch nothing: outer lengths now overrun.
-    let cut = &bytes[..bytes.len() - 3];
-    let Err(ReadError::Invalid(e)) = read_bytes("cut.pb", cut, OnInvalid::Fail) else {
-        panic!("expected an ingest error")
-    };
-    assert_eq!(e.file, "cut.pb");
-    assert!(matches!(e.location, Location::Offset(_)), "{e}");
-    assert!(e.field.is_some(), "{e}");
-    assert!(e.message.contains("not a valid OTLP protobuf"), "{e}");
-
-    // A span whose own bytes are broken (bad UTF-8 in its name) is pinpointed.
-    let mut broken = pspan(TRACE, 2, "BROKENNAME");
-    broken.name = "BROKENNAME".into();
-    let good = request(vec![pspan(TRACE, 1, "first"), broken.clone()]).encode_to_vec();
-    let at = offset_of(&good, &broken.encode_to_vec());
-    let mut bad = good.clone();
-    let name_at = offset_of(&good, b"BROKENNAME") as usize;
-    bad[name_at] = 0xff;
-    let Err(ReadError::Invalid(e)) = read_bytes("utf8.pb", &bad, OnInvalid::Fail) else {
-        panic!("expected an ingest error")
-    };
-    assert_eq!(
-        e.field.as_deref(),
-        Some("resourceSpans[0].scopeSpans[0].spans[1]"),
-        "{e}"
-    );
-    assert_eq!(e.location, Location::Offset(at));
-    assert!(e.message.contains("Span.name"), "{e}");
-}
-
-#[test]
-fn garbage_is_an_error_naming_file_and_offset() {
-    let garbage = b"\xff\xfe this is not protobuf \x00\x01\x02";
-    let Err(ReadError::Invalid(e)) = read_bytes("junk.pb", garbage, OnInvalid::Fail) else {
-        panic!("expected an ingest error")
-    };
-    assert_eq!(
-        (e.file.as_str(), e.location),
-        ("junk.pb", Location::Offset(0))
-    );
-    assert_eq!(e.field.as_deref(), Some("resourceSpans"));
-    let text = e.to_string();
-    assert!(
-        text.starts_with("junk.pb at byte 0: resourceSpans: not a valid OTLP protobuf"),
-        "{text}"
-    );
-    // Under Skip, an undecodable body is reported, not fatal.
-    let sink = read_bytes("junk.pb", garbage, OnInvalid::Skip).unwrap();
-    assert_eq!((sink.spans.len(), sink.skipped.len()), (0, 1));
-}
-
-#[test]
-fn a_bad_record_in_a_length_prefixed_file_is_located_at_its_offset() {
-    let good = request(vec![pspan(TRACE, 1, "a")]).encode_to_vec();
-    let mut broken = request(vec![pspan(TRACE, 2, "b")]).encode_to_vec();
-    let last = broken.len() - 1;
-    broken[last] = 0xff; // last byte of the name: invalid UTF-8
-    let file = framed(&[good.clone(), broken]);
-    let Err(ReadError::Invalid(e)) = read_bytes("rec.pb", &file, OnInvalid::Fail) else {
-        panic!("expected an ingest error")
-    };
-    let second_payload = (4 + good.len() + 4) as u64;
-    assert!(
-        matches!(e.location, Location::Offset(o) if o >= second_payload),
-        "{e}"
-    );
-    let sink = read_bytes("rec.pb", &file, OnInvalid::Skip).unwrap();
-    assert_eq!((sink.spans.len(), sink.skipped.len()), (1, 1));
-}
-
-#[test]
-fn no_prefix_or_garbling_of_a_real_file_panics() {
-    let raw = std::fs::read(fixtures().join("openai_agents_lost_update.otlp.pb")).unwrap();
-    let total = sorted(read_bytes("x.pb", &raw, OnInvalid::Fail).unwrap().spans).len();
-    let mut errors = 0;
-    for len in 0..raw.len() {
-        match read_bytes("x.pb", &raw[..len], OnInvalid::Fail) {
-            Ok(sink) => assert!(sink.spans.len() <= total),
-            Err(e) => {
-                errors += 1;
-                assert!(e.to_string().starts_with("x.pb"), "{e}");
-            }
-        }
-        let _ = read_bytes("x.pb", &raw[..len], OnInvalid::Skip);
-    }
-    assert!(
-        errors > raw.len() / 2,
-        "most truncations must be reported, got {errors}"
-    );
-    // Deterministic garbling: flip bytes at many positions.
-    let mut state = 0x2545_f491_u32;
-    for _ in 0..2000 {
-        let mut copy = raw.clone();
-        for _ in 0..3 {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            let at = state as usize % copy.len();
-            copy[at] ^= (state >> 8) as u8 | 1;
-        }
-        let _ = read_bytes("g.pb", &copy, OnInvalid::Fail);
-        let _ = read_bytes("g.pb", &copy, OnInvalid::Skip);
-        let _ = looks_like_otlp_proto(&copy);
-    }
 }
 
 #[test]

@@ -380,7 +380,10 @@ pub fn content_text(content: &Value) -> Option<String> {
 
 /// A tool result as attribute text: text content verbatim, anything else as JSON.
 pub fn result_text(content: &Value) -> String {
-    content_text(content).unwrap_or_else(|| content.to_string())
+    match content {
+        Value::Null => String::new(),
+        other => content_text(other).unwrap_or_else(|| other.to_string()),
+    }
 }
 
 /// Tool arguments for a `tool_call` part: parsed when they are a JSON string holding valid JSON,
@@ -482,6 +485,7 @@ mod tests {
         );
         assert_eq!(content_text(&json!([{"type":"image"}])), None);
         assert_eq!(result_text(&json!({"x":1})), r#"{"x":1}"#);
+        assert_eq!(result_text(&Value::Null), "");
         assert_eq!(arguments_value(&json!("{\"a\":1}")), json!({"a":1}));
         assert_eq!(arguments_value(&json!("{bad")), json!("{bad"));
         assert_eq!(arguments_text(&json!({"a":1})), r#"{"a":1}"#);

@@ -2,23 +2,27 @@
 //!
 //! Owns what the three transcript dialects share: splitting the input into conversations and
 //! records (one JSON document, or JSON Lines), keeping each record's verbatim text and line, the
-//! [`Turn`] sequence every dialect reduces to, and building spans from it with [`super::synth`]:
-//! one `chat` span per assistant message (its tool calls are the batch), one `execute_tool` span
-//! per answered call, nothing for a call never answered. Also [`sniff`], for format detection.
-//! Each dialect (one file each) only maps its records to turns.
+//! [`Turn`] sequence every dialect reduces to, and reading a whole input. Spans are built from
+//! turns in `transcript/build.rs` (one `chat` span per assistant message, its tool calls being
+//! the batch; one `execute_tool` span per answered call, none for a call never answered);
+//! [`sniff`] and [`detect_bytes`] serve format detection. Each dialect (one file each) only maps
+//! its records to turns.
 
 pub mod anthropic;
+mod build;
 pub mod openai_chat;
 pub mod openai_responses;
+mod sniff;
+
+pub use sniff::{detect_bytes, sniff};
 
 use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::synth::{self, ChatSpan, Message, Part, Source, ToolError, ToolSpan, TraceBuilder};
+use super::synth::{Message, Part};
 use super::{Format, IngestError, Location, OnInvalid, ReadError, ReadStats, Sink};
-use crate::model::Span;
 
 /// One record of a transcript (a message or an item) with its verbatim text.
 #[derive(Debug, Clone)]
@@ -219,7 +223,7 @@ pub(crate) fn read(
     for conv in split(dialect, text, &lines, &mut report)? {
         stats.records += conv.items.len();
         let turns = (dialect.turns)(&conv, &mut report)?;
-        built.push(build(dialect.format, file, &conv, turns));
+        built.push(build::spans(dialect.format, file, &conv, turns));
     }
     stats.skipped = skipped.len();
     for error in skipped {
@@ -353,218 +357,6 @@ pub fn envelope_model(conv: &Conversation<'_>) -> Option<String> {
         .get("model")?
         .as_str()
         .map(str::to_owned)
-}
-
-#[derive(Debug)]
-struct Call {
-    id: Option<String>,
-    name: String,
-    arguments: Value,
-    answered: bool,
-}
-
-/// Normalized output finish reason for the GenAI message.
-fn genai_finish_reason(has_calls: bool, provider: Option<&str>) -> String {
-    if has_calls {
-        return "tool_call".into();
-    }
-    match provider {
-        None | Some("stop" | "end_turn" | "completed" | "stop_sequence") => "stop".into(),
-        Some(other) => other.into(),
-    }
-}
-
-/// Builds the spans of one conversation.
-pub(crate) fn build(
-    format: Format,
-    file: &str,
-    conv: &Conversation<'_>,
-    turns: Vec<Turn>,
-) -> Vec<Span> {
-    let service = std::path::Path::new(file)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .filter(|n| !n.is_empty())
-        .unwrap_or("transcript")
-        .to_owned();
-    let mut builder = TraceBuilder::new(Source {
-        format: format.as_str(),
-        service_name: service,
-        trace_id: synth::content_trace_id(format.as_str(), conv.raw.as_bytes()),
-        timing_absent: true,
-        agent_name: None,
-        record: Some(conv.raw.clone()),
-    });
-    let default_model = envelope_model(conv);
-    let mut history: Vec<Message> = Vec::new();
-    let mut calls: Vec<Call> = Vec::new();
-    for turn in turns {
-        match turn {
-            Turn::Input(message) => history.push(message),
-            Turn::Response {
-                message,
-                finish_reason,
-                model,
-                record,
-            } => {
-                let mut output = message.clone();
-                let mut has_calls = false;
-                for part in &message.parts {
-                    if let Part::ToolCall {
-                        id,
-                        name,
-                        arguments,
-                    } = part
-                    {
-                        has_calls = true;
-                        calls.push(Call {
-                            id: id.clone(),
-                            name: name.clone(),
-                            arguments: arguments.clone(),
-                            answered: false,
-                        });
-                    }
-                }
-                let provider = finish_reason
-                    .clone()
-                    .or_else(|| Some(if has_calls { "tool_calls" } else { "stop" }.into()));
-                output.finish_reason =
-                    Some(genai_finish_reason(has_calls, finish_reason.as_deref()));
-                builder.chat(ChatSpan {
-                    model: model.or_else(|| default_model.clone()),
-                    input: history.clone(),
-                    output: vec![output],
-                    finish_reasons: provider.into_iter().collect(),
-                    record: Some(record),
-                    ..ChatSpan::default()
-                });
-                history.push(message);
-            }
-            Turn::ToolResult {
-                call_id,
-                name,
-                content,
-                is_error,
-                record,
-            } => {
-                let call = find_call(&mut calls, call_id.as_deref(), name.as_deref());
-                let tool_name = call
-                    .as_ref()
-                    .map(|c| c.name.clone())
-                    .or(name)
-                    .unwrap_or_else(|| "unknown".into());
-                let result = synth::result_text(&content);
-                let error = is_error.then(|| ToolError {
-                    kind: "tool_error".into(),
-                    message: result.clone(),
-                });
-                builder.tool(ToolSpan {
-                    call_id: call_id.or_else(|| call.as_ref().and_then(|c| c.id.clone())),
-                    name: tool_name,
-                    arguments: call.map(|c| synth::arguments_text(&c.arguments)),
-                    result: Some(result),
-                    error,
-                    record: Some(record),
-                    ..ToolSpan::default()
-                });
-            }
-        }
-    }
-    builder.finish()
-}
-
-/// The emitted call a result answers: same id, else (no id, legacy functions) the oldest
-/// unanswered id-less call with that name. Marks it answered; returns a copy of what it needs.
-fn find_call(calls: &mut [Call], id: Option<&str>, name: Option<&str>) -> Option<CallInfo> {
-    let index = match id.map(str::trim) {
-        Some(id) => {
-            let same = |c: &Call| c.id.as_deref().map(str::trim) == Some(id);
-            calls
-                .iter()
-                .position(|c| same(c) && !c.answered)
-                .or_else(|| calls.iter().position(same))
-        }
-        None => calls
-            .iter()
-            .position(|c| c.id.is_none() && !c.answered && name.is_none_or(|n| n == c.name)),
-    }?;
-    let call = calls.get_mut(index)?;
-    call.answered = true;
-    Some(CallInfo {
-        id: call.id.clone(),
-        name: call.name.clone(),
-        arguments: call.arguments.clone(),
-    })
-}
-
-struct CallInfo {
-    id: Option<String>,
-    name: String,
-    arguments: Value,
-}
-
-/// Which transcript dialect a parsed JSON value (a whole document, or the first JSON line) is,
-/// if any. OTLP (`resourceSpans`) and values without chat messages give `None`.
-pub fn sniff(value: &Value) -> Option<Format> {
-    if value.get("resourceSpans").is_some() || value.get("resource_spans").is_some() {
-        return None;
-    }
-    if openai_responses::sniff(value) {
-        Some(Format::OpenaiResponses)
-    } else if anthropic::sniff(value) {
-        Some(Format::Anthropic)
-    } else if openai_chat::sniff(value) {
-        Some(Format::OpenaiChat)
-    } else {
-        None
-    }
-}
-
-/// The records a sniffer should look at: the value's own elements, or its `key` array, or the
-/// value itself; at most the first 50.
-pub(crate) fn sample<'v>(value: &'v Value, keys: &[&str]) -> Vec<&'v Value> {
-    let list = match value {
-        Value::Array(items) => items.iter().collect(),
-        Value::Object(map) => keys
-            .iter()
-            .find_map(|k| map.get(*k).and_then(Value::as_array))
-            .map_or_else(|| vec![value], |a| a.iter().collect()),
-        _ => Vec::new(),
-    };
-    list.into_iter().take(50).collect()
-}
-
-/// Which transcript dialect `bytes` (a whole input, or its first bytes) hold, if any: one JSON
-/// document, or JSON Lines of which the first (up to 50) whole lines are looked at together.
-pub fn detect_bytes(bytes: &[u8]) -> Option<Format> {
-    // A head cut inside a multi-byte character is still text up to the cut.
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()?
-        }
-        Err(_) => return None,
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text).trim();
-    if let Ok(value) = serde_json::from_str::<Value>(text) {
-        return sniff(&value);
-    }
-    let values: Vec<Value> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .take(50)
-        .map_while(|l| serde_json::from_str(l).ok())
-        .collect();
-    let first = values.first()?;
-    let is_envelope = ["messages", "input", "output", "choices"]
-        .iter()
-        .any(|k| first.get(k).is_some());
-    if is_envelope {
-        sniff(first)
-    } else {
-        sniff(&Value::Array(values))
-    }
 }
 
 /// Message content as GenAI parts: strings and text blocks become text parts; anything else

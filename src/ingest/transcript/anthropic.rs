@@ -56,7 +56,7 @@ pub fn sniff(value: &Value) -> bool {
             )
         });
     }
-    let sample = super::sample(value, &["messages"]);
+    let sample = super::sniff::sample(value, &["messages"]);
     if sample.is_empty()
         || !sample
             .iter()

@@ -38,7 +38,7 @@ pub fn sniff(value: &Value) -> bool {
     {
         return true;
     }
-    let sample = super::sample(value, &["messages"]);
+    let sample = super::sniff::sample(value, &["messages"]);
     !sample.is_empty()
         && sample
             .iter()

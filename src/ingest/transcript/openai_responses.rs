@@ -48,7 +48,7 @@ pub fn sniff(value: &Value) -> bool {
     if str_field(value, "object") == Some("response") {
         return true;
     }
-    super::sample(value, &["input", "output"])
+    super::sniff::sample(value, &["input", "output"])
         .iter()
         .any(|item| match str_field(item, "type") {
             Some("message") => {

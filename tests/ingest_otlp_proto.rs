@@ -319,6 +319,20 @@ fn length_prefixed_records_and_concatenated_bodies_read_alike() {
 }
 
 #[test]
+fn varint_delimited_streams_read_record_by_record() {
+    let first = request(vec![pspan(TRACE, 1, "a")]);
+    let second = request(vec![pspan(TRACE, 2, "b"), pspan(TRACE, 3, "c")]);
+    let mut file = first.encode_length_delimited_to_vec();
+    file.extend(second.encode_length_delimited_to_vec());
+    assert!(looks_like_otlp_proto(&file));
+    let mut sink = VecSink::default();
+    let stats = otlp_proto::read("d.pb", &file, OnInvalid::Fail, &mut sink).unwrap();
+    let names: Vec<_> = sink.spans.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert_eq!(stats.records, 2);
+}
+
+#[test]
 fn detection_recognises_protobuf_and_nothing_else() {
     let raw = std::fs::read(fixtures().join("pydantic_ai_lost_update.otlp.pb")).unwrap();
     assert!(looks_like_otlp_proto(&raw));

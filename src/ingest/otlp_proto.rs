@@ -1,10 +1,13 @@
 //! OTLP protobuf input: one serialized `ExportTraceServiceRequest` (an OTLP/HTTP body; bodies
-//! concatenated in arrival order decode as one merged request), or the Collector file exporter's
-//! `format: proto` files, where every record is preceded by its length as 4 big-endian bytes.
+//! concatenated in arrival order decode as one merged request), the Collector file exporter's
+//! `format: proto` files, where every record is preceded by its length as 4 big-endian bytes, or
+//! protobuf's varint-delimited stream of requests.
 //!
-//! Owns: choosing between those two layouts, decoding with the `opentelemetry-proto` prost
+//! Owns: choosing between those layouts, decoding with the `opentelemetry-proto` prost
 //! messages (never by hand), converting every field into [`crate::model::Span`], and pointing
 //! errors at a byte offset and field path. It must not interpret GenAI conventions.
+
+mod locate;
 
 use std::sync::Arc;
 
@@ -14,7 +17,7 @@ use opentelemetry_proto::tonic::trace::v1 as pt;
 use prost::bytes::Bytes;
 use prost::Message;
 
-use super::{IngestError, Location, OnInvalid, ReadError, ReadStats, Sink};
+use super::{IngestError, OnInvalid, ReadError, ReadStats, Sink};
 use crate::model::{
     AnyValue, KeyValue, Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status,
     StatusCode, TraceId,
@@ -24,11 +27,16 @@ use crate::model::{
 const CHUNK: usize = 1024;
 
 /// Cheap content check for format detection: `head` (the first bytes of an input, possibly not
-/// all of it) starts like an OTLP trace request, either raw or behind a 4-byte length prefix.
-/// Decodes at most the first `ResourceSpans`, and only when `head` holds all of it.
+/// all of it) starts like an OTLP trace request, either raw or behind a 4-byte or varint length
+/// prefix. Decodes at most the first `ResourceSpans`, and only when `head` holds all of it.
 pub fn looks_like_otlp_proto(head: &[u8]) -> bool {
+    let varint = || {
+        let len = prost::decode_length_delimiter(head).ok()?;
+        head.get(prost::length_delimiter_len(len)..)
+    };
     starts_with_resource_spans(head)
         || split_prefix(head).is_some_and(|(len, rest)| len > 0 && starts_with_resource_spans(rest))
+        || varint().is_some_and(starts_with_resource_spans)
 }
 
 fn split_prefix(bytes: &[u8]) -> Option<(usize, &[u8])> {
@@ -68,7 +76,21 @@ fn starts_with_resource_spans(bytes: &[u8]) -> bool {
     }
 }
 
+/// How records are delimited in a file of several requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefix {
+    /// 4-byte unsigned big-endian length (the Collector file exporter's `format: proto`).
+    Fixed32,
+    /// Protobuf varint length (protobuf's "delimited" streams, as `writeDelimitedTo` writes).
+    Varint,
+}
+
 /// Reads OTLP protobuf `bytes` (named `file` in errors) into `sink`.
+///
+/// Layouts are tried in turn: 4-byte length-prefixed records that all decode; varint-delimited
+/// records that all decode (only when the file cannot be a raw request, which always starts
+/// with field 1, byte `0x0a`); else one raw request (concatenated bodies merge). When nothing
+/// decodes but the 4-byte prefixes chain exactly, the records are reported one by one.
 pub fn read(
     file: &str,
     bytes: &[u8],
@@ -83,38 +105,63 @@ pub fn read(
         stats: ReadStats::default(),
     };
     let bytes = Bytes::copy_from_slice(bytes);
-    match frames(&bytes) {
-        Some(records) => {
-            let decoded: Vec<_> = records
-                .iter()
-                .map(|(_, r)| ExportTraceServiceRequest::decode(r.clone()))
-                .collect();
-            let framed = decoded.iter().all(Result::is_ok)
-                || ExportTraceServiceRequest::decode(bytes.clone()).is_err();
-            if framed {
-                for ((offset, record), request) in records.iter().zip(decoded) {
-                    match request {
-                        Ok(request) => out.request(&request, record, *offset)?,
-                        Err(_) => out.invalid(locate_decode_error(file, record, *offset))?,
-                    }
-                }
+    let fixed = frames(&bytes, Prefix::Fixed32).map(decode_records);
+    if let Some(records) = fixed.as_ref().filter(|r| all_decoded(r)) {
+        out.records(records)?;
+        return out.finish();
+    }
+    if bytes.first() != Some(&0x0a) {
+        if let Some(records) = frames(&bytes, Prefix::Varint).map(decode_records) {
+            if all_decoded(&records) {
+                out.records(&records)?;
                 return out.finish();
             }
-            out.single(&bytes)?;
         }
-        None => out.single(&bytes)?,
+    }
+    match (ExportTraceServiceRequest::decode(bytes.clone()), fixed) {
+        (Ok(request), _) => out.request(&request, &bytes, 0)?,
+        (Err(_), Some(records)) => out.records(&records)?,
+        (Err(_), None) => out.invalid(locate::locate_decode_error(file, &bytes, 0))?,
     }
     out.finish()
 }
 
+/// (payload offset, payload, decoded request) of each record.
+type Records = Vec<(
+    u64,
+    Bytes,
+    Result<ExportTraceServiceRequest, prost::DecodeError>,
+)>;
+
+fn decode_records(frames: Vec<(u64, Bytes)>) -> Records {
+    frames
+        .into_iter()
+        .map(|(at, raw)| {
+            let request = ExportTraceServiceRequest::decode(raw.clone());
+            (at, raw, request)
+        })
+        .collect()
+}
+
+fn all_decoded(records: &Records) -> bool {
+    records.iter().all(|(_, _, r)| r.is_ok())
+}
+
 /// Splits `bytes` into length-prefixed records when the prefixes chain exactly to the end.
 /// Each item is (byte offset of the payload, payload).
-fn frames(bytes: &Bytes) -> Option<Vec<(u64, Bytes)>> {
+fn frames(bytes: &Bytes, prefix: Prefix) -> Option<Vec<(u64, Bytes)>> {
     let mut records = Vec::new();
     let mut pos = 0usize;
     while pos < bytes.len() {
-        let (len, _) = split_prefix(bytes.get(pos..)?)?;
-        let start = pos.checked_add(4)?;
+        let rest = bytes.get(pos..)?;
+        let (len, header) = match prefix {
+            Prefix::Fixed32 => (split_prefix(rest)?.0, 4),
+            Prefix::Varint => {
+                let len = prost::decode_length_delimiter(rest).ok()?;
+                (len, prost::length_delimiter_len(len))
+            }
+        };
+        let start = pos.checked_add(header)?;
         let end = start.checked_add(len)?;
         if end > bytes.len() {
             return None;
@@ -134,11 +181,14 @@ struct Output<'a> {
 }
 
 impl Output<'_> {
-    fn single(&mut self, bytes: &Bytes) -> Result<(), ReadError> {
-        match ExportTraceServiceRequest::decode(bytes.clone()) {
-            Ok(request) => self.request(&request, bytes, 0),
-            Err(_) => self.invalid(locate_decode_error(self.file, bytes, 0)),
+    fn records(&mut self, records: &Records) -> Result<(), ReadError> {
+        for (at, raw, request) in records {
+            match request {
+                Ok(request) => self.request(request, raw, *at)?,
+                Err(_) => self.invalid(locate::locate_decode_error(self.file, raw, *at))?,
+            }
         }
+        Ok(())
     }
 
     fn invalid(&mut self, error: IngestError) -> Result<(), ReadError> {
@@ -185,7 +235,7 @@ impl Output<'_> {
         base: u64,
     ) -> Result<(), ReadError> {
         self.stats.records += 1;
-        let offsets = SpanOffsets::of(raw, base);
+        let offsets = locate::SpanOffsets::of(raw, base);
         for (ri, rs) in request.resource_spans.iter().enumerate() {
             let resource = Arc::new(resource(rs));
             for (si, ss) in rs.scope_spans.iter().enumerate() {
@@ -210,155 +260,6 @@ impl Output<'_> {
         }
         Ok(())
     }
-}
-
-// Views of the same wire data that stop at the level we need, keeping each child's bytes. Decoding
-// from a `Bytes` buffer slices it without copying, so each child's position in the file is known.
-#[derive(Clone, PartialEq, Message)]
-struct RequestLayout {
-    #[prost(bytes = "bytes", repeated, tag = "1")]
-    resource_spans: Vec<Bytes>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct ResourceSpansLayout {
-    #[prost(bytes = "bytes", repeated, tag = "2")]
-    scope_spans: Vec<Bytes>,
-}
-
-#[derive(Clone, PartialEq, Message)]
-struct ScopeSpansLayout {
-    #[prost(bytes = "bytes", repeated, tag = "2")]
-    spans: Vec<Bytes>,
-}
-
-/// Offset of `part` inside `whole` (a slice of it), plus `base`.
-fn offset_in(whole: &Bytes, part: &Bytes, base: u64) -> u64 {
-    let delta = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
-    base + delta as u64
-}
-
-/// Byte offsets of every span in one request, indexed like the decoded request.
-struct SpanOffsets {
-    base: u64,
-    spans: Vec<Vec<Vec<u64>>>,
-}
-
-impl SpanOffsets {
-    fn of(raw: &Bytes, base: u64) -> Self {
-        let mut spans = Vec::new();
-        if let Ok(request) = RequestLayout::decode(raw.clone()) {
-            for rs in &request.resource_spans {
-                let mut per_rs = Vec::new();
-                if let Ok(layout) = ResourceSpansLayout::decode(rs.clone()) {
-                    for ss in &layout.scope_spans {
-                        let offsets = ScopeSpansLayout::decode(ss.clone())
-                            .map(|l| l.spans.iter().map(|s| offset_in(raw, s, base)).collect())
-                            .unwrap_or_default();
-                        per_rs.push(offsets);
-                    }
-                }
-                spans.push(per_rs);
-            }
-        }
-        Self { base, spans }
-    }
-
-    /// The span's offset, or the request's when the layout is unknown.
-    fn get(&self, ri: usize, si: usize, pi: usize) -> Location {
-        let at = self
-            .spans
-            .get(ri)
-            .and_then(|r| r.get(si))
-            .and_then(|s| s.get(pi))
-            .copied();
-        Location::Offset(at.unwrap_or(self.base))
-    }
-}
-
-/// Finds where a request that failed to decode goes wrong: the first span, scope or resource
-/// whose bytes do not decode, with prost's own description of the problem.
-fn locate_decode_error(file: &str, raw: &Bytes, base: u64) -> IngestError {
-    let describe = |e: prost::DecodeError| {
-        let text = e.to_string();
-        let detail = text
-            .strip_prefix("failed to decode Protobuf message: ")
-            .unwrap_or(&text)
-            .to_owned();
-        format!("not a valid OTLP protobuf trace request: {detail}")
-    };
-    let request = match RequestLayout::decode(raw.clone()) {
-        Ok(r) => r,
-        Err(e) => {
-            return IngestError::new(
-                file,
-                Location::Offset(base),
-                Some("resourceSpans".into()),
-                describe(e),
-            )
-        }
-    };
-    for (ri, rs) in request.resource_spans.iter().enumerate() {
-        let Err(rs_error) = pt::ResourceSpans::decode(rs.clone()) else {
-            continue;
-        };
-        let rs_path = format!("resourceSpans[{ri}]");
-        let rs_at = offset_in(raw, rs, base);
-        let layout = match ResourceSpansLayout::decode(rs.clone()) {
-            Ok(l) => l,
-            Err(e) => {
-                return IngestError::new(file, Location::Offset(rs_at), Some(rs_path), describe(e))
-            }
-        };
-        for (si, ss) in layout.scope_spans.iter().enumerate() {
-            let Err(ss_error) = pt::ScopeSpans::decode(ss.clone()) else {
-                continue;
-            };
-            let ss_path = format!("{rs_path}.scopeSpans[{si}]");
-            let ss_at = offset_in(raw, ss, base);
-            let spans = match ScopeSpansLayout::decode(ss.clone()) {
-                Ok(l) => l.spans,
-                Err(e) => {
-                    return IngestError::new(
-                        file,
-                        Location::Offset(ss_at),
-                        Some(ss_path),
-                        describe(e),
-                    )
-                }
-            };
-            for (pi, span) in spans.iter().enumerate() {
-                if let Err(e) = pt::Span::decode(span.clone()) {
-                    let at = Location::Offset(offset_in(raw, span, base));
-                    return IngestError::new(
-                        file,
-                        at,
-                        Some(format!("{ss_path}.spans[{pi}]")),
-                        describe(e),
-                    );
-                }
-            }
-            return IngestError::new(
-                file,
-                Location::Offset(ss_at),
-                Some(format!("{ss_path}.scope")),
-                describe(ss_error),
-            );
-        }
-        return IngestError::new(
-            file,
-            Location::Offset(rs_at),
-            Some(format!("{rs_path}.resource")),
-            describe(rs_error),
-        );
-    }
-    let message = ExportTraceServiceRequest::decode(raw.clone())
-        .err()
-        .map_or_else(
-            || "not a valid OTLP protobuf trace request".to_owned(),
-            describe,
-        );
-    IngestError::new(file, Location::Offset(base), None, message)
 }
 
 fn resource(rs: &pt::ResourceSpans) -> Resource {

@@ -420,6 +420,32 @@ fn jsonl_of_request_bodies_gives_one_trace_per_line() {
     assert_ne!(sink.spans[0].trace_id, sink.spans[2].trace_id);
 }
 
+#[test]
+fn a_json_array_of_conversations_gives_one_trace_each() {
+    let doc = r#"[
+        {"system": "s", "messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": [{"type": "text", "text": "A"}]}]},
+        {"messages": [{"role": "user", "content": "b"}, {"role": "assistant", "content": "B"}]}
+    ]"#;
+    assert_eq!(
+        transcript::detect_bytes(doc.as_bytes()),
+        Some(Format::Anthropic)
+    );
+    let mut sink = VecSink::default();
+    anthropic::read("set.json", doc.as_bytes(), OnInvalid::Fail, &mut sink).unwrap();
+    let roots: Vec<_> = sink
+        .spans
+        .iter()
+        .filter(|s| s.parent_span_id.is_none())
+        .collect();
+    assert_eq!(roots.len(), 2);
+    assert_ne!(roots[0].trace_id, roots[1].trace_id);
+    let chats = op(&sink.spans, "chat");
+    assert_eq!(
+        chats.iter().map(|c| output_text(c)).collect::<Vec<_>>(),
+        ["A", "B"]
+    );
+}
+
 fn read_err(
     read: fn(&str, &[u8], OnInvalid, &mut VecSink) -> Result<VecSink, ReadError>,
     text: &str,

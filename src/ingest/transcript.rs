@@ -255,7 +255,7 @@ fn split<'a>(
                 value,
                 lines,
             };
-            return Ok(vec![conversation_of(dialect, doc)]);
+            return Ok(conversations_of(dialect, doc));
         }
         Err(e) => e,
     };
@@ -318,6 +318,27 @@ fn split<'a>(
         );
     }
     Ok(per_line)
+}
+
+/// A whole document: one conversation, or one per element of an array of envelopes (datasets).
+fn conversations_of<'a>(dialect: &Dialect, doc: Doc<'a>) -> Vec<Conversation<'a>> {
+    if let Some(elements) = doc.own_elements() {
+        let docs: Vec<Doc<'a>> = elements
+            .into_iter()
+            .map(|item| Doc {
+                raw: item.raw,
+                value: item.value,
+                lines: doc.lines,
+            })
+            .collect();
+        if !docs.is_empty() && docs.iter().all(|d| (dialect.envelope)(d).is_some()) {
+            return docs
+                .into_iter()
+                .map(|d| conversation_of(dialect, d))
+                .collect();
+        }
+    }
+    vec![conversation_of(dialect, doc)]
 }
 
 fn conversation_of<'a>(dialect: &Dialect, doc: Doc<'a>) -> Conversation<'a> {

@@ -12,6 +12,14 @@ pub fn sniff(value: &Value) -> Option<Format> {
     if value.get("resourceSpans").is_some() || value.get("resource_spans").is_some() {
         return None;
     }
+    // An array of conversations (request bodies): judge by the first.
+    if let Some(first) = value
+        .as_array()
+        .and_then(|a| a.first())
+        .filter(|f| is_envelope(f))
+    {
+        return sniff(first);
+    }
     if openai_responses::sniff(value) {
         Some(Format::OpenaiResponses)
     } else if anthropic::sniff(value) {
@@ -60,12 +68,18 @@ pub fn detect_bytes(bytes: &[u8]) -> Option<Format> {
         .map_while(|l| serde_json::from_str(l).ok())
         .collect();
     let first = values.first()?;
-    let is_envelope = ["messages", "input", "output", "choices"]
-        .iter()
-        .any(|k| first.get(k).is_some());
-    if is_envelope {
+    if is_envelope(first) {
         sniff(first)
     } else {
         sniff(&Value::Array(values))
     }
+}
+
+/// A request or response body holding a conversation rather than one message or item.
+fn is_envelope(value: &Value) -> bool {
+    value.get("type").is_none()
+        && value.get("role").is_none()
+        && ["messages", "input", "output", "choices"]
+            .iter()
+            .any(|k| value.get(k).is_some())
 }

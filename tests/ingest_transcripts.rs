@@ -446,6 +446,48 @@ fn a_json_array_of_conversations_gives_one_trace_each() {
     );
 }
 
+#[test]
+fn long_histories_are_not_repeated_in_full_on_every_model_call() {
+    // 8 turns of ~300 KB each: repeating the whole history would cost ~10 MB of inputs.
+    let big = "x".repeat(300_000);
+    let mut messages = Vec::new();
+    for turn in 0..8 {
+        messages.push(json!({"role": "user", "content": format!("{turn}{big}")}));
+        messages.push(json!({"role": "assistant", "content": format!("answer {turn}")}));
+    }
+    let doc = serde_json::to_vec(&json!({"messages": messages})).unwrap();
+    let mut sink = VecSink::default();
+    openai_chat::read("long.json", &doc, OnInvalid::Fail, &mut sink).unwrap();
+    let chats = op(&sink.spans, "chat");
+    assert_eq!(chats.len(), 8);
+    let first = json_attr(chats[1], "gen_ai.input.messages");
+    assert_eq!(
+        first.as_array().unwrap().len(),
+        3,
+        "small histories are repeated whole"
+    );
+    assert!(chats[1].attr("fanout.input.elided_messages").is_none());
+    let last = json_attr(chats[7], "gen_ai.input.messages");
+    assert_eq!(
+        last.as_array().unwrap().len(),
+        1,
+        "only the new user message"
+    );
+    assert!(last[0]["parts"][0]["content"]
+        .as_str()
+        .unwrap()
+        .starts_with('7'));
+    assert_eq!(
+        chats[7].attr("fanout.input.elided_messages"),
+        Some(&AnyValue::Int(14))
+    );
+    let total: usize = chats
+        .iter()
+        .map(|c| c.attr_str("gen_ai.input.messages").unwrap().len())
+        .sum();
+    assert!(total < 6_000_000, "inputs total {total} bytes");
+}
+
 fn read_err(
     read: fn(&str, &[u8], OnInvalid, &mut VecSink) -> Result<VecSink, ReadError>,
     text: &str,

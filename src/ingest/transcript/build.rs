@@ -3,6 +3,9 @@
 //! response with its tool calls, which are the batch), one `execute_tool` span per result,
 //! joined to the call it answers by id (legacy id-less function calls: by name, in order).
 //! A call never answered gets no span. Knows nothing of any dialect's JSON.
+//!
+//! Past [`HISTORY_CAP_BYTES`] of history, a chat span's input holds only what is new since the
+//! previous model response, and `fanout.input.elided_messages` says how much was left out.
 
 use serde_json::Value;
 
@@ -11,7 +14,45 @@ use super::super::synth::{
 };
 use super::super::Format;
 use super::{envelope_model, Conversation, Turn};
-use crate::model::Span;
+use crate::model::{AnyValue, KeyValue, Span};
+
+/// Past this much JSON, a chat span's input holds only the messages since the previous model
+/// response (the new user input and tool results) instead of the whole history, so a long
+/// transcript costs linear, not quadratic, space. The count of left-out messages is recorded.
+const HISTORY_CAP_BYTES: usize = 1 << 20;
+
+/// The conversation so far, as every chat span's input repeats it.
+#[derive(Debug, Default)]
+struct History {
+    messages: Vec<Message>,
+    bytes: usize,
+    /// Index of the first message after the latest model response.
+    since_response: usize,
+}
+
+impl History {
+    fn push(&mut self, message: Message) {
+        self.bytes += message.to_json().to_string().len();
+        self.messages.push(message);
+    }
+
+    /// The input of the next chat span and how many earlier messages it leaves out.
+    fn input(&self) -> (Vec<Message>, usize) {
+        if self.bytes <= HISTORY_CAP_BYTES {
+            return (self.messages.clone(), 0);
+        }
+        let start = self.since_response.min(self.messages.len());
+        (
+            self.messages.get(start..).unwrap_or_default().to_vec(),
+            start,
+        )
+    }
+
+    fn push_response(&mut self, message: Message) {
+        self.push(message);
+        self.since_response = self.messages.len();
+    }
+}
 
 #[derive(Debug)]
 struct Call {
@@ -54,7 +95,11 @@ pub(crate) fn spans(
         record: Some(conv.raw.clone()),
     });
     let default_model = envelope_model(conv);
-    let mut history: Vec<Message> = Vec::new();
+    let mut history = History::default();
+    let (calls_reason, stop_reason) = match format {
+        Format::Anthropic => ("tool_use", "end_turn"),
+        _ => ("tool_calls", "stop"),
+    };
     let mut calls: Vec<Call> = Vec::new();
     for turn in turns {
         match turn {
@@ -85,18 +130,29 @@ pub(crate) fn spans(
                 }
                 let provider = finish_reason
                     .clone()
-                    .or_else(|| Some(if has_calls { "tool_calls" } else { "stop" }.into()));
+                    .unwrap_or_else(|| if has_calls { calls_reason } else { stop_reason }.into());
                 output.finish_reason =
                     Some(genai_finish_reason(has_calls, finish_reason.as_deref()));
+                let (input, elided) = history.input();
+                let extra = if elided > 0 {
+                    let count = i64::try_from(elided).unwrap_or(i64::MAX);
+                    vec![KeyValue::new(
+                        "fanout.input.elided_messages",
+                        AnyValue::Int(count),
+                    )]
+                } else {
+                    Vec::new()
+                };
                 builder.chat(ChatSpan {
                     model: model.or_else(|| default_model.clone()),
-                    input: history.clone(),
+                    input,
                     output: vec![output],
-                    finish_reasons: provider.into_iter().collect(),
+                    finish_reasons: vec![provider],
                     record: Some(record),
+                    extra,
                     ..ChatSpan::default()
                 });
-                history.push(message);
+                history.push_response(message);
             }
             Turn::ToolResult {
                 call_id,

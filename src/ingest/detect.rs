@@ -118,7 +118,9 @@ pub fn read_any(
     };
     let stats = match format {
         Format::OtlpJson => otlp_json::read(file, reader, on_invalid, sink)?,
-        Format::OtlpProto => otlp_proto::read(file, &read_all(file, reader)?, on_invalid, sink)?,
+        Format::OtlpProto => {
+            otlp_proto::read_owned(file, read_all(file, reader)?, on_invalid, sink)?
+        }
         Format::OpenaiChat => {
             transcript::openai_chat::read(file, &read_all(file, reader)?, on_invalid, sink)?
         }

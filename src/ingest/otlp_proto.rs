@@ -97,6 +97,16 @@ pub fn read(
     on_invalid: OnInvalid,
     sink: &mut dyn Sink,
 ) -> Result<ReadStats, ReadError> {
+    read_owned(file, bytes.to_vec(), on_invalid, sink)
+}
+
+/// [`read`] for bytes the caller no longer needs: decodes them without another copy.
+pub fn read_owned(
+    file: &str,
+    bytes: Vec<u8>,
+    on_invalid: OnInvalid,
+    sink: &mut dyn Sink,
+) -> Result<ReadStats, ReadError> {
     let mut out = Output {
         file,
         on_invalid,
@@ -104,7 +114,7 @@ pub fn read(
         pending: Vec::new(),
         stats: ReadStats::default(),
     };
-    let bytes = Bytes::copy_from_slice(bytes);
+    let bytes = Bytes::from(bytes);
     let fixed = frames(&bytes, Prefix::Fixed32).map(decode_records);
     if let Some(records) = fixed.as_ref().filter(|r| all_decoded(r)) {
         out.records(records)?;

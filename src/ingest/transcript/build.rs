@@ -4,8 +4,11 @@
 //! joined to the call it answers by id (legacy id-less function calls: by name, in order).
 //! A call never answered gets no span. Knows nothing of any dialect's JSON.
 //!
-//! Past [`HISTORY_CAP_BYTES`] of history, a chat span's input holds only what is new since the
-//! previous model response, and `fanout.input.elided_messages` says how much was left out.
+//! Once the repeated history would pass [`HISTORY_BUDGET_BYTES`], a chat span's input holds only
+//! what is new since the previous model response, and `fanout.input.elided_messages` says how
+//! much was left out.
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -16,32 +19,44 @@ use super::super::Format;
 use super::{envelope_model, Conversation, Turn};
 use crate::model::{AnyValue, KeyValue, Span};
 
-/// Past this much JSON, a chat span's input holds only the messages since the previous model
-/// response (the new user input and tool results) instead of the whole history, so a long
-/// transcript costs linear, not quadratic, space. The count of left-out messages is recorded.
-const HISTORY_CAP_BYTES: usize = 1 << 20;
+/// Budget for repeating history: while the inputs written so far plus the whole history fit in
+/// it, each chat span's input is the whole conversation so far, as real GenAI traces record it.
+/// Past it, an input holds only the messages since the previous model response (the new user
+/// input and tool results), so a long transcript costs linear, not quadratic, space and time.
+/// The count of left-out messages is recorded on the span.
+const HISTORY_BUDGET_BYTES: usize = 8 << 20;
 
 /// The conversation so far, as every chat span's input repeats it.
 #[derive(Debug, Default)]
 struct History {
     messages: Vec<Message>,
+    /// Serialized size of each message.
+    sizes: Vec<usize>,
     bytes: usize,
+    /// Bytes of input already written to chat spans.
+    spent: usize,
     /// Index of the first message after the latest model response.
     since_response: usize,
 }
 
 impl History {
     fn push(&mut self, message: Message) {
-        self.bytes += message.to_json().to_string().len();
+        let size = message.to_json().to_string().len();
+        self.bytes += size;
+        self.sizes.push(size);
         self.messages.push(message);
     }
 
     /// The input of the next chat span and how many earlier messages it leaves out.
-    fn input(&self) -> (Vec<Message>, usize) {
-        if self.bytes <= HISTORY_CAP_BYTES {
-            return (self.messages.clone(), 0);
-        }
-        let start = self.since_response.min(self.messages.len());
+    fn input(&mut self) -> (Vec<Message>, usize) {
+        let start = if self.spent.saturating_add(self.bytes) <= HISTORY_BUDGET_BYTES {
+            0
+        } else {
+            self.since_response.min(self.messages.len())
+        };
+        self.spent = self
+            .spent
+            .saturating_add(self.sizes.get(start..).unwrap_or_default().iter().sum());
         (
             self.messages.get(start..).unwrap_or_default().to_vec(),
             start,
@@ -100,7 +115,7 @@ pub(crate) fn spans(
         Format::Anthropic => ("tool_use", "end_turn"),
         _ => ("tool_calls", "stop"),
     };
-    let mut calls: Vec<Call> = Vec::new();
+    let mut calls = Calls::default();
     for turn in turns {
         match turn {
             Turn::Input(message) => history.push(message),
@@ -161,7 +176,7 @@ pub(crate) fn spans(
                 is_error,
                 record,
             } => {
-                let call = find_call(&mut calls, call_id.as_deref(), name.as_deref());
+                let call = calls.answer(call_id.as_deref(), name.as_deref());
                 let tool_name = call
                     .as_ref()
                     .map(|c| c.name.clone())
@@ -187,28 +202,56 @@ pub(crate) fn spans(
     builder.finish()
 }
 
-/// The emitted call a result answers: same id, else (no id, legacy functions) the oldest
-/// unanswered id-less call with that name. Marks it answered; returns a copy of what it needs.
-fn find_call(calls: &mut [Call], id: Option<&str>, name: Option<&str>) -> Option<CallInfo> {
-    let index = match id.map(str::trim) {
-        Some(id) => {
-            let same = |c: &Call| c.id.as_deref().map(str::trim) == Some(id);
-            calls
-                .iter()
-                .position(|c| same(c) && !c.answered)
-                .or_else(|| calls.iter().position(same))
+/// The calls emitted so far, indexed by (trimmed) id.
+#[derive(Debug, Default)]
+struct Calls {
+    all: Vec<Call>,
+    by_id: HashMap<String, Vec<usize>>,
+    /// Calls without an id (legacy `function_call`), in emission order.
+    idless: Vec<usize>,
+}
+
+impl Calls {
+    fn push(&mut self, call: Call) {
+        let index = self.all.len();
+        match &call.id {
+            Some(id) => self
+                .by_id
+                .entry(id.trim().to_owned())
+                .or_default()
+                .push(index),
+            None => self.idless.push(index),
         }
-        None => calls
-            .iter()
-            .position(|c| c.id.is_none() && !c.answered && name.is_none_or(|n| n == c.name)),
-    }?;
-    let call = calls.get_mut(index)?;
-    call.answered = true;
-    Some(CallInfo {
-        id: call.id.clone(),
-        name: call.name.clone(),
-        arguments: call.arguments.clone(),
-    })
+        self.all.push(call);
+    }
+
+    /// The emitted call a result answers: same id (the first not yet answered, else the first),
+    /// or without an id (legacy functions) the oldest unanswered id-less call with that name.
+    /// Marks it answered and returns a copy of what the tool span needs.
+    fn answer(&mut self, id: Option<&str>, name: Option<&str>) -> Option<CallInfo> {
+        let index = match id {
+            Some(id) => {
+                let candidates = self.by_id.get(id.trim())?;
+                let unanswered = candidates
+                    .iter()
+                    .copied()
+                    .find(|i| self.all.get(*i).is_some_and(|c| !c.answered));
+                unanswered.or_else(|| candidates.first().copied())
+            }
+            None => self.idless.iter().copied().find(|i| {
+                self.all
+                    .get(*i)
+                    .is_some_and(|c| !c.answered && name.is_none_or(|n| n == c.name))
+            }),
+        }?;
+        let call = self.all.get_mut(index)?;
+        call.answered = true;
+        Some(CallInfo {
+            id: call.id.clone(),
+            name: call.name.clone(),
+            arguments: call.arguments.clone(),
+        })
+    }
 }
 
 struct CallInfo {

@@ -10,6 +10,7 @@ pub mod compression;
 pub mod detect;
 pub mod error;
 mod lenient;
+pub mod native;
 pub mod otlp_json;
 pub mod otlp_proto;
 pub mod synth;

@@ -118,6 +118,7 @@ pub fn read_any(
     };
     let stats = match format {
         Format::OtlpJson => otlp_json::read(file, reader, on_invalid, sink)?,
+        Format::Native => super::native::read(file, reader, on_invalid, sink)?,
         Format::OtlpProto => {
             otlp_proto::read_owned(file, read_all(file, reader)?, on_invalid, sink)?
         }
@@ -129,15 +130,6 @@ pub fn read_any(
         }
         Format::Anthropic => {
             transcript::anthropic::read(file, &read_all(file, reader)?, on_invalid, sink)?
-        }
-        other => {
-            return Err(IngestError::new(
-                file,
-                Location::Whole,
-                None,
-                format!("format {} is not supported by this build", other.as_str()),
-            )
-            .into())
         }
     };
     Ok((format, stats))

@@ -169,6 +169,28 @@ fn a_bad_record_in_a_length_prefixed_file_is_located_at_its_offset() {
 }
 
 #[test]
+fn a_length_prefixed_file_cut_short_keeps_whole_records_and_names_the_cut() {
+    let raw = std::fs::read(fixtures().join("openai_agents_lost_update.otlp.pb")).unwrap();
+    let whole = read_bytes("w.pb", &raw, OnInvalid::Fail)
+        .unwrap()
+        .spans
+        .len();
+    let two = framed(&[raw.clone(), raw.clone()]);
+    let cut = &two[..two.len() - 100];
+    let second = (4 + raw.len()) as u64;
+    let Err(ReadError::Invalid(e)) = read_bytes("cut.pb", cut, OnInvalid::Fail) else {
+        panic!("expected an ingest error")
+    };
+    assert_eq!(
+        (e.file.as_str(), e.location),
+        ("cut.pb", Location::Offset(second))
+    );
+    assert!(e.message.contains("record 2 declares"), "{e}");
+    let sink = read_bytes("cut.pb", cut, OnInvalid::Skip).unwrap();
+    assert_eq!((sink.spans.len(), sink.skipped.len()), (whole, 1));
+}
+
+#[test]
 fn no_prefix_or_garbling_of_a_real_file_panics() {
     let raw = std::fs::read(fixtures().join("openai_agents_lost_update.otlp.pb")).unwrap();
     let total = sorted(read_bytes("x.pb", &raw, OnInvalid::Fail).unwrap().spans).len();
@@ -187,6 +209,13 @@ fn no_prefix_or_garbling_of_a_real_file_panics() {
         errors > raw.len() / 2,
         "most truncations must be reported, got {errors}"
     );
+    // Prefixes of a length-prefixed file: the second record cut anywhere.
+    let two = framed(&[raw.clone(), raw.clone()]);
+    for len in (raw.len() + 4)..two.len() {
+        if let Err(e) = read_bytes("two.pb", &two[..len], OnInvalid::Skip) {
+            assert!(e.to_string().starts_with("two.pb"), "{e}");
+        }
+    }
     // Deterministic garbling: flip bytes at many positions.
     let mut state = 0x2545_f491_u32;
     for _ in 0..2000 {

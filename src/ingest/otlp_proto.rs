@@ -17,7 +17,7 @@ use opentelemetry_proto::tonic::trace::v1 as pt;
 use prost::bytes::Bytes;
 use prost::Message;
 
-use super::{IngestError, OnInvalid, ReadError, ReadStats, Sink};
+use super::{IngestError, Location, OnInvalid, ReadError, ReadStats, Sink};
 use crate::model::{
     AnyValue, KeyValue, Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status,
     StatusCode, TraceId,
@@ -131,10 +131,52 @@ pub fn read_owned(
     match (ExportTraceServiceRequest::decode(bytes.clone()), fixed) {
         (Ok(request), _) => out.request(&request, &bytes, 0)?,
         (Err(_), Some(records)) => out.records(&records)?,
-        (Err(_), None) => out.invalid(locate::locate_decode_error(file, &bytes, 0))?,
+        (Err(_), None) => match truncated_fixed_frames(&bytes) {
+            // A length-prefixed file cut short: keep the whole records, report the cut one.
+            Some((records, error)) => {
+                out.records(&decode_records(records))?;
+                out.invalid(IngestError::new(file, error.0, None, error.1))?;
+            }
+            None => out.invalid(locate::locate_decode_error(file, &bytes, 0))?,
+        },
     }
     out.finish()
 }
+
+/// When `bytes` are 4-byte length-prefixed records whose first decodes but whose last runs past
+/// the end: the whole records, and where and how the last one is cut.
+fn truncated_fixed_frames(bytes: &Bytes) -> Option<(Frames, (Location, String))> {
+    let mut records = Vec::new();
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        let available = bytes.len() - pos;
+        let declared = split_prefix(bytes.get(pos..)?).map(|(len, _)| len);
+        let end = declared.and_then(|len| pos.checked_add(4)?.checked_add(len));
+        match (declared, end) {
+            (Some(_), Some(end)) if end <= bytes.len() => {
+                records.push(((pos + 4) as u64, bytes.slice(pos + 4..end)));
+                pos = end;
+            }
+            _ => {
+                let first = records.first()?;
+                ExportTraceServiceRequest::decode(first.1.clone()).ok()?;
+                let message = match declared {
+                    Some(len) => format!(
+                        "record {} declares {len} bytes but the file ends {} bytes later (truncated?)",
+                        records.len() + 1,
+                        available.saturating_sub(4)
+                    ),
+                    None => format!("{available} stray bytes after the last whole record (truncated?)"),
+                };
+                return Some((records, (Location::Offset(pos as u64), message)));
+            }
+        }
+    }
+    None
+}
+
+/// (payload offset, payload) of each record.
+type Frames = Vec<(u64, Bytes)>;
 
 /// (payload offset, payload, decoded request) of each record.
 type Records = Vec<(
@@ -143,7 +185,7 @@ type Records = Vec<(
     Result<ExportTraceServiceRequest, prost::DecodeError>,
 )>;
 
-fn decode_records(frames: Vec<(u64, Bytes)>) -> Records {
+fn decode_records(frames: Frames) -> Records {
     frames
         .into_iter()
         .map(|(at, raw)| {
@@ -159,7 +201,7 @@ fn all_decoded(records: &Records) -> bool {
 
 /// Splits `bytes` into length-prefixed records when the prefixes chain exactly to the end.
 /// Each item is (byte offset of the payload, payload).
-fn frames(bytes: &Bytes, prefix: Prefix) -> Option<Vec<(u64, Bytes)>> {
+fn frames(bytes: &Bytes, prefix: Prefix) -> Option<Frames> {
     let mut records = Vec::new();
     let mut pos = 0usize;
     while pos < bytes.len() {

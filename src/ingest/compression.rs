@@ -204,6 +204,39 @@ mod tests {
         assert_eq!(out, data, "plain data is not capped or altered");
     }
 
+    /// Hands out one byte per read, like a slow pipe.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn magic_bytes_split_across_reads_are_still_seen() {
+        let packed = gzip(b"slow pipe");
+        let mut out = Vec::new();
+        decompressing_reader(Trickle(&packed), 100)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, b"slow pipe");
+        out.clear();
+        decompressing_reader(Trickle(b"x"), 100)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, b"x", "inputs shorter than the magic pass through");
+    }
+
     #[test]
     fn concatenated_members_read_as_one_stream() {
         let mut packed = gzip(b"hello ");

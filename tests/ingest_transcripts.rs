@@ -237,6 +237,16 @@ fn openai_chat_response_body_is_one_model_call_with_its_batch() {
     let chats = op(&spans, "chat");
     assert_eq!(chats.len(), 1);
     assert_eq!(batch(chats[0]), ["call_w1", "call_w2"]);
+    let out = json_attr(chats[0], "gen_ai.output.messages");
+    let reasoning = json!({"type": "reasoning", "content": "Two cities, two independent lookups."});
+    assert_eq!(out[0]["parts"][0], reasoning);
+    let reasons = chats[0].attr("gen_ai.response.finish_reasons");
+    assert_eq!(
+        reasons,
+        Some(&AnyValue::Array(vec![AnyValue::String(
+            "tool_calls".into()
+        )]))
+    );
     assert_eq!(
         chats[0].attr_str("gen_ai.request.model"),
         Some("gpt-4o-mini")

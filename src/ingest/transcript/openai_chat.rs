@@ -100,7 +100,12 @@ fn item_turns(item: &Item<'_>, turns: &mut Vec<Turn>) -> Result<(), Bad> {
     let content = message.get("content").unwrap_or(&Value::Null);
     match role {
         "assistant" => {
-            let mut parts = content_parts(content);
+            // OpenAI-compatible providers (DeepSeek, OpenRouter, vLLM) add the reasoning text.
+            let reasoning = str_field(message, "reasoning_content")
+                .or_else(|| str_field(message, "reasoning"))
+                .map(|r| Part::Reasoning(r.to_owned()));
+            let mut parts: Vec<Part> = reasoning.into_iter().collect();
+            parts.extend(content_parts(content));
             if let Some(refusal) = str_field(message, "refusal") {
                 parts.push(Part::Text(refusal.to_owned()));
             }

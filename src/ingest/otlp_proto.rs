@@ -90,7 +90,8 @@ enum Prefix {
 /// Layouts are tried in turn: 4-byte length-prefixed records that all decode; varint-delimited
 /// records that all decode (only when the file cannot be a raw request, which always starts
 /// with field 1, byte `0x0a`); else one raw request (concatenated bodies merge). When nothing
-/// decodes but the 4-byte prefixes chain exactly, the records are reported one by one.
+/// decodes but the 4-byte prefixes chain exactly, the records are reported one by one; a
+/// 4-byte-framed file cut short keeps its whole records and reports where the cut one starts.
 pub fn read(
     file: &str,
     bytes: &[u8],

@@ -91,5 +91,8 @@ pub enum ReadError {
     #[error("{file}: {source}")]
     Sink { file: String, source: SinkError },
     #[error("{file}: cannot read: {source}")]
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
 }

@@ -1,19 +1,111 @@
 //! Normalization: raw spans of one trace → a [`Run`] (model calls, tool calls, batches, final
 //! answer), whatever convention emitted them. Pure: no I/O, no clock.
+//!
+//! Each span is classified on its own ([`detect`]), read by its convention's reader into
+//! convention-neutral records ([`record`]), then [`batches`] ties exec spans to the calls each
+//! model response emitted ([`matching`]), recovering calls a model span did not record
+//! ([`recover`]), and [`final_answer`] finds the answer. Must not touch the store or the clock.
 
-use crate::model::{Run, Trace};
+mod batches;
+mod definitions;
+pub mod detect;
+mod final_answer;
+mod genai;
+pub mod matching;
+pub mod messages;
+mod openinference;
+mod openllmetry;
+pub mod record;
+mod recover;
+mod vercel;
+
+use crate::model::{Convention, Run, Timing, Trace};
+use detect::{Class, Role};
+use record::{ExecRecord, ModelRecord};
 
 /// Rebuilds the agent run recorded in `trace`.
 pub fn normalize(trace: &Trace) -> Run {
+    let classes: Vec<Option<Class>> = trace.spans.iter().map(detect::classify).collect();
+    let timing_absent = !trace.spans.is_empty() && trace.spans.iter().all(detect::timing_absent);
+
+    let mut models: Vec<ModelRecord> = Vec::new();
+    let mut execs: Vec<ExecRecord> = Vec::new();
+    let mut agents = Vec::new();
+    let mut conventions: Vec<Convention> = Vec::new();
+    let mut tool_definitions = Vec::new();
+    let batch_wrappers: Vec<crate::model::SpanId> = trace
+        .spans
+        .iter()
+        .zip(&classes)
+        .filter(|(_, c)| c.is_some_and(|c| c.role == Role::ToolBatch))
+        .map(|(s, _)| s.span_id)
+        .collect();
+
+    for (span, class) in trace.spans.iter().zip(&classes) {
+        let Some(class) = *class else { continue };
+        if class.role != Role::Other {
+            conventions.push(class.convention);
+        }
+        match class.role {
+            Role::Model => {
+                models.push(read_model(span, class.convention));
+                definitions::collect(span, &mut tool_definitions);
+            }
+            Role::Tool => {
+                let mut rec = read_tool(span, class.convention);
+                rec.batch_span = span.parent_span_id.filter(|p| batch_wrappers.contains(p));
+                execs.push(rec);
+            }
+            Role::Agent => {
+                agents.push((span, class));
+                definitions::collect(span, &mut tool_definitions);
+            }
+            Role::ToolBatch | Role::Other => {}
+        }
+    }
+    conventions.sort();
+    conventions.dedup();
+
+    let built = batches::build(models, execs, timing_absent);
+    let final_answer = final_answer::find(&built.model_calls, &agents);
+    let mut degraded = built.degraded;
+    if built.model_calls.is_empty() && !built.tool_calls.is_empty() {
+        degraded.push(crate::model::Degradation {
+            code: "no_model_calls".into(),
+            message: "no model-call span was found: tool calls cannot be grouped by the response that emitted them".into(),
+        });
+    }
     Run {
         trace_id: trace.trace_id,
-        conventions: Vec::new(),
-        timing: crate::model::Timing::Recorded,
-        model_calls: Vec::new(),
-        tool_calls: Vec::new(),
-        batches: Vec::new(),
-        final_answer: None,
-        tool_definitions: Vec::new(),
-        degraded: Vec::new(),
+        conventions,
+        timing: if timing_absent {
+            Timing::Absent
+        } else {
+            Timing::Recorded
+        },
+        model_calls: built.model_calls,
+        tool_calls: built.tool_calls,
+        batches: built.batches,
+        final_answer,
+        tool_definitions,
+        degraded,
+    }
+}
+
+fn read_model(span: &crate::model::Span, convention: Convention) -> ModelRecord {
+    match convention {
+        Convention::OpenInference => openinference::model(span),
+        Convention::OpenLlmetry => openllmetry::model(span),
+        Convention::VercelAiLegacy => vercel::model(span),
+        other => genai::model(span, other),
+    }
+}
+
+fn read_tool(span: &crate::model::Span, convention: Convention) -> ExecRecord {
+    match convention {
+        Convention::OpenInference => openinference::tool(span),
+        Convention::OpenLlmetry => openllmetry::tool(span),
+        Convention::VercelAiLegacy => vercel::tool(span),
+        other => genai::tool(span, other),
     }
 }

@@ -35,7 +35,10 @@ pub struct KeyValue {
 
 impl KeyValue {
     pub fn new(key: impl Into<String>, value: AnyValue) -> Self {
-        Self { key: key.into(), value }
+        Self {
+            key: key.into(),
+            value,
+        }
     }
 }
 
@@ -67,12 +70,18 @@ impl AnyValue {
             AnyValue::String(s) => Value::String(s.clone()),
             AnyValue::Bool(b) => Value::Bool(*b),
             AnyValue::Int(i) => Value::from(*i),
-            AnyValue::Double(d) => serde_json::Number::from_f64(*d).map_or(Value::Null, Value::Number),
-            AnyValue::Bytes(b) => Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
-            AnyValue::Array(items) => Value::Array(items.iter().map(AnyValue::to_json).collect()),
-            AnyValue::KvList(kvs) => {
-                Value::Object(kvs.iter().map(|kv| (kv.key.clone(), kv.value.to_json())).collect())
+            AnyValue::Double(d) => {
+                serde_json::Number::from_f64(*d).map_or(Value::Null, Value::Number)
             }
+            AnyValue::Bytes(b) => {
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b))
+            }
+            AnyValue::Array(items) => Value::Array(items.iter().map(AnyValue::to_json).collect()),
+            AnyValue::KvList(kvs) => Value::Object(
+                kvs.iter()
+                    .map(|kv| (kv.key.clone(), kv.value.to_json()))
+                    .collect(),
+            ),
         }
     }
 
@@ -81,9 +90,13 @@ impl AnyValue {
     pub fn to_json_parsed(&self) -> Value {
         match self {
             AnyValue::String(s) => parse_json_string(s),
-            AnyValue::Array(items) => Value::Array(items.iter().map(AnyValue::to_json_parsed).collect()),
+            AnyValue::Array(items) => {
+                Value::Array(items.iter().map(AnyValue::to_json_parsed).collect())
+            }
             AnyValue::KvList(kvs) => Value::Object(
-                kvs.iter().map(|kv| (kv.key.clone(), kv.value.to_json_parsed())).collect(),
+                kvs.iter()
+                    .map(|kv| (kv.key.clone(), kv.value.to_json_parsed()))
+                    .collect(),
             ),
             other => other.to_json(),
         }
@@ -122,9 +135,10 @@ impl Serialize for AnyValue {
                     m.serialize_entry("doubleValue", "-Infinity")?
                 }
             }
-            AnyValue::Bytes(v) => {
-                m.serialize_entry("bytesValue", &base64::engine::general_purpose::STANDARD.encode(v))?
-            }
+            AnyValue::Bytes(v) => m.serialize_entry(
+                "bytesValue",
+                &base64::engine::general_purpose::STANDARD.encode(v),
+            )?,
             AnyValue::Array(v) => m.serialize_entry("arrayValue", &ValuesRef { values: v })?,
             AnyValue::KvList(v) => m.serialize_entry("kvlistValue", &ValuesRef { values: v })?,
         }
@@ -151,7 +165,10 @@ impl<'de> Deserialize<'de> for AnyValue {
 pub fn any_value_from_json(v: &Value) -> Result<AnyValue, String> {
     use base64::Engine as _;
     let Value::Object(map) = v else {
-        return Err(format!("attribute value must be an object like {{\"stringValue\": ...}}, got {}", json_kind(v)));
+        return Err(format!(
+            "attribute value must be an object like {{\"stringValue\": ...}}, got {}",
+            json_kind(v)
+        ));
     };
     let Some((key, inner)) = map.iter().find(|(_, val)| !val.is_null()) else {
         return Ok(AnyValue::Empty);
@@ -166,13 +183,18 @@ pub fn any_value_from_json(v: &Value) -> Result<AnyValue, String> {
             .map(AnyValue::Bool)
             .ok_or_else(|| format!("boolValue must be a boolean, got {}", json_kind(inner))),
         "intValue" | "int_value" => json_i64(inner).map(AnyValue::Int).ok_or_else(|| {
-            format!("intValue must be an integer or a decimal string, got {}", json_kind(inner))
+            format!(
+                "intValue must be an integer or a decimal string, got {}",
+                json_kind(inner)
+            )
         }),
         "doubleValue" | "double_value" => json_f64(inner)
             .map(AnyValue::Double)
             .ok_or_else(|| format!("doubleValue must be a number, got {}", json_kind(inner))),
         "bytesValue" | "bytes_value" => {
-            let s = inner.as_str().ok_or_else(|| "bytesValue must be a base64 string".to_owned())?;
+            let s = inner
+                .as_str()
+                .ok_or_else(|| "bytesValue must be a base64 string".to_owned())?;
             base64::engine::general_purpose::STANDARD
                 .decode(s)
                 .map(AnyValue::Bytes)
@@ -182,17 +204,35 @@ pub fn any_value_from_json(v: &Value) -> Result<AnyValue, String> {
             let values = match inner.get("values") {
                 None | Some(Value::Null) => return Ok(AnyValue::Array(Vec::new())),
                 Some(Value::Array(a)) => a,
-                Some(other) => return Err(format!("arrayValue.values must be an array, got {}", json_kind(other))),
+                Some(other) => {
+                    return Err(format!(
+                        "arrayValue.values must be an array, got {}",
+                        json_kind(other)
+                    ))
+                }
             };
-            values.iter().map(any_value_from_json).collect::<Result<_, _>>().map(AnyValue::Array)
+            values
+                .iter()
+                .map(any_value_from_json)
+                .collect::<Result<_, _>>()
+                .map(AnyValue::Array)
         }
         "kvlistValue" | "kvlist_value" => {
             let values = match inner.get("values") {
                 None | Some(Value::Null) => return Ok(AnyValue::KvList(Vec::new())),
                 Some(Value::Array(a)) => a,
-                Some(other) => return Err(format!("kvlistValue.values must be an array, got {}", json_kind(other))),
+                Some(other) => {
+                    return Err(format!(
+                        "kvlistValue.values must be an array, got {}",
+                        json_kind(other)
+                    ))
+                }
             };
-            values.iter().map(key_value_from_json).collect::<Result<_, _>>().map(AnyValue::KvList)
+            values
+                .iter()
+                .map(key_value_from_json)
+                .collect::<Result<_, _>>()
+                .map(AnyValue::KvList)
         }
         // Profiles-only string table reference: not meaningful on traces.
         "stringValueStrindex" | "string_value_strindex" => Ok(AnyValue::Empty),
@@ -210,13 +250,18 @@ pub fn key_value_from_json(v: &Value) -> Result<KeyValue, String> {
         None | Some(Value::Null) => AnyValue::Empty,
         Some(val) => any_value_from_json(val).map_err(|e| format!("attribute '{key}': {e}"))?,
     };
-    Ok(KeyValue { key: key.to_owned(), value })
+    Ok(KeyValue {
+        key: key.to_owned(),
+        value,
+    })
 }
 
 /// An int64 from a JSON number or decimal string.
 pub fn json_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -457,7 +502,10 @@ mod tests {
     fn any_value_round_trips_through_its_otlp_json_form() {
         let v = AnyValue::KvList(vec![
             KeyValue::new("a", AnyValue::Int(i64::MAX)),
-            KeyValue::new("b", AnyValue::Array(vec![AnyValue::Bool(true), AnyValue::Double(1.5)])),
+            KeyValue::new(
+                "b",
+                AnyValue::Array(vec![AnyValue::Bool(true), AnyValue::Double(1.5)]),
+            ),
             KeyValue::new("c", AnyValue::Bytes(vec![0, 255])),
             KeyValue::new("d", AnyValue::Empty),
         ]);
@@ -478,6 +526,9 @@ mod tests {
     fn json_strings_holding_objects_are_parsed_on_request() {
         let v = AnyValue::String(r#"{"x": 1}"#.into());
         assert_eq!(v.to_json_parsed(), serde_json::json!({"x": 1}));
-        assert_eq!(AnyValue::String("plain".into()).to_json_parsed(), serde_json::json!("plain"));
+        assert_eq!(
+            AnyValue::String("plain".into()).to_json_parsed(),
+            serde_json::json!("plain")
+        );
     }
 }

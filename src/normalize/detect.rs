@@ -1,0 +1,188 @@
+//! Classifies each span on its own: which convention emitted it (fact sheet §11 order) and what
+//! role it plays in the run (model call, tool execution, agent, batch wrapper). A trace may mix
+//! conventions; nothing here reads across spans.
+
+use crate::model::span::find_attr;
+use crate::model::{Convention, Span};
+
+/// What a span is in the agent run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// One model (LLM) call.
+    Model,
+    /// One executed tool call.
+    Tool,
+    /// An agent / workflow / run span (may hold the final answer).
+    Agent,
+    /// An explicit wrapper around one batch of tool spans (Pydantic AI `running tools`).
+    ToolBatch,
+    /// Anything else (HTTP, DB, routing chains...).
+    Other,
+}
+
+/// A span's convention and role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Class {
+    pub convention: Convention,
+    pub role: Role,
+}
+
+/// The transcript / native convention named by the resource attribute `fanout.source.format`.
+pub fn source_convention(span: &Span) -> Option<Convention> {
+    let format = find_attr(&span.resource.attributes, "fanout.source.format")?.as_str()?;
+    Some(match format.trim() {
+        "native" => Convention::Native,
+        "openai-chat" => Convention::OpenAiChatTranscript,
+        "openai-responses" => Convention::OpenAiResponsesTranscript,
+        "anthropic" => Convention::AnthropicTranscript,
+        _ => return None,
+    })
+}
+
+/// True when the span's resource says the source had no timing.
+pub fn timing_absent(span: &Span) -> bool {
+    find_attr(&span.resource.attributes, "fanout.timing").and_then(|v| v.as_str()) == Some("absent")
+}
+
+fn has_key_prefix(span: &Span, prefix: &str) -> bool {
+    span.attributes.iter().any(|kv| kv.key.starts_with(prefix))
+}
+
+/// Indexed OpenLLMetry keys such as `gen_ai.prompt.0.role` / `gen_ai.completion.0.content`.
+fn has_indexed_prompt(span: &Span) -> bool {
+    span.attributes.iter().any(|kv| {
+        ["gen_ai.prompt.", "gen_ai.completion."].iter().any(|p| {
+            kv.key
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        })
+    })
+}
+
+/// Classifies one span; `None` for spans of no convention we read.
+pub fn classify(span: &Span) -> Option<Class> {
+    if let Some(convention) = source_convention(span) {
+        return Some(Class {
+            convention,
+            role: genai_role(span)?,
+        });
+    }
+    if let Some(kind) = span.attr_str("openinference.span.kind") {
+        let role = match kind.trim().to_ascii_uppercase().as_str() {
+            "LLM" => Role::Model,
+            "TOOL" => Role::Tool,
+            "AGENT" => Role::Agent,
+            "CHAIN" if span.parent_span_id.is_none() => Role::Agent,
+            _ => Role::Other,
+        };
+        return Some(Class {
+            convention: Convention::OpenInference,
+            role,
+        });
+    }
+    if let Some(op) = span
+        .attr_str("ai.operationId")
+        .or_else(|| span.attr("ai.toolCall.name").map(|_| "ai.toolCall"))
+    {
+        let role = if op == "ai.toolCall" {
+            Role::Tool
+        } else if op.ends_with(".doGenerate") || op.ends_with(".doStream") {
+            if op.contains("embed") {
+                Role::Other
+            } else {
+                Role::Model
+            }
+        } else if op.starts_with("ai.") && op.matches('.').count() == 1 {
+            Role::Agent
+        } else {
+            Role::Other
+        };
+        return Some(Class {
+            convention: Convention::VercelAiLegacy,
+            role,
+        });
+    }
+    let traceloop = span.attr("traceloop.span.kind").is_some()
+        || has_key_prefix(span, "traceloop.entity.")
+        || has_indexed_prompt(span)
+        || span.attr("llm.request.type").is_some()
+        || span
+            .scope
+            .name
+            .starts_with("opentelemetry.instrumentation.")
+        || span.scope.name.contains("traceloop");
+    if traceloop {
+        let role = match span.attr_str("traceloop.span.kind") {
+            Some("tool") => Role::Tool,
+            Some("workflow") | Some("agent") => Role::Agent,
+            Some(_) => Role::Other,
+            None => match span.attr_str("llm.request.type") {
+                Some("chat") | Some("completion") => Role::Model,
+                _ => genai_role(span).unwrap_or(if has_indexed_prompt(span) {
+                    Role::Model
+                } else {
+                    Role::Other
+                }),
+            },
+        };
+        return Some(Class {
+            convention: Convention::OpenLlmetry,
+            role,
+        });
+    }
+    let pydantic = span.scope.name == "pydantic-ai"
+        || span.attr("logfire.msg").is_some()
+        || span.name == "running tool"
+        || span.name == "running tools";
+    if pydantic {
+        let role = match span.name.as_str() {
+            "running tools" => Role::ToolBatch,
+            "running tool" | "running output function" => Role::Tool,
+            "agent run" => Role::Agent,
+            _ => genai_role(span).unwrap_or(if span.attr("agent_name").is_some() {
+                Role::Agent
+            } else {
+                Role::Other
+            }),
+        };
+        return Some(Class {
+            convention: Convention::PydanticAi,
+            role,
+        });
+    }
+    if span.attr("gen_ai.operation.name").is_some() || older_genai_model(span) {
+        let vercel = matches!(span.scope.name.as_str(), "ai" | "gen_ai" | "@ai-sdk/otel")
+            || span.attr("gen_ai.execute_tool.duration").is_some()
+            || span.attr_str("gen_ai.operation.name") == Some("agent_step");
+        let convention = if vercel {
+            Convention::VercelAiGenAi
+        } else {
+            Convention::GenAi
+        };
+        return Some(Class {
+            convention,
+            role: genai_role(span).unwrap_or(Role::Other),
+        });
+    }
+    None
+}
+
+/// A pre-1.37 GenAI inference span without `gen_ai.operation.name`: model attributes plus
+/// prompt/completion content events.
+fn older_genai_model(span: &Span) -> bool {
+    (span.attr("gen_ai.request.model").is_some() || span.attr("gen_ai.system").is_some())
+        && span.events.iter().any(|e| e.name.starts_with("gen_ai."))
+}
+
+/// The role from `gen_ai.operation.name` (GenAI semconv and its derivatives).
+pub fn genai_role(span: &Span) -> Option<Role> {
+    let Some(op) = span.attr_str("gen_ai.operation.name") else {
+        return older_genai_model(span).then_some(Role::Model);
+    };
+    Some(match op.trim() {
+        "chat" | "generate_content" | "text_completion" | "completion" => Role::Model,
+        "execute_tool" => Role::Tool,
+        "invoke_agent" | "invoke_workflow" | "create_agent" => Role::Agent,
+        _ => Role::Other,
+    })
+}

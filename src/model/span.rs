@@ -30,6 +30,7 @@ pub enum AnyValue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyValue {
     pub key: String,
+    #[serde(default)]
     pub value: AnyValue,
 }
 
@@ -153,11 +154,94 @@ struct ValuesRef<'a, T> {
 
 impl<'de> Deserialize<'de> for AnyValue {
     /// Reads the OTLP/JSON shape leniently (camelCase or snake_case keys, ints as strings or
-    /// numbers); the same rules the OTLP/JSON ingester applies.
+    /// numbers, doubles as numbers or "NaN"/"Infinity"), straight from the input without an
+    /// intermediate JSON tree.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        any_value_from_json(&v).map_err(serde::de::Error::custom)
+        d.deserialize_map(AnyValueVisitor)
     }
+}
+
+struct AnyValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AnyValueVisitor {
+    type Value = AnyValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an attribute value object like {\"stringValue\": ...}")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<AnyValue, A::Error> {
+        use base64::Engine as _;
+        use serde::de::Error as _;
+        let mut out = AnyValue::Empty;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let value = match key.as_ref() {
+                "stringValue" | "string_value" => {
+                    map.next_value::<Option<String>>()?.map(AnyValue::String)
+                }
+                "boolValue" | "bool_value" => map.next_value::<Option<bool>>()?.map(AnyValue::Bool),
+                "intValue" | "int_value" => {
+                    let v = map.next_value::<Option<Value>>()?;
+                    match v {
+                        None => None,
+                        Some(v) => Some(AnyValue::Int(json_i64(&v).ok_or_else(|| {
+                            A::Error::custom(format!(
+                                "intValue must be an integer or a decimal string, got {}",
+                                json_kind(&v)
+                            ))
+                        })?)),
+                    }
+                }
+                "doubleValue" | "double_value" => {
+                    let v = map.next_value::<Option<Value>>()?;
+                    match v {
+                        None => None,
+                        Some(v) => Some(AnyValue::Double(json_f64(&v).ok_or_else(|| {
+                            A::Error::custom(format!(
+                                "doubleValue must be a number, got {}",
+                                json_kind(&v)
+                            ))
+                        })?)),
+                    }
+                }
+                "bytesValue" | "bytes_value" => match map.next_value::<Option<String>>()? {
+                    None => None,
+                    Some(s) => Some(AnyValue::Bytes(
+                        base64::engine::general_purpose::STANDARD
+                            .decode(s.as_bytes())
+                            .map_err(|e| {
+                                A::Error::custom(format!("bytesValue is not valid base64: {e}"))
+                            })?,
+                    )),
+                },
+                "arrayValue" | "array_value" => map
+                    .next_value::<Option<Values<AnyValue>>>()?
+                    .map(|v| AnyValue::Array(v.values.unwrap_or_default())),
+                "kvlistValue" | "kvlist_value" => map
+                    .next_value::<Option<Values<KeyValue>>>()?
+                    .map(|v| AnyValue::KvList(v.values.unwrap_or_default())),
+                "stringValueStrindex" | "string_value_strindex" => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    None
+                }
+                other => {
+                    return Err(A::Error::custom(format!(
+                        "unknown attribute value type '{other}'"
+                    )))
+                }
+            };
+            if let Some(v) = value {
+                out = v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Deserialize)]
+struct Values<T> {
+    #[serde(default = "Option::default")]
+    values: Option<Vec<T>>,
 }
 
 /// Converts an OTLP/JSON `AnyValue` object into an [`AnyValue`], accepting every spelling real
@@ -485,7 +569,7 @@ pub struct Trace {
 impl Trace {
     /// Sorts spans by start time, then span id, so every consumer sees one order.
     pub fn new(trace_id: TraceId, mut spans: Vec<Span>) -> Self {
-        spans.sort_by(|a, b| (a.start_unix_nano, a.span_id).cmp(&(b.start_unix_nano, b.span_id)));
+        spans.sort_by_key(|s| (s.start_unix_nano, s.span_id));
         Self { trace_id, spans }
     }
 

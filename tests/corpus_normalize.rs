@@ -42,11 +42,21 @@ fn run_all(expects: &[Expect]) -> (usize, Vec<String>) {
 fn corpus_expectations(root: &Path) -> Vec<Expect> {
     let mut out = Vec::new();
     let py = root.join("python");
-    for e in read_json(&py.join("manifest.json")).get("traces").and_then(Value::as_array).into_iter().flatten() {
+    for e in read_json(&py.join("manifest.json"))
+        .get("traces")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         out.push(python_entry(e, &py));
     }
     let node = root.join("node");
-    for e in read_json(&node.join("manifest.json")).get("files").and_then(Value::as_array).into_iter().flatten() {
+    for e in read_json(&node.join("manifest.json"))
+        .get("files")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         // A `.pb` listed as its own entry is the twin of a `.jsonl` entry; checked once.
         let exp = node_entry(e, &node);
         out.push(exp);
@@ -62,7 +72,11 @@ fn whole_shared_corpus_normalizes_to_its_manifests() {
         return;
     }
     let expects = corpus_expectations(&root);
-    assert!(expects.len() >= 20, "both manifests read: {}", expects.len());
+    assert!(
+        expects.len() >= 20,
+        "both manifests read: {}",
+        expects.len()
+    );
     let (checked, unsupported) = run_all(&expects);
     for u in &unsupported {
         println!("not checked: {u}");
@@ -96,5 +110,8 @@ fn copied_corpus_subset_normalizes_to_its_manifests() {
     for u in &unsupported {
         println!("not checked: {u}");
     }
-    assert!(checked >= expects.len(), "every JSON fixture checked ({checked})");
+    assert!(
+        checked >= expects.len(),
+        "every JSON fixture checked ({checked})"
+    );
 }

@@ -59,6 +59,14 @@ fn has_indexed_prompt(span: &Span) -> bool {
     })
 }
 
+/// Traceloop's provider packages use their module name as scope
+/// (`opentelemetry.instrumentation.openai.v1`, `...openai_agents`); the OpenTelemetry contrib
+/// GenAI packages (`...openai_v2`) follow plain GenAI semconv.
+fn traceloop_scope(scope: &str) -> bool {
+    scope.contains("traceloop")
+        || (scope.starts_with("opentelemetry.instrumentation.") && !scope.ends_with("_v2"))
+}
+
 /// Classifies one span; `None` for spans of no convention we read.
 pub fn classify(span: &Span) -> Option<Class> {
     if let Some(convention) = source_convention(span) {
@@ -106,11 +114,7 @@ pub fn classify(span: &Span) -> Option<Class> {
         || has_key_prefix(span, "traceloop.entity.")
         || has_indexed_prompt(span)
         || span.attr("llm.request.type").is_some()
-        || span
-            .scope
-            .name
-            .starts_with("opentelemetry.instrumentation.")
-        || span.scope.name.contains("traceloop");
+        || traceloop_scope(&span.scope.name);
     if traceloop {
         let role = match span.attr_str("traceloop.span.kind") {
             Some("tool") => Role::Tool,

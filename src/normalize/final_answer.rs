@@ -41,7 +41,7 @@ pub fn find(model_calls: &[ModelCall], agents: &[(&Span, Class)]) -> Option<Fina
             }
             _ => genai::agent_answer(span),
         }?;
-        (!text.trim().is_empty()).then(|| FinalAnswer {
+        (!text.trim().is_empty()).then_some(FinalAnswer {
             text,
             span_id: Some(span.span_id),
             model_call: None,

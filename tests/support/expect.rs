@@ -35,7 +35,10 @@ pub struct Expect {
 }
 
 fn s(v: &Value, k: &str) -> String {
-    v.get(k).and_then(Value::as_str).unwrap_or_default().to_owned()
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Expectations of a python manifest entry (`traces[]`), files resolved against `dir`.
@@ -60,7 +63,10 @@ pub fn python_entry(entry: &Value, dir: &Path) -> Expect {
                 .map(|c| ExpCall {
                     id: s(c, "id"),
                     tool: s(c, "tool"),
-                    span: c.get("tool_span_id").and_then(Value::as_str).map(str::to_owned),
+                    span: c
+                        .get("tool_span_id")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                 })
                 .collect(),
         })
@@ -70,14 +76,22 @@ pub fn python_entry(entry: &Value, dir: &Path) -> Expect {
         files,
         batches,
         final_answer: s(entry, "final_answer"),
-        final_answer_span: entry.get("final_answer_llm_span_id").and_then(Value::as_str).map(str::to_owned),
+        final_answer_span: entry
+            .get("final_answer_llm_span_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     }
 }
 
 /// Expectations of a node manifest entry (`files[]`), files resolved against `dir`.
 pub fn node_entry(entry: &Value, dir: &Path) -> Expect {
     let mut files = vec![dir.join(s(entry, "file"))];
-    for twin in entry.get("same_run_as").and_then(Value::as_array).into_iter().flatten() {
+    for twin in entry
+        .get("same_run_as")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(t) = twin.as_str() {
             files.push(dir.join(t));
         }
@@ -107,11 +121,21 @@ pub fn node_entry(entry: &Value, dir: &Path) -> Expect {
         .get("model_calls")
         .and_then(Value::as_array)
         .and_then(|m| m.last())
-        .filter(|m| m.get("tool_call_ids").and_then(Value::as_array).is_some_and(|a| a.is_empty()))
+        .filter(|m| {
+            m.get("tool_call_ids")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.is_empty())
+        })
         .and_then(|m| m.get("span_id"))
         .and_then(Value::as_str)
         .map(str::to_owned);
-    Expect { name: s(entry, "file"), files, batches, final_answer: s(entry, "final_answer"), final_answer_span }
+    Expect {
+        name: s(entry, "file"),
+        files,
+        batches,
+        final_answer: s(entry, "final_answer"),
+        final_answer_span,
+    }
 }
 
 /// Outcome of loading one file.
@@ -126,41 +150,81 @@ pub fn load(path: &Path) -> Loaded {
     match fanout::ingest::load_path(path) {
         Ok(spans) => {
             let trace_id = spans.first().map(|s| s.trace_id).expect("file holds spans");
-            assert!(spans.iter().all(|s| s.trace_id == trace_id), "{}: one trace per file", path.display());
+            assert!(
+                spans.iter().all(|s| s.trace_id == trace_id),
+                "{}: one trace per file",
+                path.display()
+            );
             Loaded::Trace(Trace::new(trace_id, spans))
         }
-        Err(e) if e.to_string().contains("not supported by this build") => Loaded::Unsupported(e.to_string()),
+        Err(e) if e.to_string().contains("not supported by this build") => {
+            Loaded::Unsupported(e.to_string())
+        }
         Err(e) => panic!("{}: {e}", path.display()),
     }
 }
 
 /// Asserts that `run` matches `exp`; `what` names the file in messages.
 pub fn check(run: &Run, exp: &Expect, what: &str) {
-    let emitting: Vec<_> = run.batches.iter().filter(|b| b.emitted_by.is_some()).collect();
+    let emitting: Vec<_> = run
+        .batches
+        .iter()
+        .filter(|b| b.emitted_by.is_some())
+        .collect();
     let got_ids: Vec<Vec<String>> = emitting
         .iter()
-        .map(|b| b.calls.iter().map(|&c| run.tool_calls[c].call_id.clone().unwrap_or_default()).collect())
+        .map(|b| {
+            b.calls
+                .iter()
+                .map(|&c| run.tool_calls[c].call_id.clone().unwrap_or_default())
+                .collect()
+        })
         .collect();
-    let want_ids: Vec<Vec<String>> = exp.batches.iter().map(|b| b.calls.iter().map(|c| c.id.clone()).collect()).collect();
+    let want_ids: Vec<Vec<String>> = exp
+        .batches
+        .iter()
+        .map(|b| b.calls.iter().map(|c| c.id.clone()).collect())
+        .collect();
     assert_eq!(got_ids, want_ids, "{what}: call ids per batch");
-    assert_eq!(emitting.len(), run.batches.len(), "{what}: no orphan batches expected");
+    assert_eq!(
+        emitting.len(),
+        run.batches.len(),
+        "{what}: no orphan batches expected"
+    );
     for (i, (b, e)) in emitting.iter().zip(&exp.batches).enumerate() {
         assert_eq!(b.id, format!("b{}", i + 1), "{what}: batch id");
         let mc = &run.model_calls[b.emitted_by.unwrap()];
-        assert_eq!(mc.span_id.map(|s| s.to_hex()).as_deref(), Some(e.emitted_by.as_str()), "{what}: emitting model call of b{}", i + 1);
+        assert_eq!(
+            mc.span_id.map(|s| s.to_hex()).as_deref(),
+            Some(e.emitted_by.as_str()),
+            "{what}: emitting model call of b{}",
+            i + 1
+        );
         for (&ci, ec) in b.calls.iter().zip(&e.calls) {
             let tc = &run.tool_calls[ci];
             assert_eq!(tc.name, ec.tool, "{what}: tool name of {}", ec.id);
             if let Some(span) = &ec.span {
-                assert_eq!(tc.span_id.map(|s| s.to_hex()).as_ref(), Some(span), "{what}: tool span of {}", ec.id);
+                assert_eq!(
+                    tc.span_id.map(|s| s.to_hex()).as_ref(),
+                    Some(span),
+                    "{what}: tool span of {}",
+                    ec.id
+                );
             }
             assert!(tc.arguments.is_some(), "{what}: arguments of {}", ec.id);
             assert!(tc.result.is_some(), "{what}: result of {}", ec.id);
         }
     }
-    let fa = run.final_answer.as_ref().unwrap_or_else(|| panic!("{what}: no final answer"));
+    let fa = run
+        .final_answer
+        .as_ref()
+        .unwrap_or_else(|| panic!("{what}: no final answer"));
     assert_eq!(fa.text, exp.final_answer, "{what}: final answer");
     if let Some(span) = &exp.final_answer_span {
-        assert_eq!(fa.span_id.map(|s| s.to_hex()).as_ref(), Some(span), "{what}: final answer span");
+        assert_eq!(
+            fa.span_id.map(|s| s.to_hex()).as_ref(),
+            Some(span),
+            "{what}: final answer span"
+        );
     }
 }

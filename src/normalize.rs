@@ -19,7 +19,9 @@ pub mod record;
 mod recover;
 mod vercel;
 
-use crate::model::{Convention, Run, Timing, Trace};
+use std::collections::HashMap;
+
+use crate::model::{Convention, Run, Span, SpanId, Timing, Trace};
 use detect::{Class, Role};
 use record::{ExecRecord, ModelRecord};
 
@@ -33,7 +35,7 @@ pub fn normalize(trace: &Trace) -> Run {
     let mut agents = Vec::new();
     let mut conventions: Vec<Convention> = Vec::new();
     let mut tool_definitions = Vec::new();
-    let batch_wrappers: Vec<crate::model::SpanId> = trace
+    let batch_wrappers: Vec<SpanId> = trace
         .spans
         .iter()
         .zip(&classes)
@@ -41,6 +43,11 @@ pub fn normalize(trace: &Trace) -> Run {
         .map(|(s, _)| s.span_id)
         .collect();
 
+    let parents: HashMap<SpanId, Option<SpanId>> = trace
+        .spans
+        .iter()
+        .map(|s| (s.span_id, s.parent_span_id))
+        .collect();
     for (span, class) in trace.spans.iter().zip(&classes) {
         let Some(class) = *class else { continue };
         if class.role != Role::Other {
@@ -54,6 +61,7 @@ pub fn normalize(trace: &Trace) -> Run {
             Role::Tool => {
                 let mut rec = read_tool(span, class.convention);
                 rec.batch_span = span.parent_span_id.filter(|p| batch_wrappers.contains(p));
+                rec.ancestors = ancestors(span, &parents);
                 execs.push(rec);
             }
             Role::Agent => {
@@ -92,7 +100,21 @@ pub fn normalize(trace: &Trace) -> Run {
     }
 }
 
-fn read_model(span: &crate::model::Span, convention: Convention) -> ModelRecord {
+/// The span's ancestors, nearest first; stops at a missing parent or a cycle.
+fn ancestors(span: &Span, parents: &HashMap<SpanId, Option<SpanId>>) -> Vec<SpanId> {
+    let mut out = Vec::new();
+    let mut next = span.parent_span_id;
+    while let Some(p) = next {
+        if out.contains(&p) || p == span.span_id || out.len() > 256 {
+            break;
+        }
+        out.push(p);
+        next = parents.get(&p).copied().flatten();
+    }
+    out
+}
+
+fn read_model(span: &Span, convention: Convention) -> ModelRecord {
     match convention {
         Convention::OpenInference => openinference::model(span),
         Convention::OpenLlmetry => openllmetry::model(span),
@@ -101,7 +123,7 @@ fn read_model(span: &crate::model::Span, convention: Convention) -> ModelRecord 
     }
 }
 
-fn read_tool(span: &crate::model::Span, convention: Convention) -> ExecRecord {
+fn read_tool(span: &Span, convention: Convention) -> ExecRecord {
     match convention {
         Convention::OpenInference => openinference::tool(span),
         Convention::OpenLlmetry => openllmetry::tool(span),

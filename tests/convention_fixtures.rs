@@ -366,3 +366,21 @@ fn transcripts_and_native_have_no_timing_and_same_record_matches() {
         );
     }
 }
+
+#[test]
+fn mixed_conventions_and_one_call_recorded_by_two_nested_spans() {
+    let r = run("mixed_openinference_pydantic.otlp.json");
+    assert_eq!(
+        r.conventions,
+        vec![Convention::PydanticAi, Convention::OpenInference]
+    );
+    // The OpenInference TOOL span and the Pydantic span nested in it are one execution.
+    assert_eq!(batch_ids(&r), vec![vec!["call_m1", "call_m2"]]);
+    assert_eq!(r.tool_calls.len(), 2);
+    assert_eq!(
+        call(&r, "call_m1").span_id.unwrap().to_hex(),
+        "1000000000000005"
+    );
+    assert_eq!(call(&r, "call_m2").convention, Convention::PydanticAi);
+    assert_eq!(r.final_answer.as_ref().unwrap().text, "Found both.");
+}

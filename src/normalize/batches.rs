@@ -120,10 +120,15 @@ pub fn build(
     // unknown, so they are inferred from the execs), else keep them as orphans.
     let mut orphan_groups: BTreeMap<(Option<usize>, Option<SpanId>), Vec<usize>> = BTreeMap::new();
     let mut inferred = 0usize;
+    let mut claimed: Vec<usize> = (0..execs.len()).filter(|e| matches[*e].is_some()).collect();
     for (e, x) in execs.iter().enumerate() {
         if matches[e].is_some() {
             continue;
         }
+        if claimed.iter().any(|&c| execs[c].duplicates(x)) {
+            continue;
+        }
+        claimed.push(e);
         let turn = window[e];
         let silent_turn = turn
             .and_then(|t| models.get(t))
@@ -242,6 +247,7 @@ fn emitted_call(
 fn apply_exec(tc: &mut ToolCall, x: &ExecRecord, ev: MatchEvidence, timing_absent: bool) {
     tc.span_id = Some(x.span_id);
     tc.matched_by = ev;
+    tc.convention = x.convention;
     if tc.call_id.is_none()
         || tc
             .call_id

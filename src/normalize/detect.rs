@@ -190,3 +190,126 @@ pub fn genai_role(span: &Span) -> Option<Role> {
         _ => Role::Other,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::span::{AnyValue, KeyValue};
+    use crate::model::{Resource, Scope, SpanId, Status, TraceId};
+    use std::sync::Arc;
+
+    fn span(name: &str, scope: &str, attrs: &[(&str, &str)], resource: &[(&str, &str)]) -> Span {
+        let kv = |p: &[(&str, &str)]| {
+            p.iter()
+                .map(|(k, v)| KeyValue::new(*k, AnyValue::String((*v).into())))
+                .collect()
+        };
+        Span {
+            trace_id: TraceId([1; 16]),
+            span_id: SpanId([1; 8]),
+            parent_span_id: Some(SpanId([2; 8])),
+            trace_state: String::new(),
+            flags: 0,
+            name: name.into(),
+            kind: Default::default(),
+            start_unix_nano: 0,
+            end_unix_nano: 0,
+            attributes: kv(attrs),
+            dropped_attributes_count: 0,
+            events: vec![],
+            dropped_events_count: 0,
+            links: vec![],
+            dropped_links_count: 0,
+            status: Status::default(),
+            resource: Arc::new(Resource {
+                attributes: kv(resource),
+                ..Default::default()
+            }),
+            scope: Arc::new(Scope {
+                name: scope.into(),
+                ..Default::default()
+            }),
+        }
+    }
+
+    fn class(s: &Span) -> (Convention, Role) {
+        let c = classify(s).expect("classified");
+        (c.convention, c.role)
+    }
+
+    #[test]
+    fn detection_follows_the_fact_sheet_order() {
+        use Convention::*;
+        let oi = span(
+            "x",
+            "s",
+            &[
+                ("openinference.span.kind", "LLM"),
+                ("gen_ai.operation.name", "chat"),
+            ],
+            &[],
+        );
+        assert_eq!(class(&oi), (OpenInference, Role::Model));
+        let tl = span("get.tool", "s", &[("traceloop.span.kind", "tool")], &[]);
+        assert_eq!(class(&tl), (OpenLlmetry, Role::Tool));
+        let v = span(
+            "ai.generateText",
+            "ai",
+            &[
+                ("ai.operationId", "ai.generateText"),
+                ("gen_ai.request.model", "m"),
+            ],
+            &[],
+        );
+        assert_eq!(class(&v), (VercelAiLegacy, Role::Agent));
+        let vd = span(
+            "ai.streamText.doStream",
+            "ai",
+            &[("ai.operationId", "ai.streamText.doStream")],
+            &[],
+        );
+        assert_eq!(class(&vd), (VercelAiLegacy, Role::Model));
+        let p = span("running tools", "pydantic-ai", &[], &[]);
+        assert_eq!(class(&p), (PydanticAi, Role::ToolBatch));
+        let g = span("chat m", "my", &[("gen_ai.operation.name", "chat")], &[]);
+        assert_eq!(class(&g), (GenAi, Role::Model));
+        let step = span(
+            "step 1",
+            "gen_ai",
+            &[("gen_ai.operation.name", "agent_step")],
+            &[],
+        );
+        assert_eq!(class(&step), (VercelAiGenAi, Role::Other));
+        let contrib = span(
+            "chat m",
+            "opentelemetry.instrumentation.openai_v2",
+            &[("gen_ai.operation.name", "chat")],
+            &[],
+        );
+        assert_eq!(class(&contrib), (GenAi, Role::Model));
+        assert!(classify(&span("GET", "http", &[("http.request.method", "GET")], &[])).is_none());
+    }
+
+    #[test]
+    fn synthetic_spans_take_their_convention_and_timing_from_the_resource() {
+        let s = span(
+            "chat",
+            "t",
+            &[("gen_ai.operation.name", "chat")],
+            &[
+                ("fanout.source.format", "anthropic"),
+                ("fanout.timing", "absent"),
+            ],
+        );
+        assert_eq!(class(&s), (Convention::AnthropicTranscript, Role::Model));
+        assert!(timing_absent(&s));
+        let s = span(
+            "execute_tool x",
+            "t",
+            &[("gen_ai.operation.name", "execute_tool")],
+            &[("fanout.source.format", "native")],
+        );
+        assert_eq!(class(&s), (Convention::Native, Role::Tool));
+        assert!(!timing_absent(&s));
+    }
+}

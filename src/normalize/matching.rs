@@ -198,6 +198,7 @@ mod tests {
             start: 0,
             end: 0,
             batch_span: None,
+            ancestors: Vec::new(),
         }
     }
 

@@ -17,7 +17,20 @@ use crate::model::{CallStatus, Convention, Span};
 /// Reads an OpenInference LLM span.
 pub fn model(span: &Span) -> ModelRecord {
     let mut rec = ModelRecord::new(span, Convention::OpenInference);
-    rec.model = str_attr(span, "llm.model_name").map(str::to_owned);
+    rec.model = str_attr(span, "llm.model_name")
+        .map(str::to_owned)
+        .or_else(|| {
+            // LangChain.js records the model only in its run metadata / invocation parameters.
+            let from = |key: &str, field: &str| {
+                json_attr(span, key)?
+                    .get(field)?
+                    .as_str()
+                    .map(str::to_owned)
+            };
+            from("metadata", "ls_model_name")
+                .or_else(|| from("llm.invocation_parameters", "model"))
+                .or_else(|| from("llm.invocation_parameters", "model_name"))
+        });
     let output_value = json_attr(span, "output.value");
     let flat_out = unflatten(span, "llm.output_messages");
     if let Some(out) = &flat_out {

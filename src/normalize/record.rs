@@ -85,6 +85,8 @@ pub struct ExecRecord {
     pub end: u64,
     /// An explicit batch wrapper span (Pydantic AI `running tools`), when present.
     pub batch_span: Option<SpanId>,
+    /// Ancestor span ids, nearest first (to spot one call recorded by two nested spans).
+    pub ancestors: Vec<SpanId>,
 }
 
 impl ExecRecord {
@@ -102,7 +104,21 @@ impl ExecRecord {
             start: span.start_unix_nano,
             end: span.end_unix_nano,
             batch_span: None,
+            ancestors: Vec::new(),
         }
+    }
+
+    /// True when `self` and `other` record the same execution twice: the same call id, or the
+    /// same tool name on spans nested in one another (two instrumentations wrapping one call).
+    pub fn duplicates(&self, other: &ExecRecord) -> bool {
+        if self.span_id == other.span_id {
+            return false;
+        }
+        if let (Some(a), Some(b)) = (&self.call_id, &other.call_id) {
+            return a == b;
+        }
+        self.name == other.name
+            && (self.ancestors.contains(&other.span_id) || other.ancestors.contains(&self.span_id))
     }
 
     /// Sets `status` and `error` from the span status, `error.type` and the result.

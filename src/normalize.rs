@@ -131,3 +131,80 @@ fn read_tool(span: &Span, convention: Convention) -> ExecRecord {
         other => genai::tool(span, other),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::span::{AnyValue, KeyValue};
+    use crate::model::{Resource, Scope, Status, TraceId};
+    use std::sync::Arc;
+
+    fn span(id: u8, parent: Option<u8>, name: &str, attrs: Vec<(&str, AnyValue)>) -> Span {
+        Span {
+            trace_id: TraceId([7; 16]),
+            span_id: SpanId([id; 8]),
+            parent_span_id: parent.map(|p| SpanId([p; 8])),
+            trace_state: String::new(),
+            flags: 0,
+            name: name.into(),
+            kind: Default::default(),
+            start_unix_nano: u64::from(id) * 10,
+            end_unix_nano: u64::from(id) * 10 + 5,
+            attributes: attrs
+                .into_iter()
+                .map(|(k, v)| KeyValue::new(k, v))
+                .collect(),
+            dropped_attributes_count: 0,
+            events: vec![],
+            dropped_events_count: 0,
+            links: vec![],
+            dropped_links_count: 0,
+            status: Status::default(),
+            resource: Arc::new(Resource::default()),
+            scope: Arc::new(Scope::default()),
+        }
+    }
+
+    fn s(v: &str) -> AnyValue {
+        AnyValue::String(v.into())
+    }
+
+    #[test]
+    fn malformed_values_of_every_kind_never_panic() {
+        let deep_key = format!("llm.output_messages.{}", "0.".repeat(5000));
+        let spans = vec![
+            // self-parented and cyclic parents
+            span(1, Some(1), "chat x", vec![("gen_ai.operation.name", s("chat")), ("gen_ai.output.messages", AnyValue::Int(3))]),
+            span(2, Some(3), "chat y", vec![
+                ("gen_ai.operation.name", s("chat")),
+                ("gen_ai.output.messages", s("[{\"parts\": [{\"type\": \"tool_call\", \"id\": 5, \"name\": null}, 7]}, \"x\"]")),
+                ("gen_ai.input.messages", s("{not json")),
+            ]),
+            span(3, Some(2), "execute_tool", vec![
+                ("gen_ai.operation.name", s("execute_tool")),
+                ("gen_ai.tool.call.id", s("   ")),
+                ("gen_ai.tool.call.arguments", AnyValue::Array(vec![AnyValue::Empty])),
+            ]),
+            span(4, None, "ai.toolCall", vec![("ai.operationId", s("ai.toolCall")), ("ai.toolCall.args", s("[[[["))]),
+            span(5, None, "llm", vec![
+                ("openinference.span.kind", s("LLM")),
+                (deep_key.as_str(), s("x")),
+                ("llm.output_messages.99999999999999999999.message.role", s("assistant")),
+                ("output.value", s("{\"output\": [{\"type\": \"function_call\"}]}")),
+            ]),
+            span(6, None, "tool", vec![("openinference.span.kind", s("TOOL")), ("output.value", s("{\"data\": {\"tool_call_id\": 1}}"))]),
+            span(7, None, "openai.chat", vec![("llm.request.type", s("chat")), ("gen_ai.prompt.0.tool_calls.x.id", s("a"))]),
+        ];
+        let run = normalize(&Trace::new(TraceId([7; 16]), spans));
+        assert_eq!(run.model_calls.len(), 4);
+        assert!(run.batches.iter().all(|b| !b.calls.is_empty()));
+        assert!(run.tool_calls.iter().all(|c| c.batch.is_some()));
+    }
+
+    #[test]
+    fn empty_trace_is_an_empty_run() {
+        let run = normalize(&Trace::new(TraceId([7; 16]), vec![]));
+        assert!(run.model_calls.is_empty() && run.batches.is_empty() && run.final_answer.is_none());
+        assert_eq!(run.timing, Timing::Recorded);
+    }
+}

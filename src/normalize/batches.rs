@@ -48,9 +48,8 @@ pub fn build(
     let window: Vec<Option<usize>> = execs
         .iter()
         .map(|e| {
-            models
-                .iter()
-                .rposition(|m| (m.start, m.span_id) <= (e.start, e.span_id))
+            let after = models.partition_point(|m| (m.start, m.span_id) <= (e.start, e.span_id));
+            after.checked_sub(1)
         })
         .collect();
     let slots: Vec<Slot<'_>> = models

@@ -64,7 +64,7 @@ fn write_canonical(v: &Value, out: &mut String, depth: usize) {
 /// string matches an object with exactly one string field holding it (LangChain records
 /// single-string arguments as the bare string).
 pub fn same_arguments(a: &Value, b: &Value) -> bool {
-    let (a, b) = (parse_loose(a), parse_loose(b));
+    let (a, b) = (lenient(a), lenient(b));
     if canonical(&a) == canonical(&b) {
         return true;
     }
@@ -77,6 +77,58 @@ pub fn same_arguments(a: &Value, b: &Value) -> bool {
         }
     };
     single(&a, &b) || single(&b, &a)
+}
+
+/// Parses JSON strings, and Python reprs of dicts/lists (`{'a': True}`) that some Python
+/// instrumentations record instead of JSON. The repr conversion is naive (quotes and the three
+/// constants) and only used to compare arguments.
+fn lenient(v: &Value) -> Value {
+    let parsed = parse_loose(v);
+    let Value::String(s) = &parsed else {
+        return parsed;
+    };
+    let t = s.trim();
+    if !(t.starts_with('{') || t.starts_with('[')) || !t.contains('\'') {
+        return parsed;
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(match word.as_str() {
+            "True" => "true",
+            "False" => "false",
+            "None" => "null",
+            w => w,
+        });
+        word.clear();
+    };
+    let mut in_str: Option<char> = None;
+    for c in t.chars() {
+        match in_str {
+            Some(q) => {
+                if c == q {
+                    in_str = None;
+                    out.push('"');
+                } else if c == '"' {
+                    out.push_str("\\\"");
+                } else {
+                    out.push(c);
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                flush(&mut word, &mut out);
+                in_str = Some(c);
+                out.push('"');
+            }
+            None if c.is_alphanumeric() || c == '_' => word.push(c),
+            None => {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut word, &mut out);
+    serde_json::from_str(&out).unwrap_or(parsed)
 }
 
 /// A tool call awaiting its exec span.
@@ -225,6 +277,11 @@ mod tests {
             &json!({"account_id":"acct_1"})
         ));
         assert!(!same_arguments(&json!({"x":1}), &json!({"x":2})));
+        assert!(same_arguments(
+            &json!("{'a': 'it\"s', 'b': True, 'c': None}"),
+            &json!({"a":"it\"s","b":true,"c":null})
+        ));
+        assert!(!same_arguments(&json!("{'a': 'x'}"), &json!({"a":"y"})));
     }
 
     #[test]

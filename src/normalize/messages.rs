@@ -273,7 +273,8 @@ fn read_part(p: &Value, m: &mut Message) {
                 m.text.push(t.to_owned());
             }
         }
-        "tool_call" | "tool-call" | "tool_use" | "function_call" | "function" => {
+        "tool_call" | "tool-call" | "tool_use" | "function_call" | "function"
+        | "server_tool_call" | "server_tool_use" => {
             if let Some(call) = tool_call_object(p) {
                 push_call(m, call);
             }

@@ -211,12 +211,13 @@ pub fn unflatten(span: &Span, prefix: &str) -> Option<Value> {
         if rest.is_empty() {
             continue;
         }
+        let path: Vec<&str> = rest.split('.').collect();
+        // Untrusted keys: an absurdly deep path is ignored rather than recursed into.
+        if path.len() > 24 {
+            continue;
+        }
         any = true;
-        insert_path(
-            &mut root,
-            rest.split('.').collect::<Vec<_>>().as_slice(),
-            kv.value.to_json(),
-        );
+        insert_path(&mut root, &path, kv.value.to_json());
     }
     any.then(|| arrays_from_indices(Value::Object(root)))
 }

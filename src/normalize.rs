@@ -13,6 +13,7 @@ mod final_answer;
 mod genai;
 pub mod matching;
 pub mod messages;
+mod openai_agents;
 mod openinference;
 mod openllmetry;
 pub mod record;
@@ -30,7 +31,7 @@ pub fn normalize(trace: &Trace) -> Run {
     let classes: Vec<Option<Class>> = trace.spans.iter().map(detect::classify).collect();
     let timing_absent = !trace.spans.is_empty() && trace.spans.iter().all(detect::timing_absent);
 
-    let mut models: Vec<ModelRecord> = Vec::new();
+    let mut models: Vec<(ModelRecord, Vec<SpanId>)> = Vec::new();
     let mut execs: Vec<ExecRecord> = Vec::new();
     let mut agents = Vec::new();
     let mut conventions: Vec<Convention> = Vec::new();
@@ -55,7 +56,10 @@ pub fn normalize(trace: &Trace) -> Run {
         }
         match class.role {
             Role::Model => {
-                models.push(read_model(span, class.convention));
+                models.push((
+                    read_model(span, class.convention),
+                    ancestors(span, &parents),
+                ));
                 definitions::collect(span, &mut tool_definitions);
             }
             Role::Tool => {
@@ -74,7 +78,7 @@ pub fn normalize(trace: &Trace) -> Run {
     conventions.sort();
     conventions.dedup();
 
-    let built = batches::build(models, execs, timing_absent);
+    let built = batches::build(drop_nested_duplicates(models), execs, timing_absent);
     let final_answer = final_answer::find(&built.model_calls, &agents);
     let mut degraded = built.degraded;
     if built.model_calls.is_empty() && !built.tool_calls.is_empty() {
@@ -100,6 +104,42 @@ pub fn normalize(trace: &Trace) -> Run {
     }
 }
 
+/// One model request recorded twice (an agent framework's span wrapping a provider client's
+/// span): the inner span is dropped when it repeats the outer one's calls or text; an outer span
+/// that recorded nothing gives way to the inner one.
+fn drop_nested_duplicates(models: Vec<(ModelRecord, Vec<SpanId>)>) -> Vec<ModelRecord> {
+    let ids = |m: &ModelRecord| -> Vec<Option<String>> {
+        m.emitted.iter().map(|c| c.id.clone()).collect()
+    };
+    let same = |a: &ModelRecord, b: &ModelRecord| {
+        if a.emitted.is_empty() && b.emitted.is_empty() {
+            a.output_text.is_some() && a.output_text == b.output_text
+        } else {
+            let (ia, ib) = (ids(a), ids(b));
+            !ia.is_empty() && ia.iter().all(|i| i.is_some() && ib.contains(i))
+        }
+    };
+    let mut drop = vec![false; models.len()];
+    for (i, (inner, anc)) in models.iter().enumerate() {
+        for (j, (outer, _)) in models.iter().enumerate() {
+            if i == j || !anc.contains(&outer.span_id) || drop[j] {
+                continue;
+            }
+            if !outer.output_recorded && inner.output_recorded {
+                drop[j] = true;
+            } else if same(inner, outer) {
+                drop[i] = true;
+            }
+        }
+    }
+    models
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|((m, _), _)| m)
+        .collect()
+}
+
 /// The span's ancestors, nearest first; stops at a missing parent or a cycle.
 fn ancestors(span: &Span, parents: &HashMap<SpanId, Option<SpanId>>) -> Vec<SpanId> {
     let mut out = Vec::new();
@@ -117,6 +157,7 @@ fn ancestors(span: &Span, parents: &HashMap<SpanId, Option<SpanId>>) -> Vec<Span
 fn read_model(span: &Span, convention: Convention) -> ModelRecord {
     match convention {
         Convention::OpenInference => openinference::model(span),
+        Convention::OpenAiAgents => openai_agents::model(span),
         Convention::OpenLlmetry => openllmetry::model(span),
         Convention::VercelAiLegacy => vercel::model(span),
         other => genai::model(span, other),
@@ -126,6 +167,7 @@ fn read_model(span: &Span, convention: Convention) -> ModelRecord {
 fn read_tool(span: &Span, convention: Convention) -> ExecRecord {
     match convention {
         Convention::OpenInference => openinference::tool(span),
+        Convention::OpenAiAgents => openai_agents::tool(span),
         Convention::OpenLlmetry => openllmetry::tool(span),
         Convention::VercelAiLegacy => vercel::tool(span),
         other => genai::tool(span, other),

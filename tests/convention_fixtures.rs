@@ -384,3 +384,28 @@ fn mixed_conventions_and_one_call_recorded_by_two_nested_spans() {
     assert_eq!(call(&r, "call_m2").convention, Convention::PydanticAi);
     assert_eq!(r.final_answer.as_ref().unwrap().text, "Found both.");
 }
+
+#[test]
+fn openai_agents_span_data_and_a_request_recorded_twice() {
+    let r = run("openai_agents_span_data.otlp.json");
+    assert!(r.conventions.contains(&Convention::OpenAiAgents));
+    assert!(
+        !r.conventions.contains(&Convention::PydanticAi),
+        "Logfire attributes alone are not Pydantic AI"
+    );
+    // Response output items carry call_id (not the fc_ item id); Function spans carry none.
+    assert_eq!(batch_ids(&r), vec![vec!["call_n1", "call_n2"]]);
+    let n1 = call(&r, "call_n1");
+    assert_eq!(
+        (span_hex(n1).as_str(), n1.matched_by),
+        ("2000000000000004", MatchEvidence::NameAndArguments)
+    );
+    assert_eq!(call(&r, "call_n2").result, Some(serde_json::json!("42")));
+    // The raw client span nested in the generation span is the same request: one model call.
+    assert_eq!(r.model_calls.len(), 2);
+    let fa = r.final_answer.as_ref().unwrap();
+    assert_eq!(
+        (fa.text.as_str(), fa.span_id.unwrap().to_hex()),
+        ("7 and 42.", "2000000000000005".to_owned())
+    );
+}

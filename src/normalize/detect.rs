@@ -134,10 +134,25 @@ pub fn classify(span: &Span) -> Option<Class> {
             role,
         });
     }
+    if let Some(role) = super::openai_agents::role(span) {
+        return Some(Class {
+            convention: Convention::OpenAiAgents,
+            role,
+        });
+    }
+    // Logfire attributes alone do not mean Pydantic AI (Logfire instruments other libraries):
+    // require its scope, its span names, or its agent attributes.
     let pydantic = span.scope.name == "pydantic-ai"
-        || span.attr("logfire.msg").is_some()
-        || span.name == "running tool"
-        || span.name == "running tools";
+        || matches!(
+            span.name.as_str(),
+            "running tool" | "running tools" | "agent run"
+        )
+        || (span.attr("logfire.msg").is_some()
+            && (span.attr("agent_name").is_some()
+                || span.attr("final_result").is_some()
+                || span
+                    .attr_str("logfire.msg")
+                    .is_some_and(|m| m.starts_with("running tool"))));
     if pydantic {
         let role = match span.name.as_str() {
             "running tools" => Role::ToolBatch,
@@ -184,7 +199,8 @@ pub fn genai_role(span: &Span) -> Option<Role> {
         return older_genai_model(span).then_some(Role::Model);
     };
     Some(match op.trim() {
-        "chat" | "generate_content" | "text_completion" | "completion" => Role::Model,
+        "chat" | "generate_content" | "text_completion" | "completion" | "chat_completions"
+        | "responses" => Role::Model,
         "execute_tool" => Role::Tool,
         "invoke_agent" | "invoke_workflow" | "create_agent" => Role::Agent,
         _ => Role::Other,

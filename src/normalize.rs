@@ -18,6 +18,8 @@ mod openinference;
 mod openllmetry;
 pub mod record;
 mod recover;
+#[cfg(test)]
+mod testutil;
 mod vercel;
 
 use std::collections::HashMap;

@@ -263,3 +263,75 @@ pub fn agent_answer(span: &Span) -> Option<String> {
         .collect();
     (!texts.is_empty()).then(|| texts.join("\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CallStatus;
+    use crate::normalize::testutil::{event, s, span};
+    use serde_json::json;
+
+    #[test]
+    fn tool_results_in_every_spelling_and_pydantic_v2_names() {
+        for key in [
+            "gen_ai.tool.call.result",
+            "gen_ai.tool.call.response",
+            "tool_response",
+        ] {
+            let sp = span(
+                1,
+                "running tool",
+                "pydantic-ai",
+                vec![
+                    ("logfire.msg", s("running tool: f")),
+                    ("gen_ai.tool.call.id", s(" pyd_ai_1 ")),
+                    ("tool_arguments", s("{\"a\": 1}")),
+                    (key, s("{\"ok\": true}")),
+                ],
+            );
+            let rec = tool(&sp, Convention::PydanticAi);
+            assert_eq!(rec.name, "f");
+            assert_eq!(rec.call_id.as_deref(), Some("pyd_ai_1"));
+            assert_eq!(rec.arguments, Some(json!({"a": 1})));
+            assert_eq!(
+                (rec.result, rec.status),
+                (Some(json!({"ok": true})), CallStatus::Ok)
+            );
+        }
+    }
+
+    #[test]
+    fn choice_events_and_per_message_events() {
+        let mut sp = span(1, "chat", "x", vec![("gen_ai.operation.name", s("chat"))]);
+        sp.events = vec![
+            event("gen_ai.tool.message", vec![("id", s("call_0")), ("content", s("r0"))]),
+            event("gen_ai.choice", vec![
+                ("finish_reason", s("tool_calls")),
+                ("message", s("{\"role\": \"assistant\"}")),
+                ("tool_calls", s("[{\"id\": \"call_1\", \"type\": \"function\", \"function\": {\"name\": \"f\", \"arguments\": \"{}\"}}]")),
+            ]),
+        ];
+        let rec = model(&sp, Convention::GenAi);
+        assert!(rec.output_recorded);
+        assert_eq!(rec.emitted[0].id.as_deref(), Some("call_1"));
+        assert_eq!(rec.finish_reason.as_deref(), Some("tool_calls"));
+        assert_eq!(rec.history_results[0].id.as_deref(), Some("call_0"));
+        assert_eq!(rec.history_results[0].value, json!("r0"));
+    }
+
+    #[test]
+    fn agent_spans_answer_with_final_result_or_output_text() {
+        let sp = span(
+            1,
+            "agent run",
+            "pydantic-ai",
+            vec![("final_result", s("42"))],
+        );
+        assert_eq!(agent_answer(&sp).as_deref(), Some("42"));
+        let sp = span(1, "invoke_agent", "x", vec![(
+            "gen_ai.output.messages",
+            s("[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"done\"},{\"type\":\"tool_call\",\"id\":\"c\",\"name\":\"n\"}]}]"),
+        )]);
+        assert_eq!(agent_answer(&sp).as_deref(), Some("done"));
+    }
+}

@@ -94,3 +94,61 @@ pub fn tool(span: &Span) -> ExecRecord {
     rec.settle_status(span);
     rec
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::testutil::{s, span};
+    use serde_json::json;
+
+    #[test]
+    fn spans_are_recognised_by_their_template() {
+        let f = span(
+            1,
+            "Function: {name}",
+            "logfire",
+            vec![
+                ("logfire.msg_template", s("Function: {name}")),
+                ("name", s("f")),
+            ],
+        );
+        assert_eq!(role(&f), Some(Role::Tool));
+        let r = span(
+            2,
+            "Responses API with {gen_ai.request.model!r}",
+            "logfire",
+            vec![("response_id", s("resp_1"))],
+        );
+        assert_eq!(role(&r), Some(Role::Model));
+        let raw = span(
+            3,
+            "Chat completion with {request_data[model]!r}",
+            "logfire",
+            vec![("request_data", s("{}")), ("output", s("[]"))],
+        );
+        assert_eq!(role(&raw), None);
+        assert_eq!(
+            role(&span(4, "Agent run: {name!r}", "logfire", vec![])),
+            Some(Role::Agent)
+        );
+    }
+
+    #[test]
+    fn function_spans_unwrap_mcp_text_and_errors() {
+        let f = span(
+            1,
+            "Function: {name}",
+            "logfire",
+            vec![
+                ("name", s("f")),
+                ("input", s("{}")),
+                ("output", s("{\"type\":\"text\",\"text\":\"4\"}")),
+                ("error", s("{\"message\":\"boom\",\"data\":null}")),
+            ],
+        );
+        let rec = tool(&f);
+        assert_eq!(rec.result, Some(json!("4")));
+        assert_eq!(rec.error.as_deref(), Some("boom"));
+        assert_eq!(rec.status, crate::model::CallStatus::Error);
+    }
+}

@@ -11,6 +11,7 @@ mod definitions;
 pub mod detect;
 mod final_answer;
 mod genai;
+mod hidden;
 pub mod matching;
 pub mod messages;
 mod openai_agents;

@@ -6,7 +6,8 @@
 
 use serde_json::Value;
 
-use super::messages::{find_tool_call_id, find_tool_call_list, history, parse_messages, Message};
+use super::hidden::{find_tool_call_id, find_tool_call_list};
+use super::messages::{history, parse_messages, Message};
 use super::record::{
     clean_id, json_attr, normalize_finish_reason, parse_loose, pick_finish_reason, str_attr,
     unflatten, EmittedCall, ExecRecord, ModelRecord,

@@ -77,6 +77,7 @@ fn genai_mis_parented_siblings_duplicates_unexecuted_and_orphan() {
     );
     // Its result was not on the span: taken from the next model call's input.
     assert_eq!(c.result, Some(serde_json::json!("C")));
+    // call_b's parent span was never exported (orphaned): irrelevant to the match.
     assert_eq!(
         call(&r, "call_b").result,
         Some(serde_json::json!({"written": 2}))

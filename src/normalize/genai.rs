@@ -139,21 +139,28 @@ fn event_attr(span: &Span, event: &str, key: &str) -> Option<Value> {
 /// the body), and Pydantic AI v1's `events` attribute (a JSON array of bodies with
 /// `event.name`).
 fn event_bodies(span: &Span) -> Vec<(String, Value)> {
-    let mut out: Vec<(String, Value)> = span
-        .events
-        .iter()
-        .filter(|e| {
-            e.name.starts_with("gen_ai.") && e.name != "gen_ai.client.inference.operation.details"
-        })
-        .map(|e| {
-            let body: Map<String, Value> = e
-                .attributes
-                .iter()
-                .map(|kv| (kv.key.clone(), kv.value.to_json_parsed()))
-                .collect();
-            (e.name.clone(), Value::Object(body))
-        })
-        .collect();
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for e in &span.events {
+        let mut body: Map<String, Value> = e
+            .attributes
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.to_json_parsed()))
+            .collect();
+        // Log events attached to their span keep the name in `event.name` and the payload in
+        // `body`; flatten both into one body.
+        let name = body
+            .get("event.name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| e.name.clone());
+        if !name.starts_with("gen_ai.") || name == "gen_ai.client.inference.operation.details" {
+            continue;
+        }
+        if let Some(Value::Object(inner)) = body.remove("body") {
+            body.extend(inner);
+        }
+        out.push((name, Value::Object(body)));
+    }
     if let Some(Value::Array(items)) = json_attr(span, "events") {
         for item in items {
             if let Some(name) = item.get("event.name").and_then(Value::as_str) {
@@ -317,6 +324,26 @@ mod tests {
         assert_eq!(rec.finish_reason.as_deref(), Some("tool_calls"));
         assert_eq!(rec.history_results[0].id.as_deref(), Some("call_0"));
         assert_eq!(rec.history_results[0].value, json!("r0"));
+    }
+
+    #[test]
+    fn log_events_attached_to_their_span_are_read() {
+        use crate::model::span::{AnyValue, KeyValue};
+        let body = AnyValue::KvList(vec![
+            KeyValue::new("finish_reason", s("stop")),
+            KeyValue::new(
+                "message",
+                AnyValue::KvList(vec![KeyValue::new("content", s("hi"))]),
+            ),
+        ]);
+        let mut sp = span(1, "chat", "x", vec![("gen_ai.operation.name", s("chat"))]);
+        sp.events = vec![event(
+            "log",
+            vec![("event.name", s("gen_ai.choice")), ("body", body)],
+        )];
+        let rec = model(&sp, Convention::GenAi);
+        assert_eq!(rec.output_text.as_deref(), Some("hi"));
+        assert_eq!(rec.finish_reason.as_deref(), Some("stop"));
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Normalization: raw spans of one trace → a [`Run`] (model calls, tool calls, batches, final
-//! answer), whatever convention emitted them. Pure: no I/O, no clock.
+//! answer), whatever convention emitted them. Pure: no I/O, no clock, never panics on input.
 //!
-//! Each span is classified on its own ([`detect`]), read by its convention's reader into
-//! convention-neutral records ([`record`]), then [`batches`] ties exec spans to the calls each
-//! model response emitted ([`matching`]), recovering calls a model span did not record
-//! ([`recover`]), and [`final_answer`] finds the answer. Must not touch the store or the clock.
+//! Each span is classified on its own (`detect`, fact sheet §11; a trace may mix conventions)
+//! and read by its convention's reader (`genai` incl. Pydantic AI, Vercel v7 and transcripts,
+//! `openinference`, `openllmetry`, `vercel` legacy, `openai_agents`) into convention-neutral
+//! records (`record`, with `messages` and `hidden` parsing message shapes and ids hidden in
+//! JSON). Then `batches` ties exec spans to the calls each model response emitted (`matching`:
+//! call id, then name + canonical arguments, then order), after `recover` filled in calls a
+//! model span did not record; `final_answer` finds the answer and `definitions` the offered
+//! tools. Parent links are never trusted to define a batch. Must not touch the store.
 
 mod batches;
 mod definitions;

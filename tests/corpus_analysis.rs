@@ -3,8 +3,7 @@
 //! first among the suspects, and nothing above `info` on the negative controls.
 //!
 //! Runs over `tests/fixtures/analysis_corpus` (a copied subset with its manifest entries) always,
-//! and over the whole `../shared/corpus` when it exists. Only the OTLP/JSON files are read (the
-//! `.pb` twins hold the same runs).
+//! and over the whole `../shared/corpus` when it exists, OTLP/JSON and protobuf files alike.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -48,10 +47,7 @@ fn truths(manifest: &Path, base: &Path) -> Vec<Truth> {
     let doc: Value = serde_json::from_str(&text).unwrap();
     let mut out = Vec::new();
     for t in doc["traces"].as_array().into_iter().flatten() {
-        let Some(file) = t["files"]["otlp_jsonl"].as_str() else {
-            continue;
-        };
-        let conflicts = t["expected_conflicts"]
+        let conflicts: Vec<_> = t["expected_conflicts"]
             .as_array()
             .into_iter()
             .flatten()
@@ -63,16 +59,21 @@ fn truths(manifest: &Path, base: &Path) -> Vec<Truth> {
                 )
             })
             .collect();
-        out.push(Truth {
-            file: base.join(file),
-            conflicts,
-        });
+        for key in ["otlp_jsonl", "otlp_protobuf"] {
+            if let Some(file) = t["files"][key]
+                .as_str()
+                .map(|f| base.join(f))
+                .filter(|f| f.exists())
+            {
+                out.push(Truth {
+                    file,
+                    conflicts: conflicts.clone(),
+                });
+            }
+        }
     }
     for f in doc["files"].as_array().into_iter().flatten() {
         let file = f["file"].as_str().unwrap_or_default();
-        if !file.ends_with(".jsonl") {
-            continue;
-        }
         let conflicts = f["conflicts"]
             .as_array()
             .into_iter()

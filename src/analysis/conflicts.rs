@@ -246,7 +246,11 @@ fn pair_finding(
     let one_reads_only = x.mode.writes() != y.mode.writes();
     if one_reads_only && (is_context_namespace(&x.resource) || is_context_namespace(&y.resource)) {
         let (writer, reader) = if x.mode.writes() { (a, b) } else { (b, a) };
-        let severity = grade(false, &mut signals);
+        let stale = stale_value(writer, reader);
+        if let Some(p) = &stale {
+            signals.push(p.clone());
+        }
+        let severity = grade(stale.is_some(), &mut signals);
         return Some(Finding {
             kind: FindingKind::ContextDependency,
             severity,
@@ -376,6 +380,46 @@ fn implicit_use<'a>(
             }
         })
     })
+}
+
+/// The writer sets key `K` to `V` (`{"key": "preferred_currency", "value": "EUR"}`) and the
+/// reader's result reports that key (or its last word, `currency`) with another value: the
+/// reader saw the state before the write.
+fn stale_value(writer: &ToolCall, reader: &ToolCall) -> Option<String> {
+    let args = writer.arguments.as_ref()?.as_object()?;
+    let key = ["key", "field", "name", "setting", "property"]
+        .iter()
+        .find_map(|k| args.get(*k)?.as_str())?
+        .to_ascii_lowercase();
+    let value = ["value", "val", "new_value", "to"]
+        .iter()
+        .find_map(|k| args.get(*k))?;
+    let written = scalar(value)?;
+    let result = match reader.result.as_ref()? {
+        serde_json::Value::String(s) => crate::model::span::parse_json_string(s),
+        other => other.clone(),
+    };
+    let short = key.rsplit('_').next().unwrap_or(&key).to_owned();
+    result.as_object()?.iter().find_map(|(k, v)| {
+        let k = k.to_ascii_lowercase();
+        let seen = scalar(v)?;
+        ((k == key || k == short) && !seen.eq_ignore_ascii_case(&written)).then(|| {
+            format!(
+                "result: {} reports {k}={seen} while {} writes {key}={written}",
+                reader.display_id(),
+                writer.display_id()
+            )
+        })
+    })
+}
+
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.trim().to_owned()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 struct Proof {

@@ -532,3 +532,39 @@ fn two_messages_sent_to_one_session_both_land_but_a_session_started_beside_them_
     assert_eq!(a.findings[0].kind, FindingKind::ExecutionTimingDependency);
     assert_eq!(r.tool_calls[a.findings[0].calls[0]].display_id(), "st");
 }
+
+#[test]
+fn an_untimed_reader_reporting_the_old_value_of_the_key_its_sibling_sets_is_observed() {
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "w",
+                "set_preference",
+                json!({"session_id": "s", "key": "preferred_currency", "value": "EUR"}),
+                json!({"ok": true}),
+                None,
+            ),
+            (
+                "q",
+                "quote_cart",
+                json!({"session_id": "s"}),
+                json!({"currency": "USD", "total": 5}),
+                None,
+            ),
+        ]],
+        "5 EUR",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    assert_eq!(
+        (a.findings[0].kind, a.findings[0].severity),
+        (FindingKind::ContextDependency, Severity::Observed)
+    );
+    assert!(
+        a.findings[0]
+            .signals
+            .iter()
+            .any(|s| s.contains("currency=USD")),
+        "{:?}",
+        a.findings[0].signals
+    );
+}

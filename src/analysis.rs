@@ -2,7 +2,11 @@
 //! data flow and the backward path from the final answer, latency and swimlane layout.
 //!
 //! No I/O and no clock: everything here is a function of its arguments, so the TUI, export and
-//! audit share one answer and tests run on fixtures.
+//! audit share one answer and tests run on fixtures. The pipeline of [`analyze`]:
+//! [`resources`] (accesses per call, with evidence) → [`conflicts`] (findings per batch) →
+//! [`provenance`] (flow edges, suspects, why path); [`latency`] and [`timeline`] read times
+//! only. [`catalog`] parses the user's `fanout.toml`; [`catalog_audit`] classifies tools across
+//! many analysed runs. How each step decides is described in `docs/analysis.md`.
 
 pub mod catalog;
 pub mod catalog_audit;

@@ -278,7 +278,7 @@ pub fn infer_call(
         add(&spec.creates, AccessMode::Write, "creates", true, &mut out);
     } else {
         let span_desc = span.and_then(|s| s.attr_str("tool.description"));
-        let op = heuristics::operation(&phrase, def, span_desc);
+        let op = heuristics::operation(&phrase, def, span_desc, args.as_ref());
         heuristics::heuristics(
             &phrase,
             &op,

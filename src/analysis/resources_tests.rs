@@ -418,3 +418,34 @@ fn child_spans_show_http_db_and_file_accesses() {
         c.accesses
     );
 }
+
+#[test]
+fn an_operation_argument_beats_the_name() {
+    let c = infer(
+        "str_replace_editor",
+        json!({"command": "view", "path": "src/a.rs"}),
+        json!("..."),
+    );
+    assert_eq!(
+        modes(&c),
+        vec![("file:src/a.rs".to_owned(), AccessMode::Read)]
+    );
+    let c = infer(
+        "str_replace_editor",
+        json!({"command": "str_replace", "path": "src/a.rs", "old_str": "a", "new_str": "b"}),
+        json!("ok"),
+    );
+    assert_eq!(
+        modes(&c),
+        vec![("file:src/a.rs".to_owned(), AccessMode::Write)]
+    );
+    let c = infer(
+        "files",
+        json!({"action": "delete", "path": "tmp/x"}),
+        json!("ok"),
+    );
+    assert_eq!(
+        modes(&c),
+        vec![("file:tmp/x".to_owned(), AccessMode::Write)]
+    );
+}

@@ -27,7 +27,28 @@ pub(super) fn operation(
     phrase: &ToolPhrase,
     def: Option<&ToolDefinition>,
     span_description: Option<&str>,
+    args: Option<&Value>,
 ) -> Operation {
+    // Multi-operation tools (`str_replace_editor {command: "view"}`, `{action: "delete"}`) say
+    // in an argument what this call does; that beats the name.
+    let chosen = args.and_then(Value::as_object).and_then(|m| {
+        ["command", "action", "operation", "op", "mode"]
+            .iter()
+            .find_map(|k| {
+                let v = m.get(*k)?.as_str()?.trim();
+                let word = names::split_words(v);
+                let [w] = word.as_slice() else { return None };
+                names::verb_class(w).map(|c| (k.to_owned(), w.clone(), c))
+            })
+    });
+    if let Some((k, w, class)) = chosen {
+        return Operation {
+            class,
+            confidence: Confidence::Medium,
+            source: EvidenceSource::Argument,
+            why: format!("argument {k}={w:?}"),
+        };
+    }
     let annotations = def.and_then(|d| d.annotations.as_ref());
     let hint = |k: &str| annotations.and_then(|a| a.get(k)).and_then(Value::as_bool);
     let description = def

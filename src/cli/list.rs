@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{db, Cli};
 use crate::exit::Exit;
+use crate::pipeline;
 use crate::sanitize::sanitize_line;
 use crate::store::TraceSummary;
 
@@ -22,7 +23,8 @@ struct JsonRow<'a> {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
-    let store = db::open_existing(cli)?;
+    let mut store = db::open_existing(cli)?;
+    pipeline::ensure_analyzed(&mut store, &db::catalog(cli)?)?;
     let rows = store.trace_summaries()?;
     if args.json {
         let json: Vec<JsonRow> = rows

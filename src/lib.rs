@@ -6,6 +6,8 @@
 //! TUI, export and audit front ends.
 
 pub mod analysis;
+pub mod export;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+pub mod sanitize;

@@ -1,0 +1,178 @@
+//! Where each model call and tool call sits on a shared timeline, for the picture formats
+//! (Perfetto, SVG, the Markdown sketch).
+//!
+//! Timed runs use the recorded times, relative to the earliest one. Untimed runs (transcripts)
+//! get order slots instead: model call 1, then its batch (all siblings in one slot, one lane
+//! each), then model call 2, ... — positions that mean order, never time. Tracks are assigned so
+//! that two boxes on one track never overlap: a call keeps its analysis lane when that lane is
+//! free at its time, else takes the first free track. Calls with no recorded time in a timed run
+//! (never executed) are not placed.
+
+use super::dto::TraceReport;
+
+/// Width of one order slot for untimed runs, in layout units.
+pub const SLOT: u64 = 1000;
+const SLOT_FILL: u64 = 800;
+
+/// One placed box: `[start, end]` in layout units (nanoseconds from the origin when timed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub start: u64,
+    pub end: u64,
+    pub track: usize,
+}
+
+/// The timeline of one trace report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub untimed: bool,
+    /// Unix nanoseconds of layout position 0 (timed runs only).
+    pub origin: Option<u64>,
+    /// End of the last box.
+    pub extent: u64,
+    /// Same order as `report.model_calls`.
+    pub models: Vec<Option<Placed>>,
+    pub model_tracks: usize,
+    /// Keyed by tool-call index, in `report.calls()` order.
+    pub calls: Vec<(usize, Option<Placed>)>,
+    pub tool_tracks: usize,
+}
+
+impl Layout {
+    pub fn of(r: &TraceReport) -> Self {
+        let untimed = r.is_untimed();
+        let (models, calls, origin) = if untimed { order_slots(r) } else { recorded(r) };
+        let mut model_tracks = Tracks::default();
+        let models: Vec<Option<Placed>> = place(models.into_iter().map(|m| m.map(|(s, e)| (s, e, 0))).collect(), &mut model_tracks);
+        let mut tool_tracks = Tracks::default();
+        let placed = place(calls.iter().map(|(_, c)| *c).collect(), &mut tool_tracks);
+        let calls: Vec<(usize, Option<Placed>)> = calls.iter().map(|(i, _)| *i).zip(placed).collect();
+        let extent = models.iter().flatten().chain(calls.iter().filter_map(|(_, p)| p.as_ref())).map(|p| p.end).max().unwrap_or(0);
+        Self { untimed, origin, extent, models, model_tracks: model_tracks.0.len(), calls, tool_tracks: tool_tracks.0.len() }
+    }
+
+    /// Where tool call `index` was placed.
+    pub fn call(&self, index: usize) -> Option<Placed> {
+        self.calls.iter().find(|(i, _)| *i == index).and_then(|(_, p)| *p)
+    }
+}
+
+type Interval = Option<(u64, u64, usize)>;
+
+fn recorded(r: &TraceReport) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>) {
+    let starts = r.model_calls.iter().filter_map(|m| m.start_unix_nano).chain(r.calls().filter_map(|c| c.start_unix_nano));
+    let origin = starts.min();
+    let rel = |s: Option<u64>, e: Option<u64>| -> Option<(u64, u64)> {
+        let (o, s) = (origin?, s?);
+        let e = e.unwrap_or(s).max(s);
+        Some((s - o, e - o))
+    };
+    let models = r.model_calls.iter().map(|m| rel(m.start_unix_nano, m.end_unix_nano)).collect();
+    let calls = r.calls().map(|c| (c.index, rel(c.start_unix_nano, c.end_unix_nano).map(|(s, e)| (s, e, c.lane)))).collect();
+    (models, calls, origin)
+}
+
+fn order_slots(r: &TraceReport) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>) {
+    let mut slot = 0u64;
+    let mut models = vec![None; r.model_calls.len()];
+    let mut calls = Vec::new();
+    let next = |slot: &mut u64| {
+        let s = *slot * SLOT;
+        *slot += 1;
+        (s, s + SLOT_FILL)
+    };
+    let mut placed_batches = vec![false; r.batches.len()];
+    for (mi, m) in r.model_calls.iter().enumerate() {
+        models[mi] = Some(next(&mut slot));
+        for (bi, b) in r.batches.iter().enumerate() {
+            if b.emitted_by_model_call == Some(m.index) && !placed_batches[bi] {
+                placed_batches[bi] = true;
+                let (s, e) = next(&mut slot);
+                calls.extend(b.calls.iter().map(|c| (c.index, Some((s, e, c.lane)))));
+            }
+        }
+    }
+    for (bi, b) in r.batches.iter().enumerate() {
+        if !placed_batches[bi] {
+            let (s, e) = next(&mut slot);
+            calls.extend(b.calls.iter().map(|c| (c.index, Some((s, e, c.lane)))));
+        }
+    }
+    // Keep `calls` in report order so callers can zip with `report.calls()`.
+    let order: Vec<usize> = r.calls().map(|c| c.index).collect();
+    calls.sort_by_key(|(i, _)| order.iter().position(|o| o == i));
+    (models, calls, None)
+}
+
+/// Per track, the intervals already on it.
+#[derive(Default)]
+struct Tracks(Vec<Vec<(u64, u64)>>);
+
+impl Tracks {
+    fn free(&self, track: usize, s: u64, e: u64) -> bool {
+        self.0.get(track).map_or(true, |iv| iv.iter().all(|&(a, b)| !(s < b && a < e)))
+    }
+
+    fn take(&mut self, track: usize, s: u64, e: u64) {
+        while self.0.len() <= track {
+            self.0.push(Vec::new());
+        }
+        if let Some(iv) = self.0.get_mut(track) {
+            iv.push((s, e));
+        }
+    }
+}
+
+/// Places intervals (start, end, preferred track) in start order, keeping input order in the output.
+fn place(items: Vec<Interval>, tracks: &mut Tracks) -> Vec<Option<Placed>> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items.get(i).copied().flatten().map(|(s, _, _)| s));
+    let mut out = vec![None; items.len()];
+    for i in order {
+        let Some((s, e, want)) = items.get(i).copied().flatten() else { continue };
+        let track = if tracks.free(want, s, e) { want } else { (0..).find(|&t| tracks.free(t, s, e)).unwrap_or(want) };
+        tracks.take(track, s, e);
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(Placed { start: s, end: e, track });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::fixtures;
+
+    #[test]
+    fn overlapping_siblings_get_different_tracks_and_times_are_relative() {
+        let r = TraceReport::from_analyzed(&fixtures::lost_update());
+        let l = Layout::of(&r);
+        let (a, b) = (l.call(0).unwrap(), l.call(1).unwrap());
+        assert_ne!(a.track, b.track);
+        assert_eq!(a.start, 110_000_000);
+        assert_eq!(l.models[0].unwrap().start, 0);
+        assert_eq!(l.extent, 400_000_000);
+        assert_eq!((l.model_tracks, l.tool_tracks), (1, 2));
+    }
+
+    #[test]
+    fn a_wrong_lane_from_analysis_cannot_make_boxes_overlap() {
+        let mut t = fixtures::lost_update();
+        t.analysis.lanes[0].lanes = vec![0, 0];
+        let l = Layout::of(&TraceReport::from_analyzed(&t));
+        assert_ne!(l.call(0).unwrap().track, l.call(1).unwrap().track);
+    }
+
+    #[test]
+    fn untimed_runs_are_laid_out_in_order_slots() {
+        let r = TraceReport::from_analyzed(&fixtures::untimed_transcript());
+        let l = Layout::of(&r);
+        assert!(l.untimed && l.origin.is_none());
+        let m0 = l.models[0].unwrap();
+        let (a, b) = (l.call(0).unwrap(), l.call(1).unwrap());
+        assert_eq!((m0.start, a.start, b.start), (0, SLOT, SLOT));
+        assert_ne!(a.track, b.track);
+        assert_eq!(l.models[1].unwrap().start, 2 * SLOT);
+    }
+}

@@ -86,7 +86,9 @@ fn why_sentence(r: &TraceReport, s: &WhyStepDto) -> String {
                     [a, b, ..] => overlap_nanos(r, *a, *b).map(|ns| format!(" They overlapped for {}.", fmt_nanos(ns))).unwrap_or_default(),
                     _ => String::new(),
                 };
-                format!("In batch {} fanout found an {} on {}{sibling}.{overlap} {}", f.batch_id, finding_title(f).to_lowercase(), f.resource, f.explanation)
+                let title = finding_title(f).to_lowercase();
+                let article = if title.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                format!("In batch {} fanout found {article} {title} on {}{sibling}.{overlap} {}", f.batch_id, f.resource, f.explanation)
             }
             None => "A finding was reported in that batch, but it is not in this export.".to_owned(),
         },

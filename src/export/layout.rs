@@ -14,6 +14,15 @@ use super::dto::TraceReport;
 pub const SLOT: u64 = 1000;
 const SLOT_FILL: u64 = 800;
 
+/// Which lane a tool call prefers before overlap is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneMode {
+    /// The lane analysis assigned (`Analysis::lanes`): siblings that did not overlap may share one.
+    Analysis,
+    /// Its position in its batch: every sibling of a batch gets a lane of its own.
+    PerSibling,
+}
+
 /// One placed box: `[start, end]` in layout units (nanoseconds from the origin when timed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placed {
@@ -39,9 +48,20 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Lays `r` out with each call in its analysis lane where that lane is free.
     pub fn of(r: &TraceReport) -> Self {
+        Self::with(r, LaneMode::Analysis)
+    }
+
+    pub fn with(r: &TraceReport, mode: LaneMode) -> Self {
         let untimed = r.is_untimed();
-        let (models, calls, origin) = if untimed { order_slots(r) } else { recorded(r) };
+        let lanes: Vec<(usize, usize)> = r
+            .batches
+            .iter()
+            .flat_map(|b| b.calls.iter().enumerate().map(|(pos, c)| (c.index, if mode == LaneMode::Analysis { c.lane } else { pos })))
+            .collect();
+        let lane = |i: usize| lanes.iter().find(|(c, _)| *c == i).map_or(0, |(_, l)| *l);
+        let (models, calls, origin) = if untimed { order_slots(r, &lane) } else { recorded(r, &lane) };
         let mut model_tracks = Tracks::default();
         let models: Vec<Option<Placed>> = place(models.into_iter().map(|m| m.map(|(s, e)| (s, e, 0))).collect(), &mut model_tracks);
         let mut tool_tracks = Tracks::default();
@@ -59,7 +79,7 @@ impl Layout {
 
 type Interval = Option<(u64, u64, usize)>;
 
-fn recorded(r: &TraceReport) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>) {
+fn recorded(r: &TraceReport, lane: &dyn Fn(usize) -> usize) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>) {
     let starts = r.model_calls.iter().filter_map(|m| m.start_unix_nano).chain(r.calls().filter_map(|c| c.start_unix_nano));
     let origin = starts.min();
     let rel = |s: Option<u64>, e: Option<u64>| -> Option<(u64, u64)> {
@@ -68,11 +88,11 @@ fn recorded(r: &TraceReport) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>
         Some((s - o, e - o))
     };
     let models = r.model_calls.iter().map(|m| rel(m.start_unix_nano, m.end_unix_nano)).collect();
-    let calls = r.calls().map(|c| (c.index, rel(c.start_unix_nano, c.end_unix_nano).map(|(s, e)| (s, e, c.lane)))).collect();
+    let calls = r.calls().map(|c| (c.index, rel(c.start_unix_nano, c.end_unix_nano).map(|(s, e)| (s, e, lane(c.index))))).collect();
     (models, calls, origin)
 }
 
-fn order_slots(r: &TraceReport) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>) {
+fn order_slots(r: &TraceReport, lane: &dyn Fn(usize) -> usize) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>) {
     let mut slot = 0u64;
     let mut models = vec![None; r.model_calls.len()];
     let mut calls = Vec::new();
@@ -88,14 +108,14 @@ fn order_slots(r: &TraceReport) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interva
             if b.emitted_by_model_call == Some(m.index) && !placed_batches[bi] {
                 placed_batches[bi] = true;
                 let (s, e) = next(&mut slot);
-                calls.extend(b.calls.iter().map(|c| (c.index, Some((s, e, c.lane)))));
+                calls.extend(b.calls.iter().map(|c| (c.index, Some((s, e, lane(c.index))))));
             }
         }
     }
     for (bi, b) in r.batches.iter().enumerate() {
         if !placed_batches[bi] {
             let (s, e) = next(&mut slot);
-            calls.extend(b.calls.iter().map(|c| (c.index, Some((s, e, c.lane)))));
+            calls.extend(b.calls.iter().map(|c| (c.index, Some((s, e, lane(c.index))))));
         }
     }
     // Keep `calls` in report order so callers can zip with `report.calls()`.
@@ -162,6 +182,16 @@ mod tests {
         t.analysis.lanes[0].lanes = vec![0, 0];
         let l = Layout::of(&TraceReport::from_analyzed(&t));
         assert_ne!(l.call(0).unwrap().track, l.call(1).unwrap().track);
+    }
+
+    #[test]
+    fn per_sibling_mode_gives_every_sibling_its_own_lane() {
+        let r = TraceReport::from_analyzed(&fixtures::context_dependency());
+        assert_eq!(Layout::of(&r).tool_tracks, 1, "analysis put the sequential siblings in one lane");
+        let l = Layout::with(&r, LaneMode::PerSibling);
+        assert_eq!(l.tool_tracks, 2);
+        assert_ne!(l.call(0).unwrap().track, l.call(1).unwrap().track);
+        assert_eq!(l.call(2).unwrap().track, 0);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 
 use super::dto::{severity_rank, TraceReport};
-use super::layout::Layout;
+use super::layout::{LaneMode, Layout};
 use super::{fmt_nanos, fmt_opt_nanos, fmt_speedup, prose, truncate};
 
 /// Escapes one line of untrusted text for Markdown prose and table cells.
@@ -114,7 +114,7 @@ const SKETCH_WIDTH: usize = 48;
 
 /// The swimlane sketch: one row per track, `▒` model calls, `█` tool calls, `▓` calls in a finding.
 pub fn sketch(r: &TraceReport) -> Vec<String> {
-    let l = Layout::of(r);
+    let l = Layout::with(r, LaneMode::PerSibling);
     let conflicting: Vec<usize> = r.findings.iter().flat_map(|f| f.call_indexes.iter().copied()).collect();
     let extent = l.extent.max(1);
     let col = |t: u64| ((t as u128 * SKETCH_WIDTH as u128) / extent as u128) as usize;

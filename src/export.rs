@@ -34,7 +34,11 @@ pub use dto::{Report, TraceReport, SCHEMA_VERSION};
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("trace {trace_id} has no batch '{batch_id}' (batches: {known})")]
-    UnknownBatch { trace_id: String, batch_id: String, known: String },
+    UnknownBatch {
+        trace_id: String,
+        batch_id: String,
+        known: String,
+    },
     #[error("writing the {format} export failed")]
     Io {
         format: &'static str,
@@ -99,7 +103,11 @@ pub fn trace_report(t: &AnalyzedTrace, batch: Option<&str>) -> Result<TraceRepor
             return Err(ExportError::UnknownBatch {
                 trace_id: r.trace_id,
                 batch_id: id.to_owned(),
-                known: if known.is_empty() { "none".into() } else { known.join(", ") },
+                known: if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                },
             });
         }
     }
@@ -107,21 +115,40 @@ pub fn trace_report(t: &AnalyzedTrace, batch: Option<&str>) -> Result<TraceRepor
 }
 
 /// Writes the annotated timeline of one trace (`fanout export`).
-pub fn export(t: &AnalyzedTrace, batch: Option<&str>, format: ExportFormat, out: &mut dyn Write) -> Result<(), ExportError> {
+pub fn export(
+    t: &AnalyzedTrace,
+    batch: Option<&str>,
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
     let r = trace_report(t, batch)?;
-    let io = |source| ExportError::Io { format: format.as_str(), source };
+    let io = |source| ExportError::Io {
+        format: format.as_str(),
+        source,
+    };
     match format {
         ExportFormat::Perfetto => perfetto::write(std::slice::from_ref(&r), out),
         ExportFormat::Svg => svg::write(&r, out),
         ExportFormat::Md => markdown::write(&r, out),
-        ExportFormat::Json => json::write(&Report { schema_version: SCHEMA_VERSION, traces: vec![r] }, out),
+        ExportFormat::Json => json::write(
+            &Report {
+                schema_version: SCHEMA_VERSION,
+                traces: vec![r],
+            },
+            out,
+        ),
     }
     .map_err(io)
 }
 
 /// Writes audit results over several traces (`fanout audit`). `fail_on` is the lowest severity
 /// that counts as a failure (JUnit failures, the table's verdict); `None` means never.
-pub fn audit(traces: &[AnalyzedTrace], format: AuditFormat, fail_on: Option<Severity>, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn audit(
+    traces: &[AnalyzedTrace],
+    format: AuditFormat,
+    fail_on: Option<Severity>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let report = Report::new(traces);
     match format {
         AuditFormat::Table => text::write_audit_table(&report, fail_on, out),
@@ -163,7 +190,8 @@ pub fn fmt_opt_nanos(n: Option<u64>) -> String {
 
 /// `×1.90` or `–` when unknown.
 pub fn fmt_speedup(s: Option<f64>) -> String {
-    s.filter(|s| s.is_finite()).map_or_else(|| "–".to_owned(), |s| format!("×{s:.2}"))
+    s.filter(|s| s.is_finite())
+        .map_or_else(|| "–".to_owned(), |s| format!("×{s:.2}"))
 }
 
 /// Shortens `s` to at most `max` characters, ending with `…` when cut.
@@ -192,7 +220,7 @@ pub fn args_summary(args: Option<&serde_json::Value>, max: usize) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(v) => v.to_string(),
     };
-    truncate(&crate::sanitize::one_line(&text), max)
+    truncate(&crate::sanitize::sanitize_line(&text), max)
 }
 
 #[cfg(test)]

@@ -28,7 +28,10 @@ pub struct Report {
 impl Report {
     /// A report over several analysed traces, in the order given.
     pub fn new<'a>(traces: impl IntoIterator<Item = &'a AnalyzedTrace>) -> Self {
-        Self { schema_version: SCHEMA_VERSION, traces: traces.into_iter().map(TraceReport::from_analyzed).collect() }
+        Self {
+            schema_version: SCHEMA_VERSION,
+            traces: traces.into_iter().map(TraceReport::from_analyzed).collect(),
+        }
     }
 }
 
@@ -200,8 +203,16 @@ impl TraceReport {
         let a = &t.analysis;
         let untimed = run.timing == Timing::Absent;
         let time = |v: Option<u64>| if untimed { None } else { v };
-        let call_id = |i: usize| run.tool_calls.get(i).map_or_else(|| format!("#{i}"), |c| c.display_id());
-        let batch_id = |i: usize| run.batches.get(i).map_or_else(|| format!("#{i}"), |b| b.id.clone());
+        let call_id = |i: usize| {
+            run.tool_calls
+                .get(i)
+                .map_or_else(|| format!("#{i}"), |c| c.display_id())
+        };
+        let batch_id = |i: usize| {
+            run.batches
+                .get(i)
+                .map_or_else(|| format!("#{i}"), |b| b.id.clone())
+        };
 
         let model_calls = run
             .model_calls
@@ -264,13 +275,21 @@ impl TraceReport {
                 let lane_count = lanes.map_or(calls.len().max(1), |l| l.lane_count.max(1));
                 BatchDto {
                     batch_id: b.id.clone(),
-                    emitted_by_span_id: b.emitted_by.and_then(|m| run.model_calls.get(m)).and_then(|m| m.span_id).map(|s| s.to_hex()),
+                    emitted_by_span_id: b
+                        .emitted_by
+                        .and_then(|m| run.model_calls.get(m))
+                        .and_then(|m| m.span_id)
+                        .map(|s| s.to_hex()),
                     emitted_by_model_call: b.emitted_by,
                     parallel: b.is_parallel(),
                     lane_count,
                     wall_nanos: lat.and_then(|l| time(l.wall_nanos)),
                     sum_nanos: lat.and_then(|l| time(l.sum_nanos)),
-                    speedup: if untimed { None } else { lat.and_then(|l| l.speedup).and_then(round4) },
+                    speedup: if untimed {
+                        None
+                    } else {
+                        lat.and_then(|l| l.speedup).and_then(round4)
+                    },
                     overlapped: lat.is_some_and(|l| l.overlapped),
                     calls,
                 }
@@ -292,7 +311,12 @@ impl TraceReport {
             })
             .collect();
 
-        let why = a.why.steps.iter().map(|s| why_step(run, s, &call_id, &batch_id)).collect();
+        let why = a
+            .why
+            .steps
+            .iter()
+            .map(|s| why_step(run, s, &call_id, &batch_id))
+            .collect();
         let flow = a
             .flow
             .iter()
@@ -316,8 +340,19 @@ impl TraceReport {
         Self {
             trace_id: run.trace_id.to_hex(),
             timing: enum_name(&run.timing),
-            conventions: run.conventions.iter().map(|c| c.as_str().to_owned()).collect(),
-            degradations: run.degraded.iter().map(|d| DegradationDto { code: d.code.clone(), message: d.message.clone() }).collect(),
+            conventions: run
+                .conventions
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            degradations: run
+                .degraded
+                .iter()
+                .map(|d| DegradationDto {
+                    code: d.code.clone(),
+                    message: d.message.clone(),
+                })
+                .collect(),
             scope_batch_id: None,
             model_calls,
             batches,
@@ -333,7 +368,11 @@ impl TraceReport {
             latency: LatencyDto {
                 total_nanos: time(l.total_nanos),
                 tool_nanos: time(l.tool_nanos),
-                tool_share: if untimed { None } else { l.tool_share.and_then(round4) },
+                tool_share: if untimed {
+                    None
+                } else {
+                    l.tool_share.and_then(round4)
+                },
                 critical_path_nanos: time(l.critical_path_nanos),
                 sequential_nanos: time(l.sequential_nanos),
             },
@@ -354,8 +393,12 @@ impl TraceReport {
         let calls: Vec<usize> = batch.calls.iter().map(|c| c.index).collect();
         self.findings.retain(|f| f.batch_id == id);
         self.suspect_batch_ids.retain(|b| b == id);
-        self.flow.retain(|e| calls.contains(&e.from_call_index) || (e.to_kind == "tool_call" && e.to_index.is_some_and(|i| calls.contains(&i))));
-        self.model_calls.retain(|m| Some(m.index) == batch.emitted_by_model_call);
+        self.flow.retain(|e| {
+            calls.contains(&e.from_call_index)
+                || (e.to_kind == "tool_call" && e.to_index.is_some_and(|i| calls.contains(&i)))
+        });
+        self.model_calls
+            .retain(|m| Some(m.index) == batch.emitted_by_model_call);
         self.batches = vec![batch];
         self.scope_batch_id = Some(id.to_owned());
         true
@@ -363,17 +406,25 @@ impl TraceReport {
 
     /// A call by its run index.
     pub fn call(&self, index: usize) -> Option<&CallDto> {
-        self.batches.iter().flat_map(|b| &b.calls).find(|c| c.index == index)
+        self.batches
+            .iter()
+            .flat_map(|b| &b.calls)
+            .find(|c| c.index == index)
     }
 
     /// The batch holding a call, by the call's run index.
     pub fn batch_of_call(&self, index: usize) -> Option<&BatchDto> {
-        self.batches.iter().find(|b| b.calls.iter().any(|c| c.index == index))
+        self.batches
+            .iter()
+            .find(|b| b.calls.iter().any(|c| c.index == index))
     }
 
     /// The worst severity among findings, by rank (`observed` > `latent` > `info`).
     pub fn worst_severity(&self) -> Option<&str> {
-        self.findings.iter().map(|f| f.severity.as_str()).max_by_key(|s| severity_rank(s))
+        self.findings
+            .iter()
+            .map(|f| f.severity.as_str())
+            .max_by_key(|s| severity_rank(s))
     }
 
     /// All calls in batch order.
@@ -392,7 +443,12 @@ pub fn severity_rank(s: &str) -> u8 {
     }
 }
 
-fn why_step(run: &Run, s: &WhyStep, call_id: &dyn Fn(usize) -> String, batch_id: &dyn Fn(usize) -> String) -> WhyStepDto {
+fn why_step(
+    run: &Run,
+    s: &WhyStep,
+    call_id: &dyn Fn(usize) -> String,
+    batch_id: &dyn Fn(usize) -> String,
+) -> WhyStepDto {
     let mut d = WhyStepDto {
         step: String::new(),
         text: None,

@@ -21,7 +21,13 @@ fn trace_id(n: u8) -> TraceId {
     TraceId(b)
 }
 
-fn model(index: usize, emitted: Vec<usize>, times: Option<(u64, u64)>, finish: &str, conv: Convention) -> ModelCall {
+fn model(
+    index: usize,
+    emitted: Vec<usize>,
+    times: Option<(u64, u64)>,
+    finish: &str,
+    conv: Convention,
+) -> ModelCall {
     ModelCall {
         index,
         span_id: span(100 + index as u64),
@@ -38,7 +44,16 @@ fn model(index: usize, emitted: Vec<usize>, times: Option<(u64, u64)>, finish: &
 }
 
 #[allow(clippy::too_many_arguments)]
-fn tool(index: usize, id: &str, name: &str, args: serde_json::Value, result: serde_json::Value, by: usize, batch: usize, times: Option<(u64, u64)>) -> ToolCall {
+fn tool(
+    index: usize,
+    id: &str,
+    name: &str,
+    args: serde_json::Value,
+    result: serde_json::Value,
+    by: usize,
+    batch: usize,
+    times: Option<(u64, u64)>,
+) -> ToolCall {
     ToolCall {
         index,
         call_id: Some(id.into()),
@@ -52,30 +67,67 @@ fn tool(index: usize, id: &str, name: &str, args: serde_json::Value, result: ser
         span_id: times.and(span(200 + index as u64)),
         start_unix_nano: times.map(|t| T0 + t.0 * MS),
         end_unix_nano: times.map(|t| T0 + t.1 * MS),
-        matched_by: if times.is_some() { MatchEvidence::CallId } else { MatchEvidence::SameRecord },
-        convention: if times.is_some() { Convention::GenAi } else { Convention::OpenAiChatTranscript },
+        matched_by: if times.is_some() {
+            MatchEvidence::CallId
+        } else {
+            MatchEvidence::SameRecord
+        },
+        convention: if times.is_some() {
+            Convention::GenAi
+        } else {
+            Convention::OpenAiChatTranscript
+        },
     }
 }
 
 fn access(resource: &str, mode: AccessMode, evidence: &str) -> Access {
-    Access { resource: resource.into(), mode, source: EvidenceSource::Argument, confidence: Confidence::High, evidence: evidence.into() }
+    Access {
+        resource: resource.into(),
+        mode,
+        source: EvidenceSource::Argument,
+        confidence: Confidence::High,
+        evidence: evidence.into(),
+    }
 }
 
 fn batch(index: usize, by: usize, calls: Vec<usize>) -> Batch {
-    Batch { index, id: format!("b{}", index + 1), emitted_by: Some(by), calls }
+    Batch {
+        index,
+        id: format!("b{}", index + 1),
+        emitted_by: Some(by),
+        calls,
+    }
 }
 
 fn bl(batch: usize, wall: u64, sum: u64, overlapped: bool) -> BatchLatency {
-    BatchLatency { batch, wall_nanos: Some(wall * MS), sum_nanos: Some(sum * MS), speedup: Some(sum as f64 / wall as f64), overlapped }
+    BatchLatency {
+        batch,
+        wall_nanos: Some(wall * MS),
+        sum_nanos: Some(sum * MS),
+        speedup: Some(sum as f64 / wall as f64),
+        overlapped,
+    }
 }
 
-fn run(n: u8, timing: Timing, conv: Convention, model_calls: Vec<ModelCall>, tool_calls: Vec<ToolCall>, batches: Vec<Batch>, answer: &str) -> Run {
+fn run(
+    n: u8,
+    timing: Timing,
+    conv: Convention,
+    model_calls: Vec<ModelCall>,
+    tool_calls: Vec<ToolCall>,
+    batches: Vec<Batch>,
+    answer: &str,
+) -> Run {
     let last = model_calls.len().saturating_sub(1);
     Run {
         trace_id: trace_id(n),
         conventions: vec![conv],
         timing,
-        final_answer: Some(FinalAnswer { text: answer.into(), span_id: model_calls.last().and_then(|m| m.span_id), model_call: Some(last) }),
+        final_answer: Some(FinalAnswer {
+            text: answer.into(),
+            span_id: model_calls.last().and_then(|m| m.span_id),
+            model_call: Some(last),
+        }),
         model_calls,
         tool_calls,
         batches,
@@ -91,10 +143,31 @@ pub fn lost_update() -> AnalyzedTrace {
         1,
         Timing::Recorded,
         g,
-        vec![model(0, vec![0, 1], Some((0, 100)), "tool_calls", g), model(1, vec![], Some((270, 400)), "stop", g)],
         vec![
-            tool(0, "call_dep", "deposit", json!({"account_id": "ACC-1001", "amount": 50, "memo": "<b>rent</b> & \u{1b}[31mred"}), json!({"previous_balance": 100, "new_balance": 150}), 0, 0, Some((110, 260))),
-            tool(1, "call_wd", "withdraw", json!({"account_id": "ACC-1001", "amount": 30}), json!({"previous_balance": 100, "new_balance": 70}), 0, 0, Some((115, 250))),
+            model(0, vec![0, 1], Some((0, 100)), "tool_calls", g),
+            model(1, vec![], Some((270, 400)), "stop", g),
+        ],
+        vec![
+            tool(
+                0,
+                "call_dep",
+                "deposit",
+                json!({"account_id": "ACC-1001", "amount": 50, "memo": "<b>rent</b> & \u{1b}[31mred"}),
+                json!({"previous_balance": 100, "new_balance": 150}),
+                0,
+                0,
+                Some((110, 260)),
+            ),
+            tool(
+                1,
+                "call_wd",
+                "withdraw",
+                json!({"account_id": "ACC-1001", "amount": 30}),
+                json!({"previous_balance": 100, "new_balance": 70}),
+                0,
+                0,
+                Some((115, 250)),
+            ),
         ],
         vec![batch(0, 0, vec![0, 1])],
         "Done: the balance of ACC-1001 is now 70 <ok> & \u{1b}]0;title\u{7}settled.",
@@ -110,18 +183,46 @@ pub fn lost_update() -> AnalyzedTrace {
     };
     let analysis = Analysis {
         accesses: vec![
-            vec![access("account:acc-1001", AccessMode::ReadWrite, "argument account_id=\"ACC-1001\"; verb 'deposit'")],
-            vec![access("account:acc-1001", AccessMode::ReadWrite, "argument account_id=\"ACC-1001\"; verb 'withdraw'")],
+            vec![access(
+                "account:acc-1001",
+                AccessMode::ReadWrite,
+                "argument account_id=\"ACC-1001\"; verb 'deposit'",
+            )],
+            vec![access(
+                "account:acc-1001",
+                AccessMode::ReadWrite,
+                "argument account_id=\"ACC-1001\"; verb 'withdraw'",
+            )],
         ],
         findings: vec![f],
-        flow: vec![FlowEdge { from_call: 1, to: FlowTarget::FinalAnswer, value: "70".into() }, FlowEdge { from_call: 0, to: FlowTarget::ModelCall(1), value: "150".into() }],
+        flow: vec![
+            FlowEdge {
+                from_call: 1,
+                to: FlowTarget::FinalAnswer,
+                value: "70".into(),
+            },
+            FlowEdge {
+                from_call: 0,
+                to: FlowTarget::ModelCall(1),
+                value: "150".into(),
+            },
+        ],
         suspects: vec![0],
         why: WhyPath {
             steps: vec![
-                WhyStep::Answer { text: "Done: the balance of ACC-1001 is now 70".into(), value: Some("70".into()) },
-                WhyStep::Call { call: 1, value: Some("70".into()) },
+                WhyStep::Answer {
+                    text: "Done: the balance of ACC-1001 is now 70".into(),
+                    value: Some("70".into()),
+                },
+                WhyStep::Call {
+                    call: 1,
+                    value: Some("70".into()),
+                },
                 WhyStep::Batch { batch: 0 },
-                WhyStep::Finding { finding: 0, sibling: Some(0) },
+                WhyStep::Finding {
+                    finding: 0,
+                    sibling: Some(0),
+                },
             ],
         },
         latency: Latency {
@@ -132,7 +233,11 @@ pub fn lost_update() -> AnalyzedTrace {
             sequential_nanos: Some(535 * MS),
             batches: vec![bl(0, 150, 285, true)],
         },
-        lanes: vec![BatchLanes { batch: 0, lanes: vec![0, 1], lane_count: 2 }],
+        lanes: vec![BatchLanes {
+            batch: 0,
+            lanes: vec![0, 1],
+            lane_count: 2,
+        }],
     };
     AnalyzedTrace { run, analysis }
 }
@@ -144,16 +249,40 @@ pub fn read_only() -> AnalyzedTrace {
         2,
         Timing::Recorded,
         g,
-        vec![model(0, vec![0, 1], Some((0, 50)), "tool_calls", g), model(1, vec![], Some((200, 260)), "stop", g)],
         vec![
-            tool(0, "call_a", "get_balance", json!({"account_id": "ACC-1"}), json!({"balance": 10}), 0, 0, Some((60, 180))),
-            tool(1, "call_b", "get_balance", json!({"account_id": "ACC-2"}), json!({"balance": 20}), 0, 0, Some((61, 150))),
+            model(0, vec![0, 1], Some((0, 50)), "tool_calls", g),
+            model(1, vec![], Some((200, 260)), "stop", g),
+        ],
+        vec![
+            tool(
+                0,
+                "call_a",
+                "get_balance",
+                json!({"account_id": "ACC-1"}),
+                json!({"balance": 10}),
+                0,
+                0,
+                Some((60, 180)),
+            ),
+            tool(
+                1,
+                "call_b",
+                "get_balance",
+                json!({"account_id": "ACC-2"}),
+                json!({"balance": 20}),
+                0,
+                0,
+                Some((61, 150)),
+            ),
         ],
         vec![batch(0, 0, vec![0, 1])],
         "ACC-1 has 10 and ACC-2 has 20.",
     );
     let analysis = Analysis {
-        accesses: vec![vec![access("account:acc-1", AccessMode::Read, "verb 'get'")], vec![access("account:acc-2", AccessMode::Read, "verb 'get'")]],
+        accesses: vec![
+            vec![access("account:acc-1", AccessMode::Read, "verb 'get'")],
+            vec![access("account:acc-2", AccessMode::Read, "verb 'get'")],
+        ],
         findings: vec![],
         flow: vec![],
         suspects: vec![0],
@@ -166,7 +295,11 @@ pub fn read_only() -> AnalyzedTrace {
             sequential_nanos: Some(349 * MS),
             batches: vec![bl(0, 120, 209, true)],
         },
-        lanes: vec![BatchLanes { batch: 0, lanes: vec![0, 1], lane_count: 2 }],
+        lanes: vec![BatchLanes {
+            batch: 0,
+            lanes: vec![0, 1],
+            lane_count: 2,
+        }],
     };
     AnalyzedTrace { run, analysis }
 }
@@ -179,11 +312,42 @@ pub fn context_dependency() -> AnalyzedTrace {
         3,
         Timing::Recorded,
         g,
-        vec![model(0, vec![0, 1], Some((0, 40)), "tool_calls", g), model(1, vec![2], Some((150, 190)), "tool_calls", g), model(2, vec![], Some((260, 300)), "stop", g)],
         vec![
-            tool(0, "call_save", "save_preference", json!({"session": "s-9", "theme": "dark"}), json!({"ok": true}), 0, 0, Some((45, 100))),
-            tool(1, "call_sum", "summarize_session", json!({"session": "s-9"}), json!({"summary": "theme=light"}), 0, 0, Some((101, 140))),
-            tool(2, "call_mail", "send_email", json!({"body": "theme=light"}), json!({"sent": true}), 1, 1, Some((195, 250))),
+            model(0, vec![0, 1], Some((0, 40)), "tool_calls", g),
+            model(1, vec![2], Some((150, 190)), "tool_calls", g),
+            model(2, vec![], Some((260, 300)), "stop", g),
+        ],
+        vec![
+            tool(
+                0,
+                "call_save",
+                "save_preference",
+                json!({"session": "s-9", "theme": "dark"}),
+                json!({"ok": true}),
+                0,
+                0,
+                Some((45, 100)),
+            ),
+            tool(
+                1,
+                "call_sum",
+                "summarize_session",
+                json!({"session": "s-9"}),
+                json!({"summary": "theme=light"}),
+                0,
+                0,
+                Some((101, 140)),
+            ),
+            tool(
+                2,
+                "call_mail",
+                "send_email",
+                json!({"body": "theme=light"}),
+                json!({"sent": true}),
+                1,
+                1,
+                Some((195, 250)),
+            ),
         ],
         vec![batch(0, 0, vec![0, 1]), batch(1, 1, vec![2])],
         "I emailed you: theme=light.",
@@ -199,19 +363,47 @@ pub fn context_dependency() -> AnalyzedTrace {
     };
     let analysis = Analysis {
         accesses: vec![
-            vec![access("session:s-9", AccessMode::Write, "argument session; verb 'save'")],
-            vec![access("session:s-9", AccessMode::Read, "argument session; verb 'summarize'")],
+            vec![access(
+                "session:s-9",
+                AccessMode::Write,
+                "argument session; verb 'save'",
+            )],
+            vec![access(
+                "session:s-9",
+                AccessMode::Read,
+                "argument session; verb 'summarize'",
+            )],
             vec![access("email:outbox", AccessMode::Write, "verb 'send'")],
         ],
         findings: vec![f],
-        flow: vec![FlowEdge { from_call: 1, to: FlowTarget::ToolCall(2), value: "theme=light".into() }, FlowEdge { from_call: 1, to: FlowTarget::FinalAnswer, value: "theme=light".into() }],
+        flow: vec![
+            FlowEdge {
+                from_call: 1,
+                to: FlowTarget::ToolCall(2),
+                value: "theme=light".into(),
+            },
+            FlowEdge {
+                from_call: 1,
+                to: FlowTarget::FinalAnswer,
+                value: "theme=light".into(),
+            },
+        ],
         suspects: vec![0, 1],
         why: WhyPath {
             steps: vec![
-                WhyStep::Answer { text: "I emailed you: theme=light.".into(), value: Some("theme=light".into()) },
-                WhyStep::Call { call: 1, value: Some("theme=light".into()) },
+                WhyStep::Answer {
+                    text: "I emailed you: theme=light.".into(),
+                    value: Some("theme=light".into()),
+                },
+                WhyStep::Call {
+                    call: 1,
+                    value: Some("theme=light".into()),
+                },
                 WhyStep::Batch { batch: 0 },
-                WhyStep::Finding { finding: 0, sibling: Some(0) },
+                WhyStep::Finding {
+                    finding: 0,
+                    sibling: Some(0),
+                },
             ],
         },
         latency: Latency {
@@ -222,7 +414,18 @@ pub fn context_dependency() -> AnalyzedTrace {
             sequential_nanos: Some(300 * MS),
             batches: vec![bl(0, 95, 94, false), bl(1, 55, 55, false)],
         },
-        lanes: vec![BatchLanes { batch: 0, lanes: vec![0, 0], lane_count: 1 }, BatchLanes { batch: 1, lanes: vec![0], lane_count: 1 }],
+        lanes: vec![
+            BatchLanes {
+                batch: 0,
+                lanes: vec![0, 0],
+                lane_count: 1,
+            },
+            BatchLanes {
+                batch: 1,
+                lanes: vec![0],
+                lane_count: 1,
+            },
+        ],
     };
     AnalyzedTrace { run, analysis }
 }
@@ -234,10 +437,31 @@ pub fn untimed_transcript() -> AnalyzedTrace {
         4,
         Timing::Absent,
         c,
-        vec![model(0, vec![0, 1], None, "tool_calls", c), model(1, vec![], None, "stop", c)],
         vec![
-            tool(0, "call_1", "add_item", json!({"cart": "c-1", "sku": "A"}), json!({"items": 1}), 0, 0, None),
-            tool(1, "call_2", "add_item", json!({"cart": "c-1", "sku": "B"}), json!({"items": 1}), 0, 0, None),
+            model(0, vec![0, 1], None, "tool_calls", c),
+            model(1, vec![], None, "stop", c),
+        ],
+        vec![
+            tool(
+                0,
+                "call_1",
+                "add_item",
+                json!({"cart": "c-1", "sku": "A"}),
+                json!({"items": 1}),
+                0,
+                0,
+                None,
+            ),
+            tool(
+                1,
+                "call_2",
+                "add_item",
+                json!({"cart": "c-1", "sku": "B"}),
+                json!({"items": 1}),
+                0,
+                0,
+                None,
+            ),
         ],
         vec![batch(0, 0, vec![0, 1])],
         "Your cart has 1 item.",
@@ -245,30 +469,80 @@ pub fn untimed_transcript() -> AnalyzedTrace {
     for m in &mut run.model_calls {
         m.span_id = None;
     }
-    run.final_answer = Some(FinalAnswer { text: "Your cart has 1 item.".into(), span_id: None, model_call: Some(1) });
-    run.degraded.push(Degradation { code: "timing_absent".into(), message: "The transcript records no times: order is known, durations are not.".into() });
+    run.final_answer = Some(FinalAnswer {
+        text: "Your cart has 1 item.".into(),
+        span_id: None,
+        model_call: Some(1),
+    });
+    run.degraded.push(Degradation {
+        code: "timing_absent".into(),
+        message: "The transcript records no times: order is known, durations are not.".into(),
+    });
     let f = Finding {
         kind: FindingKind::SharedStateMutation,
         severity: Severity::Latent,
         resource: "cart:c-1".into(),
         batch: 0,
         calls: vec![0, 1],
-        explanation: "Both add_item calls write cart:c-1 and both report 1 item: one addition may be lost.".into(),
+        explanation:
+            "Both add_item calls write cart:c-1 and both report 1 item: one addition may be lost."
+                .into(),
         signals: vec!["argument cart".into(), "result items=1 twice".into()],
     };
     let analysis = Analysis {
-        accesses: vec![vec![access("cart:c-1", AccessMode::ReadWrite, "verb 'add'")], vec![access("cart:c-1", AccessMode::ReadWrite, "verb 'add'")]],
+        accesses: vec![
+            vec![access("cart:c-1", AccessMode::ReadWrite, "verb 'add'")],
+            vec![access("cart:c-1", AccessMode::ReadWrite, "verb 'add'")],
+        ],
         findings: vec![f],
-        flow: vec![FlowEdge { from_call: 1, to: FlowTarget::FinalAnswer, value: "1".into() }],
+        flow: vec![FlowEdge {
+            from_call: 1,
+            to: FlowTarget::FinalAnswer,
+            value: "1".into(),
+        }],
         suspects: vec![0],
-        why: WhyPath { steps: vec![WhyStep::Answer { text: "Your cart has 1 item.".into(), value: Some("1".into()) }, WhyStep::Call { call: 1, value: Some("1".into()) }, WhyStep::Batch { batch: 0 }, WhyStep::Finding { finding: 0, sibling: Some(0) }] },
-        latency: Latency { batches: vec![BatchLatency { batch: 0, wall_nanos: None, sum_nanos: None, speedup: None, overlapped: false }], ..Latency::default() },
-        lanes: vec![BatchLanes { batch: 0, lanes: vec![0, 1], lane_count: 2 }],
+        why: WhyPath {
+            steps: vec![
+                WhyStep::Answer {
+                    text: "Your cart has 1 item.".into(),
+                    value: Some("1".into()),
+                },
+                WhyStep::Call {
+                    call: 1,
+                    value: Some("1".into()),
+                },
+                WhyStep::Batch { batch: 0 },
+                WhyStep::Finding {
+                    finding: 0,
+                    sibling: Some(0),
+                },
+            ],
+        },
+        latency: Latency {
+            batches: vec![BatchLatency {
+                batch: 0,
+                wall_nanos: None,
+                sum_nanos: None,
+                speedup: None,
+                overlapped: false,
+            }],
+            ..Latency::default()
+        },
+        lanes: vec![BatchLanes {
+            batch: 0,
+            lanes: vec![0, 1],
+            lane_count: 2,
+        }],
     };
     AnalyzedTrace { run, analysis }
 }
 
 /// All four fixtures.
 pub fn all() -> Vec<AnalyzedTrace> {
-    vec![lost_update(), read_only(), context_dependency(), untimed_transcript()]
+    vec![
+        lost_update(),
+        read_only(),
+        context_dependency(),
+        untimed_transcript(),
+    ]
 }

@@ -24,14 +24,27 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
         assert_eq!(v["schema_version"], 1);
         let t = &v["traces"][0];
-        for key in ["trace_id", "batches", "findings", "final_answer", "suspect_batch_ids", "timing", "conventions", "degradations", "latency"] {
+        for key in [
+            "trace_id",
+            "batches",
+            "findings",
+            "final_answer",
+            "suspect_batch_ids",
+            "timing",
+            "conventions",
+            "degradations",
+            "latency",
+        ] {
             assert!(t.get(key).is_some(), "missing {key}");
         }
         let call = &t["batches"][0]["calls"][0];
         assert_eq!(call["call_id"], "call_dep");
         assert_eq!(call["start_unix_nano"], 1_763_700_000_110_000_000u64);
         assert_eq!(call["accesses"][0]["mode"], "read_write");
-        assert_eq!(t["findings"][0]["call_ids"], serde_json::json!(["call_dep", "call_wd"]));
+        assert_eq!(
+            t["findings"][0]["call_ids"],
+            serde_json::json!(["call_dep", "call_wd"])
+        );
         assert_eq!(t["findings"][0]["kind"], "shared_state_mutation");
         assert_eq!(t["suspect_batch_ids"], serde_json::json!(["b1"]));
         // Untimed transcripts carry nulls, never invented zeros.

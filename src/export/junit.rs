@@ -23,11 +23,23 @@ pub fn write(report: &Report, fail_on: Option<Severity>, out: &mut dyn Write) ->
 
 /// Renders the JUnit document as a string.
 pub fn render(report: &Report, fail_on: Option<Severity>) -> String {
-    let failing = |t: &TraceReport, b: &BatchDto| t.findings.iter().filter(|f| f.batch_id == b.batch_id && fails(&f.severity, fail_on)).count();
+    let failing = |t: &TraceReport, b: &BatchDto| {
+        t.findings
+            .iter()
+            .filter(|f| f.batch_id == b.batch_id && fails(&f.severity, fail_on))
+            .count()
+    };
     let tests: usize = report.traces.iter().map(|t| t.batches.len()).sum();
-    let failures: usize = report.traces.iter().map(|t| t.batches.iter().filter(|b| failing(t, b) > 0).count()).sum();
+    let failures: usize = report
+        .traces
+        .iter()
+        .map(|t| t.batches.iter().filter(|b| failing(t, b) > 0).count())
+        .sum();
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(s, r#"<testsuites name="fanout audit" tests="{tests}" failures="{failures}" errors="0">"#);
+    let _ = writeln!(
+        s,
+        r#"<testsuites name="fanout audit" tests="{tests}" failures="{failures}" errors="0">"#
+    );
     for t in &report.traces {
         let suite_failures = t.batches.iter().filter(|b| failing(t, b) > 0).count();
         let _ = writeln!(
@@ -39,17 +51,42 @@ pub fn render(report: &Report, fail_on: Option<Severity>) -> String {
         );
         s.push_str("    <properties>\n");
         let threshold = fail_on.map_or("never", Severity::as_str);
-        let mut props = vec![("timing", t.timing.clone()), ("conventions", t.conventions.join(",")), ("fail_on", threshold.to_owned()), ("suspect_batch_ids", t.suspect_batch_ids.join(","))];
-        props.extend(t.degradations.iter().map(|d| ("degraded", format!("{}: {}", d.code, d.message))));
+        let mut props = vec![
+            ("timing", t.timing.clone()),
+            ("conventions", t.conventions.join(",")),
+            ("fail_on", threshold.to_owned()),
+            ("suspect_batch_ids", t.suspect_batch_ids.join(",")),
+        ];
+        props.extend(
+            t.degradations
+                .iter()
+                .map(|d| ("degraded", format!("{}: {}", d.code, d.message))),
+        );
         for (k, v) in props {
             let _ = writeln!(s, r#"      <property name="{k}" value="{}"/>"#, escape(&v));
         }
         s.push_str("    </properties>\n");
         for b in &t.batches {
             let names: Vec<&str> = b.calls.iter().map(|c| c.tool.as_str()).collect();
-            let name = format!("batch {} ({} call{}: {})", b.batch_id, b.calls.len(), if b.calls.len() == 1 { "" } else { "s" }, names.join(", "));
-            let _ = write!(s, r#"    <testcase classname="fanout.trace.{}" name="{}" time="{}""#, escape(&t.trace_id), escape(&super::truncate(&name, 200)), secs(b.wall_nanos));
-            let findings: Vec<_> = t.findings.iter().filter(|f| f.batch_id == b.batch_id).collect();
+            let name = format!(
+                "batch {} ({} call{}: {})",
+                b.batch_id,
+                b.calls.len(),
+                if b.calls.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            );
+            let _ = write!(
+                s,
+                r#"    <testcase classname="fanout.trace.{}" name="{}" time="{}""#,
+                escape(&t.trace_id),
+                escape(&super::truncate(&name, 200)),
+                secs(b.wall_nanos)
+            );
+            let findings: Vec<_> = t
+                .findings
+                .iter()
+                .filter(|f| f.batch_id == b.batch_id)
+                .collect();
             if findings.is_empty() {
                 s.push_str("/>\n");
                 continue;
@@ -60,14 +97,28 @@ pub fn render(report: &Report, fail_on: Option<Severity>) -> String {
                 let sentence = prose::finding_sentence(t, f);
                 if fails(&f.severity, fail_on) {
                     let message = format!("{} {} on {}", f.severity, f.kind, f.resource);
-                    let body = format!("{sentence}\nsignals: {}\ncalls: {}", f.signals.join("; "), f.call_ids.join(", "));
-                    let _ = writeln!(s, r#"      <failure type="{}" message="{}">{}</failure>"#, escape(&f.kind), escape(&message), escape(&body));
+                    let body = format!(
+                        "{sentence}\nsignals: {}\ncalls: {}",
+                        f.signals.join("; "),
+                        f.call_ids.join(", ")
+                    );
+                    let _ = writeln!(
+                        s,
+                        r#"      <failure type="{}" message="{}">{}</failure>"#,
+                        escape(&f.kind),
+                        escape(&message),
+                        escape(&body)
+                    );
                 } else {
                     below.push(sentence);
                 }
             }
             if !below.is_empty() {
-                let _ = writeln!(s, "      <system-out>{}</system-out>", escape(&below.join("\n")));
+                let _ = writeln!(
+                    s,
+                    "      <system-out>{}</system-out>",
+                    escape(&below.join("\n"))
+                );
             }
             s.push_str("    </testcase>\n");
         }
@@ -94,22 +145,43 @@ mod tests {
         assert_eq!(root.tag_name().name(), "testsuites");
         assert_eq!(root.attribute("tests"), Some("5"), "1 + 1 + 2 + 1 batches");
         assert_eq!(root.attribute("failures"), Some("1"));
-        let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
+        let suites: Vec<_> = root
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
         assert_eq!(suites.len(), 4);
-        let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
         assert_eq!(cases.len(), 5);
-        let failure = doc.descendants().find(|n| n.has_tag_name("failure")).unwrap();
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
         assert_eq!(failure.attribute("type"), Some("shared_state_mutation"));
-        assert!(failure.text().unwrap().contains("between deposit (call_dep) and withdraw (call_wd)"));
+        assert!(failure
+            .text()
+            .unwrap()
+            .contains("between deposit (call_dep) and withdraw (call_wd)"));
         assert_eq!(failure.parent().unwrap().attribute("time"), Some("0.150"));
         // The latent ones are reported, not failed.
-        let outs: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("system-out")).collect();
+        let outs: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("system-out"))
+            .collect();
         assert_eq!(outs.len(), 2);
     }
 
     #[test]
     fn the_threshold_moves_failures() {
-        let latent = roxmltree::Document::parse(&doc_text(Some(Severity::Latent))).map(|d| d.descendants().filter(|n| n.has_tag_name("failure")).count()).unwrap();
+        let latent = roxmltree::Document::parse(&doc_text(Some(Severity::Latent)))
+            .map(|d| {
+                d.descendants()
+                    .filter(|n| n.has_tag_name("failure"))
+                    .count()
+            })
+            .unwrap();
         assert_eq!(latent, 3);
         let never = doc_text(None);
         assert!(!never.contains("<failure"));

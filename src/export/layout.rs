@@ -58,41 +58,98 @@ impl Layout {
         let lanes: Vec<(usize, usize)> = r
             .batches
             .iter()
-            .flat_map(|b| b.calls.iter().enumerate().map(|(pos, c)| (c.index, if mode == LaneMode::Analysis { c.lane } else { pos })))
+            .flat_map(|b| {
+                b.calls.iter().enumerate().map(|(pos, c)| {
+                    (
+                        c.index,
+                        if mode == LaneMode::Analysis {
+                            c.lane
+                        } else {
+                            pos
+                        },
+                    )
+                })
+            })
             .collect();
         let lane = |i: usize| lanes.iter().find(|(c, _)| *c == i).map_or(0, |(_, l)| *l);
-        let (models, calls, origin) = if untimed { order_slots(r, &lane) } else { recorded(r, &lane) };
+        let (models, calls, origin) = if untimed {
+            order_slots(r, &lane)
+        } else {
+            recorded(r, &lane)
+        };
         let mut model_tracks = Tracks::default();
-        let models: Vec<Option<Placed>> = place(models.into_iter().map(|m| m.map(|(s, e)| (s, e, 0))).collect(), &mut model_tracks);
+        let models: Vec<Option<Placed>> = place(
+            models
+                .into_iter()
+                .map(|m| m.map(|(s, e)| (s, e, 0)))
+                .collect(),
+            &mut model_tracks,
+        );
         let mut tool_tracks = Tracks::default();
         let placed = place(calls.iter().map(|(_, c)| *c).collect(), &mut tool_tracks);
-        let calls: Vec<(usize, Option<Placed>)> = calls.iter().map(|(i, _)| *i).zip(placed).collect();
-        let extent = models.iter().flatten().chain(calls.iter().filter_map(|(_, p)| p.as_ref())).map(|p| p.end).max().unwrap_or(0);
-        Self { untimed, origin, extent, models, model_tracks: model_tracks.0.len(), calls, tool_tracks: tool_tracks.0.len() }
+        let calls: Vec<(usize, Option<Placed>)> =
+            calls.iter().map(|(i, _)| *i).zip(placed).collect();
+        let extent = models
+            .iter()
+            .flatten()
+            .chain(calls.iter().filter_map(|(_, p)| p.as_ref()))
+            .map(|p| p.end)
+            .max()
+            .unwrap_or(0);
+        Self {
+            untimed,
+            origin,
+            extent,
+            models,
+            model_tracks: model_tracks.0.len(),
+            calls,
+            tool_tracks: tool_tracks.0.len(),
+        }
     }
 
     /// Where tool call `index` was placed.
     pub fn call(&self, index: usize) -> Option<Placed> {
-        self.calls.iter().find(|(i, _)| *i == index).and_then(|(_, p)| *p)
+        self.calls
+            .iter()
+            .find(|(i, _)| *i == index)
+            .and_then(|(_, p)| *p)
     }
 }
 
 type Interval = Option<(u64, u64, usize)>;
+/// Model-call intervals, tool-call intervals keyed by call index, and the time origin.
+type Placement = (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>);
 
-fn recorded(r: &TraceReport, lane: &dyn Fn(usize) -> usize) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>) {
-    let starts = r.model_calls.iter().filter_map(|m| m.start_unix_nano).chain(r.calls().filter_map(|c| c.start_unix_nano));
+fn recorded(r: &TraceReport, lane: &dyn Fn(usize) -> usize) -> Placement {
+    let starts = r
+        .model_calls
+        .iter()
+        .filter_map(|m| m.start_unix_nano)
+        .chain(r.calls().filter_map(|c| c.start_unix_nano));
     let origin = starts.min();
     let rel = |s: Option<u64>, e: Option<u64>| -> Option<(u64, u64)> {
         let (o, s) = (origin?, s?);
         let e = e.unwrap_or(s).max(s);
         Some((s - o, e - o))
     };
-    let models = r.model_calls.iter().map(|m| rel(m.start_unix_nano, m.end_unix_nano)).collect();
-    let calls = r.calls().map(|c| (c.index, rel(c.start_unix_nano, c.end_unix_nano).map(|(s, e)| (s, e, lane(c.index))))).collect();
+    let models = r
+        .model_calls
+        .iter()
+        .map(|m| rel(m.start_unix_nano, m.end_unix_nano))
+        .collect();
+    let calls = r
+        .calls()
+        .map(|c| {
+            (
+                c.index,
+                rel(c.start_unix_nano, c.end_unix_nano).map(|(s, e)| (s, e, lane(c.index))),
+            )
+        })
+        .collect();
     (models, calls, origin)
 }
 
-fn order_slots(r: &TraceReport, lane: &dyn Fn(usize) -> usize) -> (Vec<Option<(u64, u64)>>, Vec<(usize, Interval)>, Option<u64>) {
+fn order_slots(r: &TraceReport, lane: &dyn Fn(usize) -> usize) -> Placement {
     let mut slot = 0u64;
     let mut models = vec![None; r.model_calls.len()];
     let mut calls = Vec::new();
@@ -108,14 +165,22 @@ fn order_slots(r: &TraceReport, lane: &dyn Fn(usize) -> usize) -> (Vec<Option<(u
             if b.emitted_by_model_call == Some(m.index) && !placed_batches[bi] {
                 placed_batches[bi] = true;
                 let (s, e) = next(&mut slot);
-                calls.extend(b.calls.iter().map(|c| (c.index, Some((s, e, lane(c.index))))));
+                calls.extend(
+                    b.calls
+                        .iter()
+                        .map(|c| (c.index, Some((s, e, lane(c.index))))),
+                );
             }
         }
     }
     for (bi, b) in r.batches.iter().enumerate() {
         if !placed_batches[bi] {
             let (s, e) = next(&mut slot);
-            calls.extend(b.calls.iter().map(|c| (c.index, Some((s, e, lane(c.index))))));
+            calls.extend(
+                b.calls
+                    .iter()
+                    .map(|c| (c.index, Some((s, e, lane(c.index))))),
+            );
         }
     }
     // Keep `calls` in report order so callers can zip with `report.calls()`.
@@ -130,7 +195,9 @@ struct Tracks(Vec<Vec<(u64, u64)>>);
 
 impl Tracks {
     fn free(&self, track: usize, s: u64, e: u64) -> bool {
-        self.0.get(track).map_or(true, |iv| iv.iter().all(|&(a, b)| !(s < b && a < e)))
+        self.0
+            .get(track)
+            .is_none_or(|iv| iv.iter().all(|&(a, b)| !(s < b && a < e)))
     }
 
     fn take(&mut self, track: usize, s: u64, e: u64) {
@@ -149,11 +216,21 @@ fn place(items: Vec<Interval>, tracks: &mut Tracks) -> Vec<Option<Placed>> {
     order.sort_by_key(|&i| items.get(i).copied().flatten().map(|(s, _, _)| s));
     let mut out = vec![None; items.len()];
     for i in order {
-        let Some((s, e, want)) = items.get(i).copied().flatten() else { continue };
-        let track = if tracks.free(want, s, e) { want } else { (0..).find(|&t| tracks.free(t, s, e)).unwrap_or(want) };
+        let Some((s, e, want)) = items.get(i).copied().flatten() else {
+            continue;
+        };
+        let track = if tracks.free(want, s, e) {
+            want
+        } else {
+            (0..).find(|&t| tracks.free(t, s, e)).unwrap_or(want)
+        };
         tracks.take(track, s, e);
         if let Some(slot) = out.get_mut(i) {
-            *slot = Some(Placed { start: s, end: e, track });
+            *slot = Some(Placed {
+                start: s,
+                end: e,
+                track,
+            });
         }
     }
     out
@@ -187,7 +264,11 @@ mod tests {
     #[test]
     fn per_sibling_mode_gives_every_sibling_its_own_lane() {
         let r = TraceReport::from_analyzed(&fixtures::context_dependency());
-        assert_eq!(Layout::of(&r).tool_tracks, 1, "analysis put the sequential siblings in one lane");
+        assert_eq!(
+            Layout::of(&r).tool_tracks,
+            1,
+            "analysis put the sequential siblings in one lane"
+        );
         let l = Layout::with(&r, LaneMode::PerSibling);
         assert_eq!(l.tool_tracks, 2);
         assert_ne!(l.call(0).unwrap().track, l.call(1).unwrap().track);

@@ -15,7 +15,7 @@ use super::{fmt_nanos, fmt_opt_nanos, fmt_speedup, prose, truncate};
 
 /// Escapes one line of untrusted text for Markdown prose and table cells.
 pub fn escape(s: &str) -> String {
-    let line = crate::sanitize::one_line(s);
+    let line = crate::sanitize::sanitize_line(s);
     let mut out = String::with_capacity(line.len() + 8);
     for c in line.chars() {
         match c {
@@ -44,22 +44,59 @@ fn severity_mark(sev: &str) -> &'static str {
 pub fn write(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     let parallel = r.batches.iter().filter(|b| b.parallel).count();
     let worst = r.worst_severity();
-    writeln!(out, "### fanout · trace `{}`", r.trace_id.chars().filter(char::is_ascii_hexdigit).collect::<String>())?;
+    writeln!(
+        out,
+        "### fanout · trace `{}`",
+        r.trace_id
+            .chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect::<String>()
+    )?;
     writeln!(out)?;
     let verdict = match worst {
-        Some(w) => format!("{} **{} finding{}**, worst {w}", severity_mark(w), r.findings.len(), if r.findings.len() == 1 { "" } else { "s" }),
+        Some(w) => format!(
+            "{} **{} finding{}**, worst {w}",
+            severity_mark(w),
+            r.findings.len(),
+            if r.findings.len() == 1 { "" } else { "s" }
+        ),
         None => "✅ **no findings**".to_owned(),
     };
-    let suspects = if r.suspect_batch_ids.is_empty() { String::new() } else { format!(" · suspect batch{} {}", if r.suspect_batch_ids.len() == 1 { "" } else { "es" }, escape(&r.suspect_batch_ids.join(", "))) };
+    let suspects = if r.suspect_batch_ids.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · suspect batch{} {}",
+            if r.suspect_batch_ids.len() == 1 {
+                ""
+            } else {
+                "es"
+            },
+            escape(&r.suspect_batch_ids.join(", "))
+        )
+    };
     let latency = match (r.latency.total_nanos, r.is_untimed()) {
         (Some(t), false) => {
-            let share = r.latency.tool_share.map(|s| format!(", {:.0}% in tools", s * 100.0)).unwrap_or_default();
-            let seq = r.latency.sequential_nanos.map(|s| format!(", fully sequential would take {}", fmt_nanos(s))).unwrap_or_default();
+            let share = r
+                .latency
+                .tool_share
+                .map(|s| format!(", {:.0}% in tools", s * 100.0))
+                .unwrap_or_default();
+            let seq = r
+                .latency
+                .sequential_nanos
+                .map(|s| format!(", fully sequential would take {}", fmt_nanos(s)))
+                .unwrap_or_default();
             format!(" · {} total{share}{seq}", fmt_nanos(t))
         }
         _ => " · untimed".to_owned(),
     };
-    writeln!(out, "{verdict} · {} batch{} ({parallel} parallel){suspects}{latency}", r.batches.len(), if r.batches.len() == 1 { "" } else { "es" })?;
+    writeln!(
+        out,
+        "{verdict} · {} batch{} ({parallel} parallel){suspects}{latency}",
+        r.batches.len(),
+        if r.batches.len() == 1 { "" } else { "es" }
+    )?;
     writeln!(out)?;
     if r.is_untimed() {
         writeln!(out, "> **Untimed:** this run comes from a transcript with no recorded times. Batches and order are exact; durations are not shown and the sketch is laid out by order.")?;
@@ -70,7 +107,12 @@ pub fn write(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     for d in &r.degradations {
-        writeln!(out, "> **Degraded** ({}): {}", escape(&d.code), escape(&d.message))?;
+        writeln!(
+            out,
+            "> **Degraded** ({}): {}",
+            escape(&d.code),
+            escape(&d.message)
+        )?;
         writeln!(out)?;
     }
     write_batch_table(r, out)?;
@@ -80,18 +122,52 @@ pub fn write(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "| Batch | Calls | Wall time | Sum of calls | Speed-up | Findings |")?;
+    writeln!(
+        out,
+        "| Batch | Calls | Wall time | Sum of calls | Speed-up | Findings |"
+    )?;
     writeln!(out, "| :-- | :-- | --: | --: | --: | :-- |")?;
     for b in &r.batches {
         let suspect = r.suspect_batch_ids.first() == Some(&b.batch_id);
-        let id = format!("{}{}", escape(&b.batch_id), if suspect { " (suspect)" } else { "" });
-        let names: Vec<String> = b.calls.iter().map(|c| escape(&truncate(&c.tool, 40))).collect();
+        let id = format!(
+            "{}{}",
+            escape(&b.batch_id),
+            if suspect { " (suspect)" } else { "" }
+        );
+        let names: Vec<String> = b
+            .calls
+            .iter()
+            .map(|c| escape(&truncate(&c.tool, 40)))
+            .collect();
         let calls = format!("{}: {}", b.calls.len(), truncate(&names.join(", "), 200));
-        let mut sevs: Vec<&str> = r.findings.iter().filter(|f| f.batch_id == b.batch_id).map(|f| f.severity.as_str()).collect();
+        let mut sevs: Vec<&str> = r
+            .findings
+            .iter()
+            .filter(|f| f.batch_id == b.batch_id)
+            .map(|f| f.severity.as_str())
+            .collect();
         sevs.sort_by_key(|s| std::cmp::Reverse(severity_rank(s)));
-        let findings = if sevs.is_empty() { "none".to_owned() } else { sevs.iter().map(|s| format!("{} {s}", severity_mark(s))).collect::<Vec<_>>().join(", ") };
-        let (wall, sum, speed) = if r.is_untimed() { ("untimed".into(), "untimed".into(), "–".into()) } else { (fmt_opt_nanos(b.wall_nanos), fmt_opt_nanos(b.sum_nanos), fmt_speedup(b.speedup)) };
-        writeln!(out, "| {id} | {calls} | {wall} | {sum} | {speed} | {findings} |")?;
+        let findings = if sevs.is_empty() {
+            "none".to_owned()
+        } else {
+            sevs.iter()
+                .map(|s| format!("{} {s}", severity_mark(s)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (wall, sum, speed) = if r.is_untimed() {
+            ("untimed".into(), "untimed".into(), "–".into())
+        } else {
+            (
+                fmt_opt_nanos(b.wall_nanos),
+                fmt_opt_nanos(b.sum_nanos),
+                fmt_speedup(b.speedup),
+            )
+        };
+        writeln!(
+            out,
+            "| {id} | {calls} | {wall} | {sum} | {speed} | {findings} |"
+        )?;
     }
     writeln!(out)
 }
@@ -105,7 +181,12 @@ fn write_findings(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     let mut fs: Vec<_> = r.findings.iter().collect();
     fs.sort_by_key(|f| std::cmp::Reverse(severity_rank(&f.severity)));
     for f in fs {
-        writeln!(out, "- {} {}", severity_mark(&f.severity), escape(&prose::finding_sentence(r, f)))?;
+        writeln!(
+            out,
+            "- {} {}",
+            severity_mark(&f.severity),
+            escape(&prose::finding_sentence(r, f))
+        )?;
     }
     writeln!(out)
 }
@@ -115,15 +196,31 @@ const SKETCH_WIDTH: usize = 48;
 /// The swimlane sketch: one row per track, `▒` model calls, `█` tool calls, `▓` calls in a finding.
 pub fn sketch(r: &TraceReport) -> Vec<String> {
     let l = Layout::with(r, LaneMode::PerSibling);
-    let conflicting: Vec<usize> = r.findings.iter().flat_map(|f| f.call_indexes.iter().copied()).collect();
+    let conflicting: Vec<usize> = r
+        .findings
+        .iter()
+        .flat_map(|f| f.call_indexes.iter().copied())
+        .collect();
     let extent = l.extent.max(1);
     let col = |t: u64| ((t as u128 * SKETCH_WIDTH as u128) / extent as u128) as usize;
     let mut rows: Vec<(String, Vec<char>, Vec<String>)> = Vec::new();
     for t in 0..l.model_tracks {
-        rows.push((if l.model_tracks == 1 { "model".into() } else { format!("model {}", t + 1) }, vec![' '; SKETCH_WIDTH], Vec::new()));
+        rows.push((
+            if l.model_tracks == 1 {
+                "model".into()
+            } else {
+                format!("model {}", t + 1)
+            },
+            vec![' '; SKETCH_WIDTH],
+            Vec::new(),
+        ));
     }
     for t in 0..l.tool_tracks {
-        rows.push((format!("lane {}", t + 1), vec![' '; SKETCH_WIDTH], Vec::new()));
+        rows.push((
+            format!("lane {}", t + 1),
+            vec![' '; SKETCH_WIDTH],
+            Vec::new(),
+        ));
     }
     let mut paint = |row: usize, s: u64, e: u64, ch: char, label: Option<String>| {
         if let Some((_, cells, labels)) = rows.get_mut(row) {
@@ -141,14 +238,31 @@ pub fn sketch(r: &TraceReport) -> Vec<String> {
     for c in r.calls() {
         if let Some(p) = l.call(c.index) {
             let hit = conflicting.contains(&c.index);
-            let label = format!("{}{}", truncate(&crate::sanitize::one_line(&c.tool), 24), if hit { " ⚠" } else { "" });
-            paint(l.model_tracks + p.track, p.start, p.end, if hit { '▓' } else { '█' }, Some(label));
+            let label = format!(
+                "{}{}",
+                truncate(&crate::sanitize::sanitize_line(&c.tool), 24),
+                if hit { " ⚠" } else { "" }
+            );
+            paint(
+                l.model_tracks + p.track,
+                p.start,
+                p.end,
+                if hit { '▓' } else { '█' },
+                Some(label),
+            );
         }
     }
-    let label_w = rows.iter().map(|(n, _, _)| n.chars().count()).max().unwrap_or(5);
+    let label_w = rows
+        .iter()
+        .map(|(n, _, _)| n.chars().count())
+        .max()
+        .unwrap_or(5);
     let mut lines = Vec::new();
     if l.untimed {
-        lines.push(format!("{:label_w$}  order → (untimed: positions are order, not time)", ""));
+        lines.push(format!(
+            "{:label_w$}  order → (untimed: positions are order, not time)",
+            ""
+        ));
     } else {
         let end = fmt_nanos(l.extent);
         let pad = SKETCH_WIDTH.saturating_sub(2 + end.chars().count());
@@ -157,7 +271,11 @@ pub fn sketch(r: &TraceReport) -> Vec<String> {
     for (name, cells, labels) in rows {
         let cells: String = cells.into_iter().collect();
         let labels = truncate(&labels.join(", "), 80);
-        lines.push(format!("{name:label_w$} │{cells}│ {labels}").trim_end().to_owned());
+        lines.push(
+            format!("{name:label_w$} │{cells}│ {labels}")
+                .trim_end()
+                .to_owned(),
+        );
     }
     lines.push(String::new());
     lines.push("▒ model call   █ tool call   ▓ tool call in a finding (⚠)".to_owned());
@@ -196,13 +314,20 @@ fn write_why(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     }
     let steps = prose::why_sentences(r);
     if steps.is_empty() {
-        writeln!(out, "fanout found no value of the answer that came from a tool result.")?;
+        writeln!(
+            out,
+            "fanout found no value of the answer that came from a tool result."
+        )?;
     }
     for (i, s) in steps.iter().enumerate() {
         writeln!(out, "{}. {}", i + 1, escape(s))?;
     }
     writeln!(out)?;
-    writeln!(out, "<sub>Generated by fanout · JSON schema version {}</sub>", super::SCHEMA_VERSION)
+    writeln!(
+        out,
+        "<sub>Generated by fanout · JSON schema version {}</sub>",
+        super::SCHEMA_VERSION
+    )
 }
 
 #[cfg(test)]
@@ -220,15 +345,37 @@ mod tests {
     fn the_report_has_summary_table_findings_sketch_and_why() {
         let s = md(&fixtures::lost_update());
         assert!(s.contains("🔴 **1 finding**, worst observed · 1 batch (1 parallel) · suspect batch b1 · 400 ms total, 38% in tools, fully sequential would take 535 ms"), "{s}");
-        let header = s.lines().position(|l| l.starts_with("| Batch |")).expect("table");
+        let header = s
+            .lines()
+            .position(|l| l.starts_with("| Batch |"))
+            .expect("table");
         let lines: Vec<&str> = s.lines().collect();
         assert!(lines[header + 1].starts_with("| :--"), "delimiter row");
         let cols = |l: &str| l.matches(" | ").count();
-        assert_eq!(cols(lines[header]), cols(lines[header + 2]), "same column count");
-        assert!(lines[header + 2].contains("b1 (suspect) | 2: deposit, withdraw | 150 ms | 285 ms | ×1.90 | 🔴 observed"), "{}", lines[header + 2]);
-        assert!(s.contains("- 🔴 Observed shared-state mutation on account:acc-1001 in batch b1"), "{s}");
-        assert!(s.contains("```text\n") && s.matches("```").count() == 2, "one fenced block: {s}");
-        assert!(s.contains("1. The answer contains the value \"70\"."), "{s}");
+        assert_eq!(
+            cols(lines[header]),
+            cols(lines[header + 2]),
+            "same column count"
+        );
+        assert!(
+            lines[header + 2].contains(
+                "b1 (suspect) | 2: deposit, withdraw | 150 ms | 285 ms | ×1.90 | 🔴 observed"
+            ),
+            "{}",
+            lines[header + 2]
+        );
+        assert!(
+            s.contains("- 🔴 Observed shared-state mutation on account:acc-1001 in batch b1"),
+            "{s}"
+        );
+        assert!(
+            s.contains("```text\n") && s.matches("```").count() == 2,
+            "one fenced block: {s}"
+        );
+        assert!(
+            s.contains("1. The answer contains the value \"70\"."),
+            "{s}"
+        );
         assert!(s.contains("withdraw (call\\_wd)"), "{s}");
     }
 
@@ -237,8 +384,14 @@ mod tests {
         let lines = sketch(&TraceReport::from_analyzed(&fixtures::lost_update()));
         let lane1 = lines.iter().find(|l| l.starts_with("lane 1")).unwrap();
         let lane2 = lines.iter().find(|l| l.starts_with("lane 2")).unwrap();
-        assert!(lane1.contains('▓') && lane1.ends_with("deposit ⚠"), "{lane1}");
-        assert!(lane2.contains('▓') && lane2.ends_with("withdraw ⚠"), "{lane2}");
+        assert!(
+            lane1.contains('▓') && lane1.ends_with("deposit ⚠"),
+            "{lane1}"
+        );
+        assert!(
+            lane2.contains('▓') && lane2.ends_with("withdraw ⚠"),
+            "{lane2}"
+        );
         let model = lines.iter().find(|l| l.starts_with("model")).unwrap();
         assert!(model.contains('▒'));
         assert!(lines[0].trim_end().ends_with("400 ms"), "{}", lines[0]);
@@ -256,7 +409,11 @@ mod tests {
         assert!(!s.contains("<script>") && !s.contains("![img]("), "{s}");
         assert!(s.contains("&lt;script&gt;"), "{s}");
         let row = s.lines().find(|l| l.starts_with("| b1")).unwrap();
-        assert_eq!(row.matches(" | ").count(), 5, "an escaped pipe does not add a column: {row}");
+        assert_eq!(
+            row.matches(" | ").count(),
+            5,
+            "an escaped pipe does not add a column: {row}"
+        );
         assert!(!s.contains('\u{1b}'));
     }
 

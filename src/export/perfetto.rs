@@ -78,35 +78,86 @@ fn trace_events(r: &TraceReport, pid: u64, next_flow: &mut u64, ev: &mut Vec<Val
     let l = Layout::of(r);
     let model_tid = |track: usize| track as u64 + 1;
     let tool_tid = |track: usize| (l.model_tracks + track) as u64 + 1;
-    let timing = if l.untimed { " (untimed transcript: positions are order, not time)" } else { "" };
-    let conv = if r.conventions.is_empty() { String::new() } else { format!(" · {}", r.conventions.join(", ")) };
-    ev.push(meta(pid, 0, "process_name", json!({"name": format!("fanout trace {}{conv}{timing}", r.trace_id)})));
-    ev.push(meta(pid, 0, "process_sort_index", json!({"sort_index": pid})));
+    let timing = if l.untimed {
+        " (untimed transcript: positions are order, not time)"
+    } else {
+        ""
+    };
+    let conv = if r.conventions.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", r.conventions.join(", "))
+    };
+    ev.push(meta(
+        pid,
+        0,
+        "process_name",
+        json!({"name": format!("fanout trace {}{conv}{timing}", r.trace_id)}),
+    ));
+    ev.push(meta(
+        pid,
+        0,
+        "process_sort_index",
+        json!({"sort_index": pid}),
+    ));
     for t in 0..l.model_tracks.max(1) {
-        let name = if t == 0 { "model calls".to_owned() } else { format!("model calls ({})", t + 1) };
-        ev.push(meta(pid, model_tid(t), "thread_name", json!({"name": name})));
-        ev.push(meta(pid, model_tid(t), "thread_sort_index", json!({"sort_index": model_tid(t)})));
+        let name = if t == 0 {
+            "model calls".to_owned()
+        } else {
+            format!("model calls ({})", t + 1)
+        };
+        ev.push(meta(
+            pid,
+            model_tid(t),
+            "thread_name",
+            json!({"name": name}),
+        ));
+        ev.push(meta(
+            pid,
+            model_tid(t),
+            "thread_sort_index",
+            json!({"sort_index": model_tid(t)}),
+        ));
     }
     for t in 0..l.tool_tracks {
-        ev.push(meta(pid, tool_tid(t), "thread_name", json!({"name": format!("tool lane {} (parallel siblings never share a lane)", t + 1)})));
-        ev.push(meta(pid, tool_tid(t), "thread_sort_index", json!({"sort_index": tool_tid(t)})));
+        ev.push(meta(
+            pid,
+            tool_tid(t),
+            "thread_name",
+            json!({"name": format!("tool lane {} (parallel siblings never share a lane)", t + 1)}),
+        ));
+        ev.push(meta(
+            pid,
+            tool_tid(t),
+            "thread_sort_index",
+            json!({"sort_index": tool_tid(t)}),
+        ));
     }
 
-    let complete = |name: &str, cat: &str, tid: u64, p: &Placed, args: Value| {
-        json!({"ph": "X", "pid": pid, "tid": tid, "name": name, "cat": cat, "ts": us(&l, p.start), "dur": us(&l, p.end - p.start), "args": args})
-    };
+    let complete = |name: &str, cat: &str, tid: u64, p: &Placed, args: Value| json!({"ph": "X", "pid": pid, "tid": tid, "name": name, "cat": cat, "ts": us(&l, p.start), "dur": us(&l, p.end - p.start), "args": args});
     for (m, p) in r.model_calls.iter().zip(&l.models) {
         let Some(p) = p else { continue };
         let args = json!({
             "model": m.model, "span_id": m.span_id, "finish_reason": m.finish_reason,
             "emitted_call_ids": m.emitted_call_ids, "start_unix_nano": m.start_unix_nano, "end_unix_nano": m.end_unix_nano,
         });
-        ev.push(complete(&format!("model call {} · {}", m.index + 1, m.name), "model", model_tid(p.track), p, args));
+        ev.push(complete(
+            &format!("model call {} · {}", m.index + 1, m.name),
+            "model",
+            model_tid(p.track),
+            p,
+            args,
+        ));
     }
     for b in &r.batches {
         for c in &b.calls {
             let Some(p) = l.call(c.index) else { continue };
-            let findings: Vec<String> = r.findings.iter().filter(|f| f.call_indexes.contains(&c.index)).map(|f| prose::finding_sentence(r, f)).collect();
+            let findings: Vec<String> = r
+                .findings
+                .iter()
+                .filter(|f| f.call_indexes.contains(&c.index))
+                .map(|f| prose::finding_sentence(r, f))
+                .collect();
             let mut args = Map::new();
             args.insert("call_id".into(), json!(c.call_id));
             args.insert("batch_id".into(), json!(b.batch_id));
@@ -117,15 +168,32 @@ fn trace_events(r: &TraceReport, pid: u64, next_flow: &mut u64, ev: &mut Vec<Val
             if let Some(e) = &c.error {
                 args.insert("error".into(), json!(clip(e)));
             }
-            args.insert("accesses".into(), json!(c.accesses.iter().map(|a| format!("{} {} ({})", a.mode, a.resource, a.evidence)).collect::<Vec<_>>()));
+            args.insert(
+                "accesses".into(),
+                json!(c
+                    .accesses
+                    .iter()
+                    .map(|a| format!("{} {} ({})", a.mode, a.resource, a.evidence))
+                    .collect::<Vec<_>>()),
+            );
             args.insert("span_id".into(), json!(c.span_id));
             args.insert("start_unix_nano".into(), json!(c.start_unix_nano));
             args.insert("end_unix_nano".into(), json!(c.end_unix_nano));
             if !findings.is_empty() {
                 args.insert("findings".into(), json!(findings));
             }
-            let cat = if findings.is_empty() { "tool" } else { "tool,finding" };
-            ev.push(complete(&c.tool, cat, tool_tid(p.track), &p, Value::Object(args)));
+            let cat = if findings.is_empty() {
+                "tool"
+            } else {
+                "tool,finding"
+            };
+            ev.push(complete(
+                &c.tool,
+                cat,
+                tool_tid(p.track),
+                &p,
+                Value::Object(args),
+            ));
         }
     }
 
@@ -140,8 +208,15 @@ fn trace_events(r: &TraceReport, pid: u64, next_flow: &mut u64, ev: &mut Vec<Val
     };
     let early = |p: &Placed| us(&l, p.start + (p.end - p.start) / 4);
     let late = |p: &Placed| us(&l, p.end - (p.end - p.start) / 4);
-    let mut flow = |name: String, cat: &str, from: Option<(u64, Placed)>, to: Option<(u64, Placed)>, mut args: Value, ev: &mut Vec<Value>| {
-        let (Some(mut from), Some(mut to)) = (from, to) else { return };
+    let mut flow = |name: String,
+                    cat: &str,
+                    from: Option<(u64, Placed)>,
+                    to: Option<(u64, Placed)>,
+                    mut args: Value,
+                    ev: &mut Vec<Value>| {
+        let (Some(mut from), Some(mut to)) = (from, to) else {
+            return;
+        };
         if early(&from.1) > late(&to.1) {
             std::mem::swap(&mut from, &mut to);
             args["drawn_reversed"] = json!("the second call ran first");
@@ -159,19 +234,37 @@ fn trace_events(r: &TraceReport, pid: u64, next_flow: &mut u64, ev: &mut Vec<Val
             ("final_answer", _) => answer_model.and_then(model_slice),
             _ => None,
         };
-        flow(format!("value {}", truncate(&e.value, 60)), "data_flow", tool_slice(e.from_call_index), to, json!({"value": clip(&e.value), "to": e.to_kind}), ev);
+        flow(
+            format!("value {}", truncate(&e.value, 60)),
+            "data_flow",
+            tool_slice(e.from_call_index),
+            to,
+            json!({"value": clip(&e.value), "to": e.to_kind}),
+            ev,
+        );
     }
     for f in &r.findings {
         if let [a, b, ..] = f.call_indexes.as_slice() {
             let name = format!("{} {} on {}", f.severity, f.kind, truncate(&f.resource, 80));
-            flow(name, "finding", tool_slice(*a), tool_slice(*b), json!({"explanation": clip(&f.explanation), "batch_id": f.batch_id}), ev);
+            flow(
+                name,
+                "finding",
+                tool_slice(*a),
+                tool_slice(*b),
+                json!({"explanation": clip(&f.explanation), "batch_id": f.batch_id}),
+                ev,
+            );
         }
     }
 
     if let Some(a) = &r.final_answer {
-        let pos = a.model_call.and_then(|m| r.model_calls.iter().position(|x| x.index == m));
+        let pos = a
+            .model_call
+            .and_then(|m| r.model_calls.iter().position(|x| x.index == m));
         let at = pos.and_then(|p| l.models.get(p).copied().flatten());
-        let (tid, ts) = at.map_or((model_tid(0), us(&l, l.extent)), |p| (model_tid(p.track), us(&l, p.end)));
+        let (tid, ts) = at.map_or((model_tid(0), us(&l, l.extent)), |p| {
+            (model_tid(p.track), us(&l, p.end))
+        });
         ev.push(json!({
             "ph": "i", "s": "t", "pid": pid, "tid": tid, "ts": ts, "name": "final answer", "cat": "answer",
             "args": {"text": clip(&a.text), "suspect_batch_ids": r.suspect_batch_ids, "span_id": a.span_id},
@@ -193,35 +286,63 @@ mod tests {
         let d = doc(&fixtures::lost_update());
         check::assert_valid(&d);
         let ev = d["traceEvents"].as_array().unwrap();
-        let names: Vec<&str> = ev.iter().filter(|e| e["name"] == "thread_name").filter_map(|e| e["args"]["name"].as_str()).collect();
+        let names: Vec<&str> = ev
+            .iter()
+            .filter(|e| e["name"] == "thread_name")
+            .filter_map(|e| e["args"]["name"].as_str())
+            .collect();
         assert_eq!(names[0], "model calls");
         assert_eq!(names.len(), 3, "{names:?}");
-        let dep = ev.iter().find(|e| e["ph"] == "X" && e["name"] == "deposit").unwrap();
-        let wd = ev.iter().find(|e| e["ph"] == "X" && e["name"] == "withdraw").unwrap();
+        let dep = ev
+            .iter()
+            .find(|e| e["ph"] == "X" && e["name"] == "deposit")
+            .unwrap();
+        let wd = ev
+            .iter()
+            .find(|e| e["ph"] == "X" && e["name"] == "withdraw")
+            .unwrap();
         assert_ne!(dep["tid"], wd["tid"]);
         assert_eq!(dep["ts"], 110_000.0);
         assert_eq!(dep["dur"], 150_000.0);
         assert_eq!(dep["args"]["arguments"]["account_id"], "ACC-1001");
-        assert!(dep["args"]["findings"][0].as_str().unwrap().contains("Observed shared-state mutation"));
+        assert!(dep["args"]["findings"][0]
+            .as_str()
+            .unwrap()
+            .contains("Observed shared-state mutation"));
         assert_eq!(dep["cat"], "tool,finding");
         let finding_flows = ev.iter().filter(|e| e["cat"] == "finding").count();
         assert_eq!(finding_flows, 2, "one s and one f");
-        assert!(ev.iter().any(|e| e["ph"] == "i" && e["name"] == "final answer"));
+        assert!(ev
+            .iter()
+            .any(|e| e["ph"] == "i" && e["name"] == "final answer"));
     }
 
     #[test]
     fn every_fixture_is_structurally_valid() {
-        let reports: Vec<TraceReport> = fixtures::all().iter().map(TraceReport::from_analyzed).collect();
+        let reports: Vec<TraceReport> = fixtures::all()
+            .iter()
+            .map(TraceReport::from_analyzed)
+            .collect();
         let d = document(&reports);
         check::assert_valid(&d);
-        let pids: std::collections::BTreeSet<u64> = d["traceEvents"].as_array().unwrap().iter().filter_map(|e| e["pid"].as_u64()).collect();
+        let pids: std::collections::BTreeSet<u64> = d["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["pid"].as_u64())
+            .collect();
         assert_eq!(pids.len(), 4, "a process per trace");
     }
 
     #[test]
     fn untimed_runs_say_so_in_the_process_name() {
         let d = doc(&fixtures::untimed_transcript());
-        let p = d["traceEvents"].as_array().unwrap().iter().find(|e| e["name"] == "process_name").unwrap();
+        let p = d["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "process_name")
+            .unwrap();
         assert!(p["args"]["name"].as_str().unwrap().contains("untimed"));
     }
 }

@@ -60,13 +60,15 @@ impl Locations {
     fn add_trace(&mut self, t: &TraceReport) {
         let trace_index = self.list.len();
         let trace_fqn = format!("trace/{}", t.trace_id);
-        self.list.push(json!({"name": t.trace_id, "fullyQualifiedName": trace_fqn, "kind": "module"}));
+        self.list
+            .push(json!({"name": t.trace_id, "fullyQualifiedName": trace_fqn, "kind": "module"}));
         for b in &t.batches {
             let batch_index = self.list.len();
             let batch_fqn = format!("{trace_fqn}/{}", b.batch_id);
             self.list.push(json!({"name": b.batch_id, "fullyQualifiedName": batch_fqn, "kind": "namespace", "parentIndex": trace_index}));
             for c in &b.calls {
-                self.calls.insert((t.trace_id.clone(), c.index), self.list.len());
+                self.calls
+                    .insert((t.trace_id.clone(), c.index), self.list.len());
                 self.list.push(json!({
                     "name": c.call_id,
                     "fullyQualifiedName": format!("{batch_fqn}/{}", c.call_id),
@@ -87,16 +89,28 @@ impl Locations {
 
 /// The SARIF log as a JSON value.
 pub fn document(report: &Report) -> Value {
-    let mut locs = Locations { list: Vec::new(), calls: BTreeMap::new() };
+    let mut locs = Locations {
+        list: Vec::new(),
+        calls: BTreeMap::new(),
+    };
     for t in &report.traces {
         locs.add_trace(t);
     }
     let mut results = Vec::new();
     for t in &report.traces {
         for f in &t.findings {
-            let Some(rule_index) = RULES.iter().position(|r| r.0 == f.kind) else { continue };
-            let mut refs = f.call_indexes.iter().filter_map(|&c| locs.reference(&t.trace_id, c));
-            let locations: Vec<Value> = refs.next().map(|l| json!({"logicalLocations": [l]})).into_iter().collect();
+            let Some(rule_index) = RULES.iter().position(|r| r.0 == f.kind) else {
+                continue;
+            };
+            let mut refs = f
+                .call_indexes
+                .iter()
+                .filter_map(|&c| locs.reference(&t.trace_id, c));
+            let locations: Vec<Value> = refs
+                .next()
+                .map(|l| json!({"logicalLocations": [l]}))
+                .into_iter()
+                .collect();
             let related: Vec<Value> = f
                 .call_indexes
                 .iter()
@@ -110,11 +124,20 @@ pub fn document(report: &Report) -> Value {
                 .map(|(i, (l, text))| json!({"id": i + 1, "logicalLocations": [l], "message": {"text": text}}))
                 .collect();
             let mut hasher = Sha256::new();
-            for part in [t.trace_id.as_str(), f.kind.as_str(), f.resource.as_str(), &f.call_ids.join(",")] {
+            for part in [
+                t.trace_id.as_str(),
+                f.kind.as_str(),
+                f.resource.as_str(),
+                &f.call_ids.join(","),
+            ] {
                 hasher.update(part.as_bytes());
                 hasher.update([0u8]);
             }
-            let fingerprint: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            let fingerprint: String = hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             let mut result = json!({
                 "ruleId": RULES[rule_index].1,
                 "ruleIndex": rule_index,
@@ -186,10 +209,17 @@ mod tests {
         let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
         assert_eq!(rules.len(), 3);
         let results = run["results"].as_array().unwrap();
-        assert_eq!(results.len(), 3, "lost update, context dependency, transcript");
+        assert_eq!(
+            results.len(),
+            3,
+            "lost update, context dependency, transcript"
+        );
         let first = &results[0];
         assert_eq!(first["ruleId"], "shared-state-mutation");
-        assert_eq!(rules[first["ruleIndex"].as_u64().unwrap() as usize]["id"], first["ruleId"]);
+        assert_eq!(
+            rules[first["ruleIndex"].as_u64().unwrap() as usize]["id"],
+            first["ruleId"]
+        );
         assert_eq!(first["level"], "error");
         let loc = &first["locations"][0]["logicalLocations"][0];
         let idx = loc["index"].as_u64().unwrap() as usize;
@@ -200,17 +230,28 @@ mod tests {
         assert_eq!(batch["kind"], "namespace");
         let trace = &run["logicalLocations"][batch["parentIndex"].as_u64().unwrap() as usize];
         assert_eq!(trace["name"], "ab000000000000000000000000000001");
-        assert_eq!(first["relatedLocations"][0]["message"]["text"], "sibling withdraw (call_wd)");
+        assert_eq!(
+            first["relatedLocations"][0]["message"]["text"],
+            "sibling withdraw (call_wd)"
+        );
         assert_eq!(results[1]["ruleId"], "context-dependency");
         assert_eq!(results[1]["level"], "warning");
-        assert_eq!(first["partialFingerprints"]["fanoutFinding/v1"].as_str().unwrap().len(), 64);
+        assert_eq!(
+            first["partialFingerprints"]["fanoutFinding/v1"]
+                .as_str()
+                .unwrap()
+                .len(),
+            64
+        );
     }
 
     #[test]
     fn fingerprints_are_stable_and_distinct() {
         let a = document(&Report::new(&fixtures::all()));
         let b = document(&Report::new(&fixtures::all()));
-        let fp = |d: &Value, i: usize| d["runs"][0]["results"][i]["partialFingerprints"]["fanoutFinding/v1"].clone();
+        let fp = |d: &Value, i: usize| {
+            d["runs"][0]["results"][i]["partialFingerprints"]["fanoutFinding/v1"].clone()
+        };
         assert_eq!(fp(&a, 0), fp(&b, 0));
         assert_ne!(fp(&a, 0), fp(&a, 1));
     }

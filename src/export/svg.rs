@@ -76,13 +76,34 @@ impl Ctx<'_> {
 pub fn render(r: &TraceReport) -> String {
     let l = Layout::with(r, LaneMode::PerSibling);
     let extent = l.extent.max(1);
-    let c = Ctx { r, l, extent, top: 78.0 };
-    let findings: Vec<String> = r.findings.iter().map(|f| prose::finding_sentence(r, f)).collect();
+    let c = Ctx {
+        r,
+        l,
+        extent,
+        top: 78.0,
+    };
+    let findings: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| prose::finding_sentence(r, f))
+        .collect();
     let why = prose::why_sentences(r);
-    let finding_lines: usize = findings.iter().map(|f| wrap(f, WRAP).len()).sum::<usize>().max(1);
-    let why_lines: usize = why.iter().map(|w| wrap(w, WRAP).len()).sum::<usize>() + usize::from(r.final_answer.is_some());
+    let finding_lines: usize = findings
+        .iter()
+        .map(|f| wrap(f, WRAP).len())
+        .sum::<usize>()
+        .max(1);
+    let why_lines: usize = why.iter().map(|w| wrap(w, WRAP).len()).sum::<usize>()
+        + usize::from(r.final_answer.is_some());
     let rows_bottom = c.row_y(c.rows());
-    let height = rows_bottom + 50.0 + 40.0 + 26.0 + finding_lines as f64 * 16.0 + 26.0 + why_lines as f64 * 16.0 + 20.0;
+    let height = rows_bottom
+        + 50.0
+        + 40.0
+        + 26.0
+        + finding_lines as f64 * 16.0
+        + 26.0
+        + why_lines as f64 * 16.0
+        + 20.0;
 
     let mut s = String::new();
     let _ = write!(
@@ -107,14 +128,28 @@ pub fn render(r: &TraceReport) -> String {
     let mut y = rows_bottom + 50.0;
     legend(&mut s, y);
     y += 40.0;
-    text_block(&mut s, "findings", "Findings", &findings, "No conflicting siblings found.", y);
+    text_block(
+        &mut s,
+        "findings",
+        "Findings",
+        &findings,
+        "No conflicting siblings found.",
+        y,
+    );
     y += 26.0 + finding_lines as f64 * 16.0;
     let mut why_text = Vec::new();
     if let Some(a) = &r.final_answer {
         why_text.push(format!("Final answer: \"{}\"", truncate(&a.text, 200)));
     }
     why_text.extend(why);
-    text_block(&mut s, "why", "Why the answer", &why_text, "No path from the answer back to a batch.", y);
+    text_block(
+        &mut s,
+        "why",
+        "Why the answer",
+        &why_text,
+        "No path from the answer back to a batch.",
+        y,
+    );
     s.push_str("</svg>\n");
     s
 }
@@ -122,10 +157,18 @@ pub fn render(r: &TraceReport) -> String {
 fn header(c: &Ctx, s: &mut String) {
     let r = c.r;
     let verdict = match r.worst_severity() {
-        Some(w) => format!("{} finding{} (worst {w})", r.findings.len(), if r.findings.len() == 1 { "" } else { "s" }),
+        Some(w) => format!(
+            "{} finding{} (worst {w})",
+            r.findings.len(),
+            if r.findings.len() == 1 { "" } else { "s" }
+        ),
         None => "no findings".to_owned(),
     };
-    let _ = writeln!(s, r##"<text class="title fg" x="16" y="26" fill="#1f2328">{}</text>"##, escape(&format!("fanout · trace {} · {verdict}", r.trace_id)));
+    let _ = writeln!(
+        s,
+        r##"<text class="title fg" x="16" y="26" fill="#1f2328">{}</text>"##,
+        escape(&format!("fanout · trace {} · {verdict}", r.trace_id))
+    );
     let mut sub = vec![];
     if r.is_untimed() {
         sub.push("untimed transcript: boxes are placed by order, not time".to_owned());
@@ -144,8 +187,16 @@ fn header(c: &Ctx, s: &mut String) {
     if let Some(b) = &r.scope_batch_id {
         sub.push(format!("batch {b} only"));
     }
-    sub.extend(r.degradations.iter().map(|d| format!("degraded: {}", d.code)));
-    let _ = writeln!(s, r##"<text class="muted" x="16" y="46" fill="#57606a">{}</text>"##, escape(&truncate(&sub.join(" · "), 150)));
+    sub.extend(
+        r.degradations
+            .iter()
+            .map(|d| format!("degraded: {}", d.code)),
+    );
+    let _ = writeln!(
+        s,
+        r##"<text class="muted" x="16" y="46" fill="#57606a">{}</text>"##,
+        escape(&truncate(&sub.join(" · "), 150))
+    );
 }
 
 fn batches(c: &Ctx, s: &mut String) {
@@ -154,7 +205,12 @@ fn batches(c: &Ctx, s: &mut String) {
     let y1 = c.row_y(c.rows()) - 4.0;
     for b in c.r.batches.iter().filter(|b| b.parallel) {
         let placed: Vec<Placed> = b.calls.iter().filter_map(|x| c.l.call(x.index)).collect();
-        let (Some(a), Some(e)) = (placed.iter().map(|p| p.start).min(), placed.iter().map(|p| p.end).max()) else { continue };
+        let (Some(a), Some(e)) = (
+            placed.iter().map(|p| p.start).min(),
+            placed.iter().map(|p| p.end).max(),
+        ) else {
+            continue;
+        };
         let (xa, xe) = (c.x(a) - 3.0, c.x(e) + 3.0);
         let _ = writeln!(
             s,
@@ -171,28 +227,77 @@ fn batches(c: &Ctx, s: &mut String) {
 }
 
 fn lanes(c: &Ctx, s: &mut String) {
-    let conflicting: Vec<usize> = c.r.findings.iter().flat_map(|f| f.call_indexes.iter().copied()).collect();
+    let conflicting: Vec<usize> =
+        c.r.findings
+            .iter()
+            .flat_map(|f| f.call_indexes.iter().copied())
+            .collect();
     for t in 0..c.rows() {
         let y = c.row_y(t);
-        let (label, kind) = if t < c.l.model_tracks { (if t == 0 { "model calls".to_owned() } else { format!("model calls {}", t + 1) }, "model") } else { (format!("lane {}", t - c.l.model_tracks + 1), "tool") };
-        let _ = writeln!(s, r##"<g class="lane" data-kind="{kind}" data-row="{t}">
+        let (label, kind) = if t < c.l.model_tracks {
+            (
+                if t == 0 {
+                    "model calls".to_owned()
+                } else {
+                    format!("model calls {}", t + 1)
+                },
+                "model",
+            )
+        } else {
+            (format!("lane {}", t - c.l.model_tracks + 1), "tool")
+        };
+        let _ = writeln!(
+            s,
+            r##"<g class="lane" data-kind="{kind}" data-row="{t}">
 <line class="rule" x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#d0d7de" stroke-width="0.5"/>
-<text class="fg" x="16" y="{:.1}" fill="#1f2328">{label}</text>"##, y + BOX + 5.0, WIDTH - RIGHT, y + BOX + 5.0, y + BOX / 2.0 + 4.0);
+<text class="fg" x="16" y="{:.1}" fill="#1f2328">{label}</text>"##,
+            y + BOX + 5.0,
+            WIDTH - RIGHT,
+            y + BOX + 5.0,
+            y + BOX / 2.0 + 4.0
+        );
         if t < c.l.model_tracks {
             for (m, p) in c.r.model_calls.iter().zip(&c.l.models) {
                 if let Some(p) = p.filter(|p| p.track == t) {
                     let dur = duration_text(c, m.start_unix_nano, m.end_unix_nano);
-                    call_box(c, s, &p, y, "model", &format!("model {}", m.index + 1), &dur, &format!("{} · {}", m.name, m.model.as_deref().unwrap_or("")), None);
+                    call_box(
+                        c,
+                        s,
+                        &p,
+                        y,
+                        "model",
+                        &format!("model {}", m.index + 1),
+                        &dur,
+                        &format!("{} · {}", m.name, m.model.as_deref().unwrap_or("")),
+                        None,
+                    );
                 }
             }
         } else {
             for call in c.r.calls() {
-                if let Some(p) = c.l.call(call.index).filter(|p| p.track + c.l.model_tracks == t) {
+                if let Some(p) =
+                    c.l.call(call.index)
+                        .filter(|p| p.track + c.l.model_tracks == t)
+                {
                     let hit = conflicting.contains(&call.index);
                     let class = if hit { "call conflict" } else { "call" };
-                    let res: Vec<String> = call.accesses.iter().map(|a| format!("{} {}", a.mode, a.resource)).collect();
+                    let res: Vec<String> = call
+                        .accesses
+                        .iter()
+                        .map(|a| format!("{} {}", a.mode, a.resource))
+                        .collect();
                     let tip = format!("{} ({}) · {}", call.tool, call.call_id, res.join(", "));
-                    call_box(c, s, &p, y, class, &call.tool, &duration_text(c, call.start_unix_nano, call.end_unix_nano), &tip, Some(&call.call_id));
+                    call_box(
+                        c,
+                        s,
+                        &p,
+                        y,
+                        class,
+                        &call.tool,
+                        &duration_text(c, call.start_unix_nano, call.end_unix_nano),
+                        &tip,
+                        Some(&call.call_id),
+                    );
                 }
             }
         }
@@ -209,7 +314,17 @@ fn duration_text(c: &Ctx, a: Option<u64>, b: Option<u64>) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn call_box(c: &Ctx, s: &mut String, p: &Placed, y: f64, class: &str, name: &str, dur: &str, tip: &str, call_id: Option<&str>) {
+fn call_box(
+    c: &Ctx,
+    s: &mut String,
+    p: &Placed,
+    y: f64,
+    class: &str,
+    name: &str,
+    dur: &str,
+    tip: &str,
+    call_id: Option<&str>,
+) {
     let x = c.x(p.start);
     let w = (c.x(p.end) - x).max(3.0);
     let conflict = class.contains("conflict");
@@ -218,7 +333,9 @@ fn call_box(c: &Ctx, s: &mut String, p: &Placed, y: f64, class: &str, name: &str
         _ if conflict => ("url(#hatch)", "#b42318", r#" stroke-dasharray="5 3""#, 2.5),
         _ => ("#2f6fb5", "#1b4b80", "", 1.0),
     };
-    let id_attr = call_id.map(|i| format!(r#" data-call-id="{}""#, escape(i))).unwrap_or_default();
+    let id_attr = call_id
+        .map(|i| format!(r#" data-call-id="{}""#, escape(i)))
+        .unwrap_or_default();
     let _ = writeln!(
         s,
         r#"<rect class="{class}"{id_attr} x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{BOX}" rx="3" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"{dash}><title>{}</title></rect>"#,
@@ -227,13 +344,31 @@ fn call_box(c: &Ctx, s: &mut String, p: &Placed, y: f64, class: &str, name: &str
     let label = format!("{name} · {dur}");
     let fits = (w - 8.0) / CHAR_W;
     let (text, tx, fill_text, cls) = if fits >= 6.0 {
-        (truncate(&label, fits as usize), x + 4.0, if class == "model" { "#1f2328" } else { "#ffffff" }, if class == "model" { "fg" } else { "boxtext" })
+        (
+            truncate(&label, fits as usize),
+            x + 4.0,
+            if class == "model" {
+                "#1f2328"
+            } else {
+                "#ffffff"
+            },
+            if class == "model" { "fg" } else { "boxtext" },
+        )
     } else {
         (truncate(&label, 30), x + w + 4.0, "#1f2328", "fg")
     };
     // On the hatch, a dark halo behind the letters keeps them legible.
-    let weight = if conflict && cls == "boxtext" { r##" font-weight="600" stroke="#5c0b0b" stroke-width="3" stroke-linejoin="round" paint-order="stroke""## } else { "" };
-    let _ = writeln!(s, r#"<text class="{cls}" x="{tx:.1}" y="{:.1}" fill="{fill_text}"{weight}>{}</text>"#, y + BOX / 2.0 + 4.0, escape(&text));
+    let weight = if conflict && cls == "boxtext" {
+        r##" font-weight="600" stroke="#5c0b0b" stroke-width="3" stroke-linejoin="round" paint-order="stroke""##
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        r#"<text class="{cls}" x="{tx:.1}" y="{:.1}" fill="{fill_text}"{weight}>{}</text>"#,
+        y + BOX / 2.0 + 4.0,
+        escape(&text)
+    );
 }
 
 fn resource_links(c: &Ctx, s: &mut String) {
@@ -243,13 +378,24 @@ fn resource_links(c: &Ctx, s: &mut String) {
             .call_indexes
             .iter()
             .filter_map(|&i| c.l.call(i))
-            .map(|p| (c.x(p.start), c.x(p.end), c.row_y(c.l.model_tracks + p.track) + BOX / 2.0))
+            .map(|p| {
+                (
+                    c.x(p.start),
+                    c.x(p.end),
+                    c.row_y(c.l.model_tracks + p.track) + BOX / 2.0,
+                )
+            })
             .collect();
-        let (Some(first), Some(last)) = (pts.first(), pts.last()) else { continue };
+        let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
+            continue;
+        };
         let right = pts.iter().map(|p| p.1).fold(f64::MIN, f64::max) + 8.0;
         // Shorten the resource so the label ends inside the picture.
         let room = ((WIDTH - right - 8.0) / CHAR_W) as usize;
-        let res_text = truncate(&f.resource, room.saturating_sub(f.severity.len() + 5).clamp(8, 60));
+        let res_text = truncate(
+            &f.resource,
+            room.saturating_sub(f.severity.len() + 5).clamp(8, 60),
+        );
         let _ = writeln!(
             s,
             r##"<polyline class="link shared-resource" data-resource="{res}" points="{:.1},{:.1} {right:.1},{:.1} {right:.1},{:.1} {:.1},{:.1}" fill="none" stroke="#b42318" stroke-width="1.5" stroke-dasharray="2 2"/>
@@ -277,24 +423,53 @@ fn tick_step(extent: u64) -> u64 {
     while mag.saturating_mul(10) <= raw {
         mag = mag.saturating_mul(10);
     }
-    [1, 2, 5, 10].into_iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(mag * 10)
+    [1, 2, 5, 10]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(mag * 10)
 }
 
 fn axis(c: &Ctx, s: &mut String) {
     let y = c.row_y(c.rows()) + 8.0;
-    let _ = writeln!(s, r##"<g id="axis">
-<line class="rule" x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#57606a" stroke-width="1"/>"##, WIDTH - RIGHT);
-    let (step, label): (u64, Box<dyn Fn(u64) -> String>) = if c.l.untimed { (SLOT, Box::new(|t| format!("step {}", t / SLOT + 1))) } else { (tick_step(c.extent), Box::new(|t| if t == 0 { "0".to_owned() } else { fmt_nanos(t) })) };
+    let _ = writeln!(
+        s,
+        r##"<g id="axis">
+<line class="rule" x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#57606a" stroke-width="1"/>"##,
+        WIDTH - RIGHT
+    );
+    let (step, label): (u64, Box<dyn Fn(u64) -> String>) = if c.l.untimed {
+        (SLOT, Box::new(|t| format!("step {}", t / SLOT + 1)))
+    } else {
+        (
+            tick_step(c.extent),
+            Box::new(|t| if t == 0 { "0".to_owned() } else { fmt_nanos(t) }),
+        )
+    };
     let mut t = 0;
     while t <= c.extent {
         let x = c.x(t);
-        let _ = writeln!(s, r##"<line class="tick rule" x1="{x:.1}" y1="{y:.1}" x2="{x:.1}" y2="{:.1}" stroke="#57606a"/>
-<text class="small muted" x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#57606a">{}</text>"##, y + 5.0, y + 18.0, escape(&label(t)));
+        let _ = writeln!(
+            s,
+            r##"<line class="tick rule" x1="{x:.1}" y1="{y:.1}" x2="{x:.1}" y2="{:.1}" stroke="#57606a"/>
+<text class="small muted" x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#57606a">{}</text>"##,
+            y + 5.0,
+            y + 18.0,
+            escape(&label(t))
+        );
         t += step;
     }
-    let title = if c.l.untimed { "order of events (untimed transcript: no times were recorded)" } else { "time since the first recorded span" };
-    let _ = writeln!(s, r##"<text class="small muted" x="{LEFT}" y="{:.1}" fill="#57606a">{title}</text>
-</g>"##, y + 34.0);
+    let title = if c.l.untimed {
+        "order of events (untimed transcript: no times were recorded)"
+    } else {
+        "time since the first recorded span"
+    };
+    let _ = writeln!(
+        s,
+        r##"<text class="small muted" x="{LEFT}" y="{:.1}" fill="#57606a">{title}</text>
+</g>"##,
+        y + 34.0
+    );
 }
 
 fn legend(s: &mut String, y: f64) {
@@ -313,15 +488,25 @@ fn legend(s: &mut String, y: f64) {
 }
 
 fn text_block(s: &mut String, id: &str, title: &str, items: &[String], empty: &str, y: f64) {
-    let _ = writeln!(s, r##"<g id="{id}"><text class="fg" x="16" y="{y:.1}" fill="#1f2328" font-weight="600">{title}</text>"##);
+    let _ = writeln!(
+        s,
+        r##"<g id="{id}"><text class="fg" x="16" y="{y:.1}" fill="#1f2328" font-weight="600">{title}</text>"##
+    );
     let mut yy = y + 20.0;
     if items.is_empty() {
-        let _ = writeln!(s, r##"<text class="small muted" x="16" y="{yy:.1}" fill="#57606a">{empty}</text>"##);
+        let _ = writeln!(
+            s,
+            r##"<text class="small muted" x="16" y="{yy:.1}" fill="#57606a">{empty}</text>"##
+        );
     }
     for item in items {
         for (i, line) in wrap(item, WRAP).iter().enumerate() {
             let x = if i == 0 { 16 } else { 28 };
-            let _ = writeln!(s, r##"<text class="small fg" x="{x}" y="{yy:.1}" fill="#1f2328">{}</text>"##, escape(line));
+            let _ = writeln!(
+                s,
+                r##"<text class="small fg" x="{x}" y="{yy:.1}" fill="#1f2328">{}</text>"##,
+                escape(line)
+            );
             yy += 16.0;
         }
     }
@@ -330,7 +515,7 @@ fn text_block(s: &mut String, id: &str, title: &str, items: &[String], empty: &s
 
 /// Greedy word wrap on character counts; single lines, control characters removed.
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let clean = crate::sanitize::one_line(text);
+    let clean = crate::sanitize::sanitize_line(text);
     let mut lines = vec![String::new()];
     for word in clean.split(' ') {
         let Some(cur) = lines.last_mut() else { break };

@@ -19,7 +19,7 @@ pub use why::write_why;
 
 /// One line of untrusted text, safe for a terminal.
 pub(crate) fn clean(s: &str) -> Cow<'_, str> {
-    crate::sanitize::one_line(s)
+    crate::sanitize::sanitize_line(s)
 }
 
 /// How long two calls overlapped, when both are timed and they did.
@@ -31,7 +31,11 @@ fn overlap(a: &CallDto, b: &CallDto) -> Option<u64> {
 
 /// The header lines shared by `show` and `why`: trace, conventions, timing, degradations.
 pub(crate) fn write_header(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
-    let conv = if r.conventions.is_empty() { "convention unknown".to_owned() } else { r.conventions.join(", ") };
+    let conv = if r.conventions.is_empty() {
+        "convention unknown".to_owned()
+    } else {
+        r.conventions.join(", ")
+    };
     writeln!(out, "trace {} · {}", r.trace_id, clean(&conv))?;
     if r.is_untimed() {
         writeln!(out, "timing: absent (chat transcript) · order and batches are exact, durations are not recorded")?;
@@ -53,7 +57,10 @@ pub(crate) fn latency_line(r: &TraceReport) -> String {
     }
     let mut parts = vec![format!("total {}", fmt_opt_nanos(l.total_nanos))];
     if let Some(t) = l.tool_nanos {
-        let share = l.tool_share.map(|s| format!(" ({:.0}%)", s * 100.0)).unwrap_or_default();
+        let share = l
+            .tool_share
+            .map(|s| format!(" ({:.0}%)", s * 100.0))
+            .unwrap_or_default();
         parts.push(format!("in tools {}{share}", fmt_nanos(t)));
     }
     if let Some(c) = l.critical_path_nanos {
@@ -76,9 +83,22 @@ pub fn write_show(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
             (Some(s), Some(e)) => fmt_nanos(e.saturating_sub(s)),
             _ => "untimed".to_owned(),
         };
-        let finish = m.finish_reason.as_deref().map(|f| format!(" · finish {}", clean(f))).unwrap_or_default();
-        let model = m.model.as_deref().map(|x| format!(" ({})", clean(x))).unwrap_or_default();
-        writeln!(out, "model call {} · {}{model} · {dur}{finish}", m.index + 1, clean(&m.name))?;
+        let finish = m
+            .finish_reason
+            .as_deref()
+            .map(|f| format!(" · finish {}", clean(f)))
+            .unwrap_or_default();
+        let model = m
+            .model
+            .as_deref()
+            .map(|x| format!(" ({})", clean(x)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "model call {} · {}{model} · {dur}{finish}",
+            m.index + 1,
+            clean(&m.name)
+        )?;
         for (bi, b) in r.batches.iter().enumerate() {
             if b.emitted_by_model_call == Some(m.index) {
                 shown[bi] = true;
@@ -97,7 +117,11 @@ pub fn write_show(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         None => writeln!(out, "final answer: not found in the trace")?,
     }
     if !r.suspect_batch_ids.is_empty() {
-        writeln!(out, "suspect batches (most likely first): {}", clean(&r.suspect_batch_ids.join(", ")))?;
+        writeln!(
+            out,
+            "suspect batches (most likely first): {}",
+            clean(&r.suspect_batch_ids.join(", "))
+        )?;
     }
     Ok(())
 }
@@ -105,15 +129,29 @@ pub fn write_show(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
 fn write_batch(r: &TraceReport, b: &BatchDto, out: &mut dyn Write) -> io::Result<()> {
     let n = b.calls.len();
     let kind = if b.parallel { "in parallel" } else { "alone" };
-    let mut figures = vec![format!("batch {} · {n} call{} {kind}", clean(&b.batch_id), if n == 1 { "" } else { "s" })];
+    let mut figures = vec![format!(
+        "batch {} · {n} call{} {kind}",
+        clean(&b.batch_id),
+        if n == 1 { "" } else { "s" }
+    )];
     if !r.is_untimed() && b.parallel {
         figures.push(format!("wall {}", fmt_opt_nanos(b.wall_nanos)));
         figures.push(format!("sum {}", fmt_opt_nanos(b.sum_nanos)));
         figures.push(format!("speed-up {}", fmt_speedup(b.speedup)));
-        figures.push(if b.overlapped { "overlapped".into() } else { "no overlap".into() });
+        figures.push(if b.overlapped {
+            "overlapped".into()
+        } else {
+            "no overlap".into()
+        });
     }
     writeln!(out, "  └─ {}", figures.join(" · "))?;
-    let width = b.calls.iter().map(|c| clean(&c.tool).chars().count()).max().unwrap_or(0).min(28);
+    let width = b
+        .calls
+        .iter()
+        .map(|c| clean(&c.tool).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(28);
     for (i, c) in b.calls.iter().enumerate() {
         let branch = if i + 1 == n { "└─" } else { "├─" };
         let tool = truncate(&clean(&c.tool), 28);
@@ -121,7 +159,9 @@ fn write_batch(r: &TraceReport, b: &BatchDto, out: &mut dyn Write) -> io::Result
             .calls
             .iter()
             .filter(|o| o.index != c.index)
-            .filter_map(|o| overlap(c, o).map(|ns| format!("{} by {}", clean(&o.call_id), fmt_nanos(ns))))
+            .filter_map(|o| {
+                overlap(c, o).map(|ns| format!("{} by {}", clean(&o.call_id), fmt_nanos(ns)))
+            })
             .collect();
         let mut tail = vec![fmt_opt_nanos(c.duration_nanos)];
         if !overlaps.is_empty() {
@@ -133,10 +173,20 @@ fn write_batch(r: &TraceReport, b: &BatchDto, out: &mut dyn Write) -> io::Result
         if let Some(e) = &c.error {
             tail.push(format!("error: {}", truncate(&clean(e), 80)));
         }
-        writeln!(out, "     {branch} {tool:<width$}  {}  {}  · {}", clean(&c.call_id), args_summary(c.arguments.as_ref(), 60), tail.join(" · "))?;
+        writeln!(
+            out,
+            "     {branch} {tool:<width$}  {}  {}  · {}",
+            clean(&c.call_id),
+            args_summary(c.arguments.as_ref(), 60),
+            tail.join(" · ")
+        )?;
     }
     for f in r.findings.iter().filter(|f| f.batch_id == b.batch_id) {
-        writeln!(out, "     ⚠ {}", clean(&super::prose::finding_sentence(r, f)))?;
+        writeln!(
+            out,
+            "     ⚠ {}",
+            clean(&super::prose::finding_sentence(r, f))
+        )?;
     }
     Ok(())
 }

@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn markup_and_controls_cannot_break_out() {
-        assert_eq!(escape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+        assert_eq!(
+            escape("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"
+        );
         assert_eq!(escape("ok\u{1b}[1m\u{0}!"), "ok!");
     }
 }

@@ -7,13 +7,16 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+/// A complete event: start, end, name.
+type Slice = (f64, f64, String);
+
 /// Problems in `doc`, each one line.
 pub fn problems(doc: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let Some(events) = doc.get("traceEvents").and_then(Value::as_array) else {
         return vec!["no traceEvents array".into()];
     };
-    let mut slices: BTreeMap<(u64, u64), Vec<(f64, f64, String)>> = BTreeMap::new();
+    let mut slices: BTreeMap<(u64, u64), Vec<Slice>> = BTreeMap::new();
     let mut flows: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let ph = e.get("ph").and_then(Value::as_str);
@@ -21,14 +24,22 @@ pub fn problems(doc: &Value) -> Vec<String> {
         let tid = e.get("tid").and_then(Value::as_u64);
         let ts = e.get("ts").and_then(Value::as_f64);
         let name = e.get("name").and_then(Value::as_str);
-        let (Some(ph), Some(pid), Some(tid), Some(ts), Some(name)) = (ph, pid, tid, ts, name) else {
+        let (Some(ph), Some(pid), Some(tid), Some(ts), Some(name)) = (ph, pid, tid, ts, name)
+        else {
             out.push(format!("event {i} lacks one of ph/pid/tid/ts/name: {e}"));
             continue;
         };
         match ph {
             "X" => match e.get("dur").and_then(Value::as_f64) {
-                Some(d) if d >= 0.0 => slices.entry((pid, tid)).or_default().push((ts, ts + d, name.to_owned())),
-                _ => out.push(format!("complete event {i} ({name}) has no non-negative dur")),
+                Some(d) if d >= 0.0 => {
+                    slices
+                        .entry((pid, tid))
+                        .or_default()
+                        .push((ts, ts + d, name.to_owned()))
+                }
+                _ => out.push(format!(
+                    "complete event {i} ({name}) has no non-negative dur"
+                )),
             },
             "s" | "t" | "f" => match e.get("id").and_then(Value::as_u64) {
                 Some(id) => flows.entry(id).or_default().push(e),
@@ -43,21 +54,33 @@ pub fn problems(doc: &Value) -> Vec<String> {
         for w in s.windows(2) {
             if let [a, b] = w {
                 if b.0 < a.1 - 1e-6 {
-                    out.push(format!("pid {pid} tid {tid}: '{}' [{}, {}] overlaps '{}' starting at {}", a.2, a.0, a.1, b.2, b.0));
+                    out.push(format!(
+                        "pid {pid} tid {tid}: '{}' [{}, {}] overlaps '{}' starting at {}",
+                        a.2, a.0, a.1, b.2, b.0
+                    ));
                 }
             }
         }
     }
     let bound = |e: &Value| -> bool {
-        let key = (e["pid"].as_u64().unwrap_or(0), e["tid"].as_u64().unwrap_or(0));
+        let key = (
+            e["pid"].as_u64().unwrap_or(0),
+            e["tid"].as_u64().unwrap_or(0),
+        );
         let ts = e["ts"].as_f64().unwrap_or(f64::NAN);
-        slices.get(&key).is_some_and(|s| s.iter().any(|(a, b, _)| *a <= ts && ts <= *b))
+        slices
+            .get(&key)
+            .is_some_and(|s| s.iter().any(|(a, b, _)| *a <= ts && ts <= *b))
     };
     for (id, evs) in &flows {
         let starts: Vec<_> = evs.iter().filter(|e| e["ph"] == "s").collect();
         let ends: Vec<_> = evs.iter().filter(|e| e["ph"] == "f").collect();
         let (&[s], &[f]) = (starts.as_slice(), ends.as_slice()) else {
-            out.push(format!("flow {id}: {} start(s), {} finish(es)", starts.len(), ends.len()));
+            out.push(format!(
+                "flow {id}: {} start(s), {} finish(es)",
+                starts.len(),
+                ends.len()
+            ));
             continue;
         };
         if s["cat"] != f["cat"] || s["name"] != f["name"] {
@@ -71,7 +94,10 @@ pub fn problems(doc: &Value) -> Vec<String> {
         }
         for (what, e) in [("start", s), ("finish", f)] {
             if !bound(e) {
-                out.push(format!("flow {id}: {what} at {} is inside no slice on its track", e["ts"]));
+                out.push(format!(
+                    "flow {id}: {what} at {} is inside no slice on its track",
+                    e["ts"]
+                ));
             }
         }
     }
@@ -99,7 +125,10 @@ mod tests {
         ]});
         let p = problems(&doc);
         assert!(p.iter().any(|x| x.contains("overlaps")), "{p:?}");
-        assert!(p.iter().any(|x| x.contains("flow 7: 1 start(s), 0 finish")), "{p:?}");
+        assert!(
+            p.iter().any(|x| x.contains("flow 7: 1 start(s), 0 finish")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|x| x.contains("lacks one of")), "{p:?}");
     }
 

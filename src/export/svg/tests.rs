@@ -9,7 +9,15 @@ fn svg(t: &crate::analysis::AnalyzedTrace) -> String {
 }
 
 fn texts(doc: &roxmltree::Document) -> Vec<String> {
-    doc.descendants().filter(|n| n.has_tag_name("text")).map(|n| n.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect::<String>()).collect()
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            n.descendants()
+                .filter(|d| d.is_text())
+                .filter_map(|d| d.text())
+                .collect::<String>()
+        })
+        .collect()
 }
 
 #[test]
@@ -18,29 +26,80 @@ fn lost_update_draws_two_sibling_lanes_with_hatched_conflicts_and_a_resource_lin
     let doc = roxmltree::Document::parse(&s).expect("well-formed XML");
     let root = doc.root_element();
     assert!(root.has_tag_name(("http://www.w3.org/2000/svg", "svg")));
-    let lanes: Vec<_> = doc.descendants().filter(|n| n.attribute("class") == Some("lane")).collect();
-    assert_eq!(lanes.iter().filter(|n| n.attribute("data-kind") == Some("tool")).count(), 2);
-    assert_eq!(lanes.iter().filter(|n| n.attribute("data-kind") == Some("model")).count(), 1);
-    let conflicts: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("rect") && n.attribute("class") == Some("call conflict") && n.attribute("data-call-id").is_some()).collect();
-    let ids: Vec<&str> = conflicts.iter().filter_map(|n| n.attribute("data-call-id")).collect();
+    let lanes: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("lane"))
+        .collect();
+    assert_eq!(
+        lanes
+            .iter()
+            .filter(|n| n.attribute("data-kind") == Some("tool"))
+            .count(),
+        2
+    );
+    assert_eq!(
+        lanes
+            .iter()
+            .filter(|n| n.attribute("data-kind") == Some("model"))
+            .count(),
+        1
+    );
+    let conflicts: Vec<_> = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("rect")
+                && n.attribute("class") == Some("call conflict")
+                && n.attribute("data-call-id").is_some()
+        })
+        .collect();
+    let ids: Vec<&str> = conflicts
+        .iter()
+        .filter_map(|n| n.attribute("data-call-id"))
+        .collect();
     assert_eq!(ids, ["call_dep", "call_wd"]);
     for n in &conflicts {
-        assert_eq!(n.attribute("fill"), Some("url(#hatch)"), "pattern, not colour only");
+        assert_eq!(
+            n.attribute("fill"),
+            Some("url(#hatch)"),
+            "pattern, not colour only"
+        );
         assert!(n.attribute("stroke-dasharray").is_some(), "dashed outline");
     }
     // The two siblings sit in different lanes (rows).
     let ys: Vec<&str> = conflicts.iter().filter_map(|n| n.attribute("y")).collect();
     assert_ne!(ys[0], ys[1]);
-    let link = doc.descendants().find(|n| n.attribute("data-resource") == Some("account:acc-1001")).expect("resource link");
+    let link = doc
+        .descendants()
+        .find(|n| n.attribute("data-resource") == Some("account:acc-1001"))
+        .expect("resource link");
     assert!(link.attribute("class").unwrap().contains("shared-resource"));
-    assert!(doc.descendants().any(|n| n.attribute("id") == Some("legend")));
-    assert!(doc.descendants().any(|n| n.attribute("id") == Some("hatch") && n.has_tag_name("pattern")));
+    assert!(doc
+        .descendants()
+        .any(|n| n.attribute("id") == Some("legend")));
+    assert!(doc
+        .descendants()
+        .any(|n| n.attribute("id") == Some("hatch") && n.has_tag_name("pattern")));
     let t = texts(&doc);
     assert!(t.iter().any(|x| x.starts_with("deposit · 150 ms")), "{t:?}");
-    assert!(t.iter().any(|x| x.contains("⚠ account:acc-1001 (observed)")), "{t:?}");
-    assert!(t.iter().any(|x| x.starts_with("Observed shared-state mutation on account:acc-1001")), "{t:?}");
-    assert!(t.iter().any(|x| x.contains("came from the result of withdraw (call_wd)")), "{t:?}");
-    let ticks = doc.descendants().filter(|n| n.attribute("class") == Some("tick rule")).count();
+    assert!(
+        t.iter()
+            .any(|x| x.contains("⚠ account:acc-1001 (observed)")),
+        "{t:?}"
+    );
+    assert!(
+        t.iter()
+            .any(|x| x.starts_with("Observed shared-state mutation on account:acc-1001")),
+        "{t:?}"
+    );
+    assert!(
+        t.iter()
+            .any(|x| x.contains("came from the result of withdraw (call_wd)")),
+        "{t:?}"
+    );
+    let ticks = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("tick rule"))
+        .count();
     assert!((4..=12).contains(&ticks), "{ticks} ticks");
 }
 
@@ -48,10 +107,19 @@ fn lost_update_draws_two_sibling_lanes_with_hatched_conflicts_and_a_resource_lin
 fn a_parallel_batch_is_shaded_and_labelled() {
     let s = svg(&fixtures::read_only());
     let doc = roxmltree::Document::parse(&s).unwrap();
-    let band = doc.descendants().find(|n| n.attribute("class") == Some("batch") && n.attribute("data-batch-id") == Some("b1"));
+    let band = doc.descendants().find(|n| {
+        n.attribute("class") == Some("batch") && n.attribute("data-batch-id") == Some("b1")
+    });
     assert!(band.is_some());
-    assert!(!doc.descendants().any(|n| n.attribute("class") == Some("call conflict") && n.attribute("data-call-id").is_some()), "a read-only batch has no highlight");
-    assert!(texts(&doc).iter().any(|t| t == "No conflicting siblings found."));
+    assert!(
+        !doc.descendants()
+            .any(|n| n.attribute("class") == Some("call conflict")
+                && n.attribute("data-call-id").is_some()),
+        "a read-only batch has no highlight"
+    );
+    assert!(texts(&doc)
+        .iter()
+        .any(|t| t == "No conflicting siblings found."));
 }
 
 #[test]
@@ -62,10 +130,16 @@ fn hostile_text_is_escaped_and_boxes_stay_inside_the_picture() {
     let doc = roxmltree::Document::parse(&s).expect("still well-formed");
     assert!(!doc.descendants().any(|n| n.has_tag_name("script")));
     assert!(!s.contains('\u{1b}'));
-    for n in doc.descendants().filter(|n| n.has_tag_name("rect") && n.attribute("x").is_some()) {
+    for n in doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("x").is_some())
+    {
         let x: f64 = n.attribute("x").unwrap().parse().unwrap();
         let w: f64 = n.attribute("width").unwrap().parse().unwrap();
-        assert!(x >= 0.0 && x + w <= WIDTH + 0.5, "rect out of bounds: {x} + {w}");
+        assert!(
+            x >= 0.0 && x + w <= WIDTH + 0.5,
+            "rect out of bounds: {x} + {w}"
+        );
     }
 }
 
@@ -76,15 +150,27 @@ fn untimed_transcripts_are_drawn_by_order_and_say_so() {
     let t = texts(&doc);
     assert!(t.iter().any(|x| x.contains("untimed transcript")), "{t:?}");
     assert!(t.iter().any(|x| x == "step 1"), "{t:?}");
-    assert!(!t.iter().any(|x| x.ends_with(" ms") || x.contains(" ms ")), "no invented times: {t:?}");
-    assert_eq!(doc.descendants().filter(|n| n.attribute("class") == Some("call conflict") && n.attribute("data-call-id").is_some()).count(), 2);
+    assert!(
+        !t.iter().any(|x| x.ends_with(" ms") || x.contains(" ms ")),
+        "no invented times: {t:?}"
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some("call conflict")
+                && n.attribute("data-call-id").is_some())
+            .count(),
+        2
+    );
 }
 
 #[test]
 fn there_is_an_opaque_background_and_a_dark_palette() {
     let s = svg(&fixtures::context_dependency());
     let doc = roxmltree::Document::parse(&s).unwrap();
-    let bg = doc.descendants().find(|n| n.attribute("class") == Some("bg")).unwrap();
+    let bg = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("bg"))
+        .unwrap();
     assert_eq!(bg.attribute("width"), Some("1000"));
     assert!(s.contains("prefers-color-scheme: dark"));
     assert!(!s.contains("href=\"http"), "self-contained");
@@ -100,8 +186,15 @@ fn tick_steps_are_round_numbers() {
 /// Writes the fixture pictures to `$FANOUT_SVG_DUMP` when set, for looking at them by hand.
 #[test]
 fn dump_fixture_svgs_when_asked() {
-    let Ok(dir) = std::env::var("FANOUT_SVG_DUMP") else { return };
-    for (name, t) in [("lost_update", fixtures::lost_update()), ("read_only", fixtures::read_only()), ("context", fixtures::context_dependency()), ("untimed", fixtures::untimed_transcript())] {
+    let Ok(dir) = std::env::var("FANOUT_SVG_DUMP") else {
+        return;
+    };
+    for (name, t) in [
+        ("lost_update", fixtures::lost_update()),
+        ("read_only", fixtures::read_only()),
+        ("context", fixtures::context_dependency()),
+        ("untimed", fixtures::untimed_transcript()),
+    ] {
         std::fs::write(format!("{dir}/{name}.svg"), svg(&t)).unwrap();
     }
 }

@@ -9,8 +9,20 @@ use crate::export::dto::{severity_rank, Report};
 use crate::export::{fails, truncate};
 
 /// Writes the audit table over every trace of `report`.
-pub fn write_audit_table(report: &Report, fail_on: Option<Severity>, out: &mut dyn Write) -> io::Result<()> {
-    let header = ["TRACE", "BATCH", "SEVERITY", "KIND", "RESOURCE", "CALLS", "EXPLANATION"];
+pub fn write_audit_table(
+    report: &Report,
+    fail_on: Option<Severity>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let header = [
+        "TRACE",
+        "BATCH",
+        "SEVERITY",
+        "KIND",
+        "RESOURCE",
+        "CALLS",
+        "EXPLANATION",
+    ];
     let mut rows: Vec<[String; 7]> = Vec::new();
     for t in &report.traces {
         let mut findings: Vec<_> = t.findings.iter().collect();
@@ -35,7 +47,18 @@ pub fn write_audit_table(report: &Report, fail_on: Option<Severity>, out: &mut d
     }
     let line = |cells: Vec<&str>| -> String {
         let last = cells.len().saturating_sub(1);
-        cells.iter().enumerate().map(|(i, c)| if i == last { (*c).to_owned() } else { pad(c, widths[i]) }).collect::<Vec<_>>().join("  ")
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    (*c).to_owned()
+                } else {
+                    pad(c, widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
     };
     if rows.is_empty() {
         writeln!(out, "No findings.")?;
@@ -48,16 +71,45 @@ pub fn write_audit_table(report: &Report, fail_on: Option<Severity>, out: &mut d
     writeln!(out)?;
     for t in &report.traces {
         let batches = t.batches.iter().filter(|b| b.parallel).count();
-        writeln!(out, "{} · {} parallel batch{} · {} finding{} · {}", &t.trace_id, batches, if batches == 1 { "" } else { "es" }, t.findings.len(), if t.findings.len() == 1 { "" } else { "s" }, latency_line(t))?;
+        writeln!(
+            out,
+            "{} · {} parallel batch{} · {} finding{} · {}",
+            &t.trace_id,
+            batches,
+            if batches == 1 { "" } else { "es" },
+            t.findings.len(),
+            if t.findings.len() == 1 { "" } else { "s" },
+            latency_line(t)
+        )?;
     }
-    let count = |s: &str| report.traces.iter().flat_map(|t| &t.findings).filter(|f| f.severity == s).count();
-    let failing = report.traces.iter().flat_map(|t| &t.findings).filter(|f| fails(&f.severity, fail_on)).count();
+    let count = |s: &str| {
+        report
+            .traces
+            .iter()
+            .flat_map(|t| &t.findings)
+            .filter(|f| f.severity == s)
+            .count()
+    };
+    let failing = report
+        .traces
+        .iter()
+        .flat_map(|t| &t.findings)
+        .filter(|f| fails(&f.severity, fail_on))
+        .count();
     let verdict = match fail_on {
         None => "fail-on never: PASS".to_owned(),
         Some(s) if failing > 0 => format!("fail-on {}: FAIL ({failing} at or above)", s.as_str()),
         Some(s) => format!("fail-on {}: PASS", s.as_str()),
     };
-    writeln!(out, "{} trace{} · {} observed, {} latent, {} info · {verdict}", report.traces.len(), if report.traces.len() == 1 { "" } else { "s" }, count("observed"), count("latent"), count("info"))
+    writeln!(
+        out,
+        "{} trace{} · {} observed, {} latent, {} info · {verdict}",
+        report.traces.len(),
+        if report.traces.len() == 1 { "" } else { "s" },
+        count("observed"),
+        count("latent"),
+        count("info")
+    )
 }
 
 fn pad(s: &str, width: usize) -> String {
@@ -81,10 +133,21 @@ mod tests {
         let s = table(Some(Severity::Observed));
         let lines: Vec<&str> = s.lines().collect();
         assert!(lines[0].starts_with("TRACE") && lines[0].contains("EXPLANATION"));
-        assert!(lines[1].contains("observed") && lines[1].contains("call_dep, call_wd"), "{s}");
+        assert!(
+            lines[1].contains("observed") && lines[1].contains("call_dep, call_wd"),
+            "{s}"
+        );
         let col = lines[0].find("SEVERITY").unwrap();
-        assert!(lines[1..4].iter().all(|l| l.chars().nth(col).is_some_and(|c| c != ' ')), "{s}");
-        assert!(s.contains("1 observed, 2 latent, 0 info · fail-on observed: FAIL (1 at or above)"), "{s}");
+        assert!(
+            lines[1..4]
+                .iter()
+                .all(|l| l.chars().nth(col).is_some_and(|c| c != ' ')),
+            "{s}"
+        );
+        assert!(
+            s.contains("1 observed, 2 latent, 0 info · fail-on observed: FAIL (1 at or above)"),
+            "{s}"
+        );
     }
 
     #[test]

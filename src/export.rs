@@ -24,6 +24,8 @@ mod xml;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+mod schema_tests;
 
 use std::io::Write;
 

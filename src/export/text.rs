@@ -52,8 +52,11 @@ pub(crate) fn write_header(r: &TraceReport, out: &mut dyn Write) -> io::Result<(
 /// The latency line: total, tool share, critical path, sequential cost.
 pub(crate) fn latency_line(r: &TraceReport) -> String {
     let l = &r.latency;
-    if r.is_untimed() || l.total_nanos.is_none() {
+    if r.is_untimed() {
         return "latency: untimed (no times recorded)".to_owned();
+    }
+    if l.total_nanos.is_none() {
+        return "latency: not available".to_owned();
     }
     let mut parts = vec![format!("total {}", fmt_opt_nanos(l.total_nanos))];
     if let Some(t) = l.tool_nanos {

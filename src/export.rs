@@ -25,6 +25,8 @@ mod xml;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
+mod robustness_tests;
+#[cfg(test)]
 mod schema_tests;
 
 use std::io::Write;

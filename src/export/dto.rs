@@ -9,6 +9,8 @@
 //! ([`TraceReport::restrict_to_batch`]). Building a report is pure and never panics on odd runs
 //! (dangling indices are skipped). Text is copied as recorded; renderers escape or sanitize it.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -59,6 +61,32 @@ pub struct TraceReport {
     /// Values from tool results that reappeared later.
     pub flow: Vec<FlowDto>,
     pub latency: LatencyDto,
+    /// Where each call sits in `batches`, by run index: a lookup cache, not part of the contract.
+    #[serde(skip)]
+    call_index: CallIndex,
+}
+
+/// (batch position, call position) by run index. Always equal to another, so reports compare by
+/// content; empty after deserializing, when lookups fall back to a scan.
+#[derive(Debug, Clone, Default)]
+struct CallIndex(HashMap<usize, (usize, usize)>);
+
+impl PartialEq for CallIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl CallIndex {
+    fn of(batches: &[BatchDto]) -> Self {
+        let mut m = HashMap::new();
+        for (bi, b) in batches.iter().enumerate() {
+            for (ci, c) in b.calls.iter().enumerate() {
+                m.entry(c.index).or_insert((bi, ci));
+            }
+        }
+        Self(m)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,7 +257,7 @@ impl TraceReport {
             })
             .collect();
 
-        let batches = run
+        let batches: Vec<BatchDto> = run
             .batches
             .iter()
             .map(|b| {
@@ -337,6 +365,7 @@ impl TraceReport {
             .collect();
 
         let l = &a.latency;
+        let call_index = CallIndex::of(&batches);
         Self {
             trace_id: run.trace_id.to_hex(),
             timing: enum_name(&run.timing),
@@ -376,6 +405,7 @@ impl TraceReport {
                 critical_path_nanos: time(l.critical_path_nanos),
                 sequential_nanos: time(l.sequential_nanos),
             },
+            call_index,
         }
     }
 
@@ -400,12 +430,19 @@ impl TraceReport {
         self.model_calls
             .retain(|m| Some(m.index) == batch.emitted_by_model_call);
         self.batches = vec![batch];
+        self.call_index = CallIndex::of(&self.batches);
         self.scope_batch_id = Some(id.to_owned());
         true
     }
 
     /// A call by its run index.
     pub fn call(&self, index: usize) -> Option<&CallDto> {
+        if let Some(&(b, c)) = self.call_index.0.get(&index) {
+            return self.batches.get(b).and_then(|b| b.calls.get(c));
+        }
+        if !self.call_index.0.is_empty() {
+            return None;
+        }
         self.batches
             .iter()
             .flat_map(|b| &b.calls)
@@ -414,6 +451,9 @@ impl TraceReport {
 
     /// The batch holding a call, by the call's run index.
     pub fn batch_of_call(&self, index: usize) -> Option<&BatchDto> {
+        if let Some(&(b, _)) = self.call_index.0.get(&index) {
+            return self.batches.get(b);
+        }
         self.batches
             .iter()
             .find(|b| b.calls.iter().any(|c| c.index == index))

@@ -8,6 +8,8 @@
 //! free at its time, else takes the first free track. Calls with no recorded time in a timed run
 //! (never executed) are not placed.
 
+use std::collections::HashMap;
+
 use super::dto::TraceReport;
 
 /// Width of one order slot for untimed runs, in layout units.
@@ -45,6 +47,7 @@ pub struct Layout {
     /// Keyed by tool-call index, in `report.calls()` order.
     pub calls: Vec<(usize, Option<Placed>)>,
     pub tool_tracks: usize,
+    by_call: HashMap<usize, Placed>,
 }
 
 impl Layout {
@@ -55,15 +58,16 @@ impl Layout {
 
     pub fn with(r: &TraceReport, mode: LaneMode) -> Self {
         let untimed = r.is_untimed();
-        let lanes: Vec<(usize, usize)> = r
+        let lanes: HashMap<usize, usize> = r
             .batches
             .iter()
             .flat_map(|b| {
                 b.calls.iter().enumerate().map(|(pos, c)| {
                     (
                         c.index,
+                        // An analysis lane past the batch's size is nonsense; keep it in range.
                         if mode == LaneMode::Analysis {
-                            c.lane
+                            c.lane.min(b.calls.len().saturating_sub(1))
                         } else {
                             pos
                         },
@@ -71,7 +75,7 @@ impl Layout {
                 })
             })
             .collect();
-        let lane = |i: usize| lanes.iter().find(|(c, _)| *c == i).map_or(0, |(_, l)| *l);
+        let lane = |i: usize| lanes.get(&i).copied().unwrap_or(0);
         let (models, calls, origin) = if untimed {
             order_slots(r, &lane)
         } else {
@@ -87,6 +91,12 @@ impl Layout {
         );
         let mut tool_tracks = Tracks::default();
         let placed = place(calls.iter().map(|(_, c)| *c).collect(), &mut tool_tracks);
+        let by_call: HashMap<usize, Placed> = calls
+            .iter()
+            .map(|(i, _)| *i)
+            .zip(placed.iter().copied())
+            .filter_map(|(i, p)| Some((i, p?)))
+            .collect();
         let calls: Vec<(usize, Option<Placed>)> =
             calls.iter().map(|(i, _)| *i).zip(placed).collect();
         let extent = models
@@ -104,15 +114,13 @@ impl Layout {
             model_tracks: model_tracks.0.len(),
             calls,
             tool_tracks: tool_tracks.0.len(),
+            by_call,
         }
     }
 
     /// Where tool call `index` was placed.
     pub fn call(&self, index: usize) -> Option<Placed> {
-        self.calls
-            .iter()
-            .find(|(i, _)| *i == index)
-            .and_then(|(_, p)| *p)
+        self.by_call.get(&index).copied()
     }
 }
 
@@ -184,28 +192,31 @@ fn order_slots(r: &TraceReport, lane: &dyn Fn(usize) -> usize) -> Placement {
         }
     }
     // Keep `calls` in report order so callers can zip with `report.calls()`.
-    let order: Vec<usize> = r.calls().map(|c| c.index).collect();
-    calls.sort_by_key(|(i, _)| order.iter().position(|o| o == i));
+    let order: HashMap<usize, usize> = r
+        .calls()
+        .enumerate()
+        .map(|(pos, c)| (c.index, pos))
+        .collect();
+    calls.sort_by_key(|(i, _)| order.get(i).copied());
     (models, calls, None)
 }
 
-/// Per track, the intervals already on it.
+/// Per track, the latest end of the boxes placed on it. Boxes are placed in start order, so a
+/// box fits on a track exactly when it starts at or after that end.
 #[derive(Default)]
-struct Tracks(Vec<Vec<(u64, u64)>>);
+struct Tracks(Vec<u64>);
 
 impl Tracks {
-    fn free(&self, track: usize, s: u64, e: u64) -> bool {
-        self.0
-            .get(track)
-            .is_none_or(|iv| iv.iter().all(|&(a, b)| !(s < b && a < e)))
+    fn free(&self, track: usize, s: u64) -> bool {
+        self.0.get(track).is_none_or(|end| *end <= s)
     }
 
-    fn take(&mut self, track: usize, s: u64, e: u64) {
-        while self.0.len() <= track {
-            self.0.push(Vec::new());
+    fn take(&mut self, track: usize, e: u64) {
+        if self.0.len() <= track {
+            self.0.resize(track + 1, 0);
         }
-        if let Some(iv) = self.0.get_mut(track) {
-            iv.push((s, e));
+        if let Some(end) = self.0.get_mut(track) {
+            *end = (*end).max(e);
         }
     }
 }
@@ -219,12 +230,12 @@ fn place(items: Vec<Interval>, tracks: &mut Tracks) -> Vec<Option<Placed>> {
         let Some((s, e, want)) = items.get(i).copied().flatten() else {
             continue;
         };
-        let track = if tracks.free(want, s, e) {
+        let track = if tracks.free(want, s) {
             want
         } else {
-            (0..).find(|&t| tracks.free(t, s, e)).unwrap_or(want)
+            (0..).find(|&t| tracks.free(t, s)).unwrap_or(want)
         };
-        tracks.take(track, s, e);
+        tracks.take(track, e);
         if let Some(slot) = out.get_mut(i) {
             *slot = Some(Placed {
                 start: s,

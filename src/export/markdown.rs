@@ -196,7 +196,7 @@ const SKETCH_WIDTH: usize = 48;
 /// The swimlane sketch: one row per track, `▒` model calls, `█` tool calls, `▓` calls in a finding.
 pub fn sketch(r: &TraceReport) -> Vec<String> {
     let l = Layout::with(r, LaneMode::PerSibling);
-    let conflicting: Vec<usize> = r
+    let conflicting: std::collections::HashSet<usize> = r
         .findings
         .iter()
         .flat_map(|f| f.call_indexes.iter().copied())

@@ -149,15 +149,19 @@ fn trace_events(r: &TraceReport, pid: u64, next_flow: &mut u64, ev: &mut Vec<Val
             args,
         ));
     }
+    // Each finding in words once, listed under every call it involves.
+    let mut sentences: std::collections::HashMap<usize, Vec<String>> =
+        std::collections::HashMap::new();
+    for f in &r.findings {
+        let text = prose::finding_sentence(r, f);
+        for &i in &f.call_indexes {
+            sentences.entry(i).or_default().push(text.clone());
+        }
+    }
     for b in &r.batches {
         for c in &b.calls {
             let Some(p) = l.call(c.index) else { continue };
-            let findings: Vec<String> = r
-                .findings
-                .iter()
-                .filter(|f| f.call_indexes.contains(&c.index))
-                .map(|f| prose::finding_sentence(r, f))
-                .collect();
+            let findings = sentences.get(&c.index).cloned().unwrap_or_default();
             let mut args = Map::new();
             args.insert("call_id".into(), json!(c.call_id));
             args.insert("batch_id".into(), json!(b.batch_id));

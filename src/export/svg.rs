@@ -227,7 +227,7 @@ fn batches(c: &Ctx, s: &mut String) {
 }
 
 fn lanes(c: &Ctx, s: &mut String) {
-    let conflicting: Vec<usize> =
+    let conflicting: std::collections::HashSet<usize> =
         c.r.findings
             .iter()
             .flat_map(|f| f.call_indexes.iter().copied())

@@ -39,7 +39,7 @@ const STYLE: &str = "
     .batch { fill: #1f2a37; stroke: #3b4a5c; }
     .model { fill: #3b3f46; stroke: #8b949e; }
     .call { fill: #1f4f8a; stroke: #79b8ff; }
-    .conflict { stroke: #ff7b72; }
+    .call.conflict { fill: url(#hatch); stroke: #ff7b72; }
     .boxtext { fill: #ffffff; }
     .link { stroke: #ff7b72; }
     .warn { fill: #ff7b72; }

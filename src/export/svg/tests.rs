@@ -173,6 +173,8 @@ fn there_is_an_opaque_background_and_a_dark_palette() {
         .unwrap();
     assert_eq!(bg.attribute("width"), Some("1000"));
     assert!(s.contains("prefers-color-scheme: dark"));
+    // The dark palette recolours calls but must keep the hatch on conflicting ones.
+    assert!(s.contains(".call.conflict { fill: url(#hatch);"));
     assert!(!s.contains("href=\"http"), "self-contained");
 }
 
@@ -197,4 +199,51 @@ fn dump_fixture_svgs_when_asked() {
     ] {
         std::fs::write(format!("{dir}/{name}.svg"), svg(&t)).unwrap();
     }
+}
+
+/// Renders the lost-update picture with librsvg's `rsvg-convert` (Debian `librsvg2-bin`) when it
+/// is installed, and checks a PNG of the picture's size comes out. Skipped, saying so, without it.
+#[test]
+fn a_real_svg_renderer_accepts_the_picture() {
+    use std::process::Command;
+    if Command::new("rsvg-convert")
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
+        eprintln!("skipped: rsvg-convert not installed (apt-get install librsvg2-bin)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (svg_path, png_path) = (
+        dir.path().join("lost_update.svg"),
+        dir.path().join("lost_update.png"),
+    );
+    let text = svg(&fixtures::lost_update());
+    std::fs::write(&svg_path, &text).unwrap();
+    let out = Command::new("rsvg-convert")
+        .arg("-o")
+        .arg(&png_path)
+        .arg(&svg_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&png_path).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+    let height = u32::from_be_bytes([png[20], png[21], png[22], png[23]]);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let want_h: f64 = doc
+        .root_element()
+        .attribute("height")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(width, 1000);
+    assert_eq!(height, want_h as u32);
 }

@@ -426,6 +426,74 @@ mod tests {
         assert!(!s.contains(" ms"), "{s}");
     }
 
+    /// What a GFM renderer sees: table shape, code blocks, and any link, image or raw HTML.
+    #[derive(Debug, Default)]
+    struct Rendered {
+        tables: Vec<(usize, usize)>,
+        code_blocks: Vec<String>,
+        links_images_html: usize,
+    }
+
+    fn parse_gfm(md: &str) -> Rendered {
+        use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+        let mut r = Rendered::default();
+        let mut in_code: Option<String> = None;
+        for ev in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+            match ev {
+                Event::Start(Tag::Table(cols)) => r.tables.push((cols.len(), 0)),
+                Event::Start(Tag::TableRow) => {
+                    if let Some(t) = r.tables.last_mut() {
+                        t.1 += 1;
+                    }
+                }
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(lang))) => {
+                    in_code = Some(lang.to_string())
+                }
+                Event::Text(t) if in_code.is_some() => {
+                    if let Some(c) = in_code.as_mut() {
+                        c.push('\n');
+                        c.push_str(&t);
+                    }
+                }
+                Event::End(pulldown_cmark::TagEnd::CodeBlock) => {
+                    r.code_blocks.extend(in_code.take())
+                }
+                // The footer's own `<sub>` tags are the only HTML fanout writes.
+                Event::InlineHtml(h) if &*h == "<sub>" || &*h == "</sub>" => {}
+                Event::Start(Tag::Link { .. } | Tag::Image { .. })
+                | Event::Html(_)
+                | Event::InlineHtml(_) => r.links_images_html += 1,
+                _ => {}
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn a_gfm_renderer_sees_one_table_one_sketch_and_no_injected_markup() {
+        let mut t = fixtures::context_dependency();
+        t.run.tool_calls[0].name =
+            "a|b ![x](http://e.vil/x.png) [l](http://e.vil) <img src=x> ``` *em*".into();
+        t.analysis.findings[0].explanation =
+            "see <b>this</b> | and [that](javascript:alert(1))".into();
+        let r = parse_gfm(&md(&t));
+        assert_eq!(r.tables, vec![(6, 2)], "6 columns, 2 batch rows");
+        assert_eq!(r.code_blocks.len(), 1, "{r:?}");
+        assert!(
+            r.code_blocks[0].starts_with("text\n") && r.code_blocks[0].contains("lane 2"),
+            "{r:?}"
+        );
+        assert_eq!(r.links_images_html, 0, "{r:?}");
+        for f in fixtures::all() {
+            let r = parse_gfm(&md(&f));
+            assert_eq!(r.tables.len(), 1);
+            assert_eq!(r.tables[0].0, 6);
+            assert_eq!(r.tables[0].1, f.run.batches.len());
+            assert_eq!(r.code_blocks.len(), 1);
+            assert_eq!(r.links_images_html, 0);
+        }
+    }
+
     #[test]
     fn markdown_snapshot_of_the_context_dependency_run() {
         insta::assert_snapshot!(md(&fixtures::context_dependency()));

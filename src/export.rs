@@ -261,6 +261,42 @@ mod tests {
         assert_eq!(truncate("abcdef", 4), "abc…");
     }
 
+    /// Writes every format of every fixture to `$FANOUT_EXPORT_DUMP` when set, to look at by hand
+    /// (`rsvg-convert -o x.png x.svg`, ui.perfetto.dev, a Markdown previewer).
+    #[test]
+    fn dump_fixture_exports_when_asked() {
+        let Ok(dir) = std::env::var("FANOUT_EXPORT_DUMP") else {
+            return;
+        };
+        let names = ["lost_update", "read_only", "context", "untimed"];
+        for (name, t) in names.iter().zip(fixtures::all()) {
+            for f in [
+                ExportFormat::Perfetto,
+                ExportFormat::Svg,
+                ExportFormat::Md,
+                ExportFormat::Json,
+            ] {
+                let mut buf = Vec::new();
+                export(&t, None, f, &mut buf).unwrap();
+                std::fs::write(format!("{dir}/{name}.{}", f.extension()), buf).unwrap();
+            }
+            let r = trace_report(&t, None).unwrap();
+            let mut buf = Vec::new();
+            text::write_show(&r, &mut buf).unwrap();
+            text::write_why(&r, &mut buf).unwrap();
+            std::fs::write(format!("{dir}/{name}.txt"), buf).unwrap();
+        }
+        for (ext, f) in [
+            ("sarif", AuditFormat::Sarif),
+            ("junit.xml", AuditFormat::Junit),
+            ("audit.txt", AuditFormat::Table),
+        ] {
+            let mut buf = Vec::new();
+            audit(&fixtures::all(), f, Some(Severity::Latent), &mut buf).unwrap();
+            std::fs::write(format!("{dir}/all.{ext}"), buf).unwrap();
+        }
+    }
+
     #[test]
     fn fail_on_thresholds_compare_by_rank() {
         assert!(fails("observed", Some(Severity::Latent)));

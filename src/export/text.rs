@@ -148,6 +148,13 @@ fn write_batch(r: &TraceReport, b: &BatchDto, out: &mut dyn Write) -> io::Result
         });
     }
     writeln!(out, "  └─ {}", figures.join(" · "))?;
+    let id_width = b
+        .calls
+        .iter()
+        .map(|c| clean(&c.call_id).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
     let width = b
         .calls
         .iter()
@@ -178,8 +185,8 @@ fn write_batch(r: &TraceReport, b: &BatchDto, out: &mut dyn Write) -> io::Result
         }
         writeln!(
             out,
-            "     {branch} {tool:<width$}  {}  {}  · {}",
-            clean(&c.call_id),
+            "     {branch} {tool:<width$}  {:<id_width$}  {}  · {}",
+            truncate(&clean(&c.call_id), 40),
             args_summary(c.arguments.as_ref(), 60),
             tail.join(" · ")
         )?;

@@ -185,22 +185,6 @@ fn tick_steps_are_round_numbers() {
     assert_eq!(tick_step(0), 1);
 }
 
-/// Writes the fixture pictures to `$FANOUT_SVG_DUMP` when set, for looking at them by hand.
-#[test]
-fn dump_fixture_svgs_when_asked() {
-    let Ok(dir) = std::env::var("FANOUT_SVG_DUMP") else {
-        return;
-    };
-    for (name, t) in [
-        ("lost_update", fixtures::lost_update()),
-        ("read_only", fixtures::read_only()),
-        ("context", fixtures::context_dependency()),
-        ("untimed", fixtures::untimed_transcript()),
-    ] {
-        std::fs::write(format!("{dir}/{name}.svg"), svg(&t)).unwrap();
-    }
-}
-
 /// Renders the lost-update picture with librsvg's `rsvg-convert` (Debian `librsvg2-bin`) when it
 /// is installed, and checks a PNG of the picture's size comes out. Skipped, saying so, without it.
 #[test]

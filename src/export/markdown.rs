@@ -127,7 +127,33 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         "| Batch | Calls | Wall time | Sum of calls | Speed-up | Findings |"
     )?;
     writeln!(out, "| :-- | :-- | --: | --: | --: | :-- |")?;
-    for b in &r.batches {
+    // Long runs keep the comment readable (and under code hosts' size limits): batches that
+    // matter (suspects, findings) first, in run order, up to the cap.
+    let matters = |id: &str| {
+        r.suspect_batch_ids.iter().any(|s| s == id) || r.findings.iter().any(|f| f.batch_id == id)
+    };
+    let mut shown: Vec<&super::dto::BatchDto> = r
+        .batches
+        .iter()
+        .filter(|b| matters(&b.batch_id))
+        .take(MAX_TABLE_ROWS)
+        .collect();
+    let room = MAX_TABLE_ROWS.saturating_sub(shown.len());
+    shown.extend(
+        r.batches
+            .iter()
+            .filter(|b| !matters(&b.batch_id))
+            .take(room),
+    );
+    let order: std::collections::HashMap<&str, usize> = r
+        .batches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.batch_id.as_str(), i))
+        .collect();
+    shown.sort_by_key(|b| order.get(b.batch_id.as_str()).copied());
+    let hidden = r.batches.len() - shown.len();
+    for b in shown {
         let suspect = r.suspect_batch_ids.first() == Some(&b.batch_id);
         let id = format!(
             "{}{}",
@@ -169,8 +195,19 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
             "| {id} | {calls} | {wall} | {sum} | {speed} | {findings} |"
         )?;
     }
+    if hidden > 0 {
+        writeln!(
+            out,
+            "| … | {hidden} more batches without findings; see the JSON export | | | | |"
+        )?;
+    }
     writeln!(out)
 }
+
+/// Rows of the batch table before the rest is summarized in one row.
+pub const MAX_TABLE_ROWS: usize = 60;
+/// Findings listed before the rest is summarized in one line.
+pub const MAX_FINDINGS: usize = 40;
 
 fn write_findings(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     if r.findings.is_empty() {
@@ -180,12 +217,19 @@ fn write_findings(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     let mut fs: Vec<_> = r.findings.iter().collect();
     fs.sort_by_key(|f| std::cmp::Reverse(severity_rank(&f.severity)));
-    for f in fs {
+    let more = fs.len().saturating_sub(MAX_FINDINGS);
+    for f in fs.into_iter().take(MAX_FINDINGS) {
         writeln!(
             out,
             "- {} {}",
             severity_mark(&f.severity),
             escape(&prose::finding_sentence(r, f))
+        )?;
+    }
+    if more > 0 {
+        writeln!(
+            out,
+            "- … and {more} more findings; see the JSON or SARIF export"
         )?;
     }
     writeln!(out)

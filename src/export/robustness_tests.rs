@@ -202,4 +202,22 @@ fn ten_thousand_calls_export_in_every_format_in_linear_time() {
         "{small:?} -> {large:?}"
     );
     super::perfetto::check::assert_valid(&serde_json::from_slice(&outputs[0].1).unwrap());
+    let svg = String::from_utf8(outputs[1].1.clone()).unwrap();
+    assert!(
+        svg.contains("… and 980 more findings"),
+        "the picture counts what it does not list"
+    );
+    // The Markdown stays a comment a code host accepts (GitHub's limit is 65,536 characters).
+    let md = String::from_utf8(outputs[2].1.clone()).unwrap();
+    assert!(
+        md.chars().count() < 65_536,
+        "{} characters",
+        md.chars().count()
+    );
+    assert!(
+        md.contains("more batches without findings") || md.contains("more findings"),
+        "the long run is summarized"
+    );
+    let rows = md.lines().filter(|l| l.starts_with("| b")).count();
+    assert_eq!(rows, super::markdown::MAX_TABLE_ROWS);
 }

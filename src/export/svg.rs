@@ -26,6 +26,7 @@ const ROW: f64 = 34.0;
 const BOX: f64 = 24.0;
 const CHAR_W: f64 = 6.6;
 const WRAP: usize = 140;
+const MAX_FINDINGS: usize = 20;
 
 const STYLE: &str = "
   text { font-family: ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 12px; }
@@ -82,11 +83,19 @@ pub fn render(r: &TraceReport) -> String {
         extent,
         top: 78.0,
     };
-    let findings: Vec<String> = r
+    // A picture lists a readable number of findings; the rest are counted.
+    let mut findings: Vec<String> = r
         .findings
         .iter()
+        .take(MAX_FINDINGS)
         .map(|f| prose::finding_sentence(r, f))
         .collect();
+    if r.findings.len() > MAX_FINDINGS {
+        findings.push(format!(
+            "… and {} more findings; see the JSON or SARIF export.",
+            r.findings.len() - MAX_FINDINGS
+        ));
+    }
     let why = prose::why_sentences(r);
     let finding_lines: usize = findings
         .iter()

@@ -64,6 +64,21 @@ pub fn finding_sentence(r: &TraceReport, f: &FindingDto) -> String {
     )
 }
 
+/// `text` as a sentence of its own: first letter capitalized, ending with a full stop.
+fn as_sentence(text: &str) -> String {
+    let t = text.trim();
+    let mut out: String = t
+        .chars()
+        .take(1)
+        .flat_map(char::to_uppercase)
+        .chain(t.chars().skip(1))
+        .collect();
+    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// The why-path, one sentence per step, in the order a person walks it.
 pub fn why_sentences(r: &TraceReport) -> Vec<String> {
     r.why.iter().map(|s| why_sentence(r, s)).collect()
@@ -131,7 +146,9 @@ fn why_sentence(r: &TraceReport, s: &WhyStepDto) -> String {
                 };
                 format!(
                     "In batch {} fanout found {article} {title} on {}{sibling}.{overlap} {}",
-                    f.batch_id, f.resource, f.explanation
+                    f.batch_id,
+                    f.resource,
+                    as_sentence(&f.explanation)
                 )
             }
             None => {
@@ -152,6 +169,13 @@ mod tests {
         let r = TraceReport::from_analyzed(&fixtures::lost_update());
         let s = finding_sentence(&r, &r.findings[0]);
         assert!(s.starts_with("Observed shared-state mutation on account:acc-1001 in batch b1 between deposit (call_dep) and withdraw (call_wd) (overlapped 135 ms): Lost update"), "{s}");
+    }
+
+    #[test]
+    fn explanations_become_sentences() {
+        assert_eq!(as_sentence("lost update on x"), "Lost update on x.");
+        assert_eq!(as_sentence("Done!"), "Done!");
+        assert_eq!(as_sentence(""), "");
     }
 
     #[test]

@@ -57,15 +57,59 @@ struct Ctx<'a> {
     l: Layout,
     extent: u64,
     top: f64,
+    /// Set for a detail panel of one batch: ids become classes, the axis counts from the batch.
+    zoom: Option<String>,
 }
 
-impl Ctx<'_> {
+/// Space between the model-call rows and the tool lanes, where batch labels go.
+const GAP: f64 = 16.0;
+
+impl<'a> Ctx<'a> {
+    fn new(r: &'a TraceReport, l: Layout, top: f64, zoom: Option<String>) -> Self {
+        let extent = l.extent.max(1);
+        Self {
+            r,
+            l,
+            extent,
+            top,
+            zoom,
+        }
+    }
+
+    /// Right end of the time axis; detail panels leave room for the resource label.
+    fn plot_right(&self) -> f64 {
+        if self.zoom.is_some() {
+            WIDTH - 230.0
+        } else {
+            WIDTH - RIGHT
+        }
+    }
+
     fn x(&self, units: u64) -> f64 {
-        LEFT + (units as f64 / self.extent as f64) * (WIDTH - LEFT - RIGHT)
+        LEFT + (units as f64 / self.extent as f64) * (self.plot_right() - LEFT)
     }
 
     fn row_y(&self, row: usize) -> f64 {
-        self.top + row as f64 * ROW
+        let gap = if self.l.model_tracks > 0 && row >= self.l.model_tracks {
+            GAP
+        } else {
+            0.0
+        };
+        self.top + row as f64 * ROW + gap
+    }
+
+    /// Where the axis and everything below it start.
+    fn bottom(&self) -> f64 {
+        self.row_y(self.rows()) + 50.0
+    }
+
+    /// `class` for a top-level panel, `class zoomed` in a detail panel.
+    fn class(&self, class: &str) -> String {
+        if self.zoom.is_some() {
+            format!("{class} zoomed")
+        } else {
+            class.to_owned()
+        }
     }
 
     fn rows(&self) -> usize {
@@ -75,14 +119,8 @@ impl Ctx<'_> {
 
 /// Renders the SVG document as a string.
 pub fn render(r: &TraceReport) -> String {
-    let l = Layout::with(r, LaneMode::PerSibling);
-    let extent = l.extent.max(1);
-    let c = Ctx {
-        r,
-        l,
-        extent,
-        top: 78.0,
-    };
+    let c = Ctx::new(r, Layout::with(r, LaneMode::PerSibling), 78.0, None);
+    let details = zoom::details(&c);
     // A picture lists a readable number of findings; the rest are counted.
     let mut findings: Vec<String> = r
         .findings
@@ -104,9 +142,11 @@ pub fn render(r: &TraceReport) -> String {
         .max(1);
     let why_lines: usize = why.iter().map(|w| wrap(w, WRAP).len()).sum::<usize>()
         + usize::from(r.final_answer.is_some());
-    let rows_bottom = c.row_y(c.rows());
+    let rows_bottom = c.bottom() - 50.0;
+    let details_height: f64 = details.iter().map(zoom::Detail::height).sum();
     let height = rows_bottom
         + 50.0
+        + details_height
         + 40.0
         + 26.0
         + finding_lines as f64 * 16.0
@@ -134,7 +174,10 @@ pub fn render(r: &TraceReport) -> String {
     batches(&c, &mut s);
     lanes(&c, &mut s);
     axis(&c, &mut s);
-    let mut y = rows_bottom + 50.0;
+    let mut y = c.bottom();
+    for d in &details {
+        y = zoom::draw(d, y, &mut s);
+    }
     legend(&mut s, y);
     y += 40.0;
     text_block(
@@ -255,13 +298,14 @@ fn lanes(c: &Ctx, s: &mut String) {
         } else {
             (format!("lane {}", t - c.l.model_tracks + 1), "tool")
         };
+        let lane_class = c.class("lane");
         let _ = writeln!(
             s,
-            r##"<g class="lane" data-kind="{kind}" data-row="{t}">
+            r##"<g class="{lane_class}" data-kind="{kind}" data-row="{t}">
 <line class="rule" x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#d0d7de" stroke-width="0.5"/>
 <text class="fg" x="16" y="{:.1}" fill="#1f2328">{label}</text>"##,
             y + BOX + 5.0,
-            WIDTH - RIGHT,
+            c.plot_right(),
             y + BOX + 5.0,
             y + BOX / 2.0 + 4.0
         );
@@ -363,6 +407,10 @@ fn call_box(
             },
             if class == "model" { "fg" } else { "boxtext" },
         )
+    } else if class == "model" {
+        // Model calls sit back to back: a label beside a narrow one would run under the next;
+        // the tooltip still names it.
+        return;
     } else {
         (truncate(&label, 30), x + w + 4.0, "#1f2328", "fg")
     };
@@ -381,7 +429,11 @@ fn call_box(
 }
 
 fn resource_links(c: &Ctx, s: &mut String) {
-    s.push_str("<g id=\"resource-links\">\n");
+    if c.zoom.is_some() {
+        s.push_str("<g class=\"resource-links zoomed\">\n");
+    } else {
+        s.push_str("<g id=\"resource-links\">\n");
+    }
     for f in &c.r.findings {
         let pts: Vec<(f64, f64, f64)> = f
             .call_indexes
@@ -441,11 +493,16 @@ fn tick_step(extent: u64) -> u64 {
 
 fn axis(c: &Ctx, s: &mut String) {
     let y = c.row_y(c.rows()) + 8.0;
+    let (group, tick) = if c.zoom.is_some() {
+        (r#"class="axis zoomed""#, "tick rule zoomed")
+    } else {
+        (r#"id="axis""#, "tick rule")
+    };
     let _ = writeln!(
         s,
-        r##"<g id="axis">
+        r##"<g {group}>
 <line class="rule" x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#57606a" stroke-width="1"/>"##,
-        WIDTH - RIGHT
+        c.plot_right()
     );
     let (step, label): (u64, Box<dyn Fn(u64) -> String>) = if c.l.untimed {
         (SLOT, Box::new(|t| format!("step {}", t / SLOT + 1)))
@@ -460,7 +517,7 @@ fn axis(c: &Ctx, s: &mut String) {
         let x = c.x(t);
         let _ = writeln!(
             s,
-            r##"<line class="tick rule" x1="{x:.1}" y1="{y:.1}" x2="{x:.1}" y2="{:.1}" stroke="#57606a"/>
+            r##"<line class="{tick}" x1="{x:.1}" y1="{y:.1}" x2="{x:.1}" y2="{:.1}" stroke="#57606a"/>
 <text class="small muted" x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#57606a">{}</text>"##,
             y + 5.0,
             y + 18.0,
@@ -468,10 +525,10 @@ fn axis(c: &Ctx, s: &mut String) {
         );
         t += step;
     }
-    let title = if c.l.untimed {
-        "order of events (untimed transcript: no times were recorded)"
-    } else {
-        "time since the first recorded span"
+    let title = match (&c.zoom, c.l.untimed) {
+        (_, true) => "order of events (untimed transcript: no times were recorded)".to_owned(),
+        (Some(b), false) => format!("time since batch {} started", escape(b)),
+        (None, false) => "time since the first recorded span".to_owned(),
     };
     let _ = writeln!(
         s,
@@ -540,6 +597,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines.truncate(6);
     lines
 }
+
+mod zoom;
 
 #[cfg(test)]
 mod tests;

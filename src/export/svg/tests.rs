@@ -231,3 +231,55 @@ fn a_real_svg_renderer_accepts_the_picture() {
     assert_eq!(width, 1000);
     assert_eq!(height, want_h as u32);
 }
+
+#[test]
+fn a_batch_too_narrow_to_read_gets_a_detail_panel_on_its_own_axis() {
+    let mut t = fixtures::lost_update();
+    // Long model calls squeeze the 150 ms batch into a few pixels of the whole-run axis.
+    t.run.model_calls[1].end_unix_nano = t.run.model_calls[1]
+        .start_unix_nano
+        .map(|s| s + 4_000_000_000);
+    let s = svg(&t);
+    if let Ok(dir) = std::env::var("FANOUT_EXPORT_DUMP") {
+        std::fs::write(format!("{dir}/lost_update_zoomed.svg"), &s).unwrap();
+    }
+    let doc = roxmltree::Document::parse(&s).unwrap();
+    let panel = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("zoom"))
+        .expect("detail panel");
+    assert_eq!(panel.attribute("data-batch-id"), Some("b1"));
+    let ids: Vec<&str> = panel
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("call conflict"))
+        .filter_map(|n| n.attribute("data-call-id"))
+        .collect();
+    assert_eq!(ids, ["call_dep", "call_wd"]);
+    let labels = texts(&doc);
+    assert!(
+        labels.iter().any(|l| l == "deposit · 150 ms"),
+        "full label in the panel: {labels:?}"
+    );
+    assert!(
+        labels.iter().any(|l| l == "time since batch b1 started"),
+        "{labels:?}"
+    );
+    assert!(panel
+        .descendants()
+        .any(|n| n.attribute("data-resource") == Some("account:acc-1001")));
+    // The main panel is unchanged: still exactly one model lane and two tool lanes.
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some("lane"))
+            .count(),
+        3
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.attribute("id") == Some("axis"))
+            .count(),
+        1
+    );
+    // A wide batch needs no panel.
+    assert!(!svg(&fixtures::lost_update()).contains("class=\"zoom\""));
+}

@@ -64,15 +64,21 @@ pub fn finding_sentence(r: &TraceReport, f: &FindingDto) -> String {
     )
 }
 
-/// `text` as a sentence of its own: first letter capitalized, ending with a full stop.
+/// `text` as a sentence of its own, ending with a full stop; a plain first word is capitalized
+/// (`lost update` → `Lost update`) but a name (`summarize_session`, `account:x`) is left alone.
 fn as_sentence(text: &str) -> String {
     let t = text.trim();
-    let mut out: String = t
-        .chars()
-        .take(1)
-        .flat_map(char::to_uppercase)
-        .chain(t.chars().skip(1))
-        .collect();
+    let first = t.split(' ').next().unwrap_or("");
+    let plain = !first.is_empty() && first.chars().all(|c| c.is_ascii_lowercase());
+    let mut out: String = if plain {
+        t.chars()
+            .take(1)
+            .flat_map(char::to_uppercase)
+            .chain(t.chars().skip(1))
+            .collect()
+    } else {
+        t.to_owned()
+    };
     if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }
@@ -175,6 +181,10 @@ mod tests {
     fn explanations_become_sentences() {
         assert_eq!(as_sentence("lost update on x"), "Lost update on x.");
         assert_eq!(as_sentence("Done!"), "Done!");
+        assert_eq!(
+            as_sentence("summarize_session reads s"),
+            "summarize_session reads s."
+        );
         assert_eq!(as_sentence(""), "");
     }
 

@@ -11,11 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 
-use sha2::{Digest, Sha256};
-
 use crate::analysis::{analyze_trace, AnalyzedTrace, Catalog};
 use crate::ingest::{read_any, Format, IngestError, OnInvalid, ReadError, Sink, SinkError};
-use crate::model::{Span, TraceId};
+use crate::model::{Span, Trace, TraceId};
 use crate::store::{self, Store};
 
 /// One input: a file, or standard input (`-`).
@@ -107,7 +105,7 @@ fn ingest_one(
     let read_bytes = Arc::new(AtomicU64::new(0));
     let hashing = HashingReader {
         inner: reader,
-        hasher: Sha256::new(),
+        hasher: blake3::Hasher::new(),
         read: Arc::clone(&read_bytes),
     };
     let bar = progress_bar(opts.progress, size, &name);
@@ -129,7 +127,7 @@ fn ingest_one(
         );
         // Drain what detection or an early error left unread so the digest covers the whole input.
         let _ = io::copy(&mut reader, &mut io::sink());
-        (result, sink.skipped, reader.hasher.finalize())
+        (result, sink.skipped, *reader.hasher.finalize().as_bytes())
     });
 
     let mut file_tx = store.begin_file().map_err(|e| format!("{name}: {e}"))?;
@@ -209,7 +207,7 @@ impl Sink for ChannelSink {
 
 struct HashingReader {
     inner: Box<dyn Read + Send>,
-    hasher: Sha256,
+    hasher: blake3::Hasher,
     read: Arc<AtomicU64>,
 }
 
@@ -222,21 +220,71 @@ impl Read for HashingReader {
     }
 }
 
-/// Normalizes and analyses each trace and caches the result in the derived tables.
+/// Normalizes and analyses each trace and caches the result in the derived tables. On a file
+/// database, two reader threads load and analyse while this thread writes.
 pub fn analyze_traces(
     store: &mut Store,
     ids: &[TraceId],
     catalog: &Catalog,
 ) -> Result<Vec<AnalyzedTrace>, store::Error> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(trace) = store.load_trace(*id)? {
-            let analyzed = analyze_trace(&trace, catalog);
+    let workers = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    let Some(path) = store
+        .path()
+        .map(Path::to_owned)
+        .filter(|_| workers > 1 && ids.len() > 8)
+    else {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(trace) = store.load_trace(*id)? {
+                let analyzed = analyze_trace(&trace, catalog);
+                store.write_analysis(&trace, &analyzed)?;
+                out.push(analyzed);
+            }
+        }
+        return Ok(out);
+    };
+    let next = AtomicU64::new(0);
+    let (tx, rx) = mpsc::sync_channel::<Result<(Trace, AnalyzedTrace), store::Error>>(64);
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, path) = (&next, &path);
+            scope.spawn(move || {
+                let reader = match Store::open_read_only(path) {
+                    Ok(r) => r,
+                    Err(e) => return drop(tx.send(Err(e))),
+                };
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(id) = ids.get(i) else { return };
+                    let item = reader.load_trace(*id).map(|t| {
+                        t.map(|t| {
+                            let analyzed = analyze_trace(&t, catalog);
+                            (t, analyzed)
+                        })
+                    });
+                    let sent = match item {
+                        Ok(Some(pair)) => tx.send(Ok(pair)),
+                        Ok(None) => Ok(()),
+                        Err(e) => tx.send(Err(e)),
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut out = Vec::with_capacity(ids.len());
+        for item in rx {
+            let (trace, analyzed) = item?;
             store.write_analysis(&trace, &analyzed)?;
             out.push(analyzed);
         }
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
 
 /// Loads one stored trace and analyses it (without writing anything).

@@ -1,11 +1,16 @@
 //! Command-line interface: clap definitions and dispatch. Each subcommand lives in `cli/` with its
 //! arguments and its `run`; they call `pipeline`, `store`, `analysis` and `export`, and print.
 
+mod audit;
 mod db;
+mod export_cmd;
 mod ingest;
 mod list;
+mod output;
 mod reindex;
 mod show;
+mod trace_arg;
+mod why;
 
 use std::path::PathBuf;
 
@@ -58,6 +63,12 @@ pub enum Command {
     List(list::Args),
     /// Print one run: model calls, their batches of tool calls, and the final answer.
     Show(show::Args),
+    /// Walk back from the final answer to the batch that fed it, in plain words.
+    Why(why::Args),
+    /// Report conflicts between parallel siblings, for people or CI (exit 1 when found).
+    Audit(audit::Args),
+    /// Write an annotated timeline: Perfetto/Chrome trace, SVG, Markdown or JSON.
+    Export(export_cmd::Args),
     /// Rebuild the derived tables (model calls, tool calls, batches, findings) from the raw spans.
     Reindex(reindex::Args),
 }
@@ -70,6 +81,9 @@ pub fn run() -> Exit {
         Some(Command::List(ref args)) => list::run(&cli, args),
         Some(Command::Show(ref args)) => show::run(&cli, args),
         Some(Command::Reindex(ref args)) => reindex::run(&cli, args),
+        Some(Command::Why(ref args)) => why::run(&cli, args),
+        Some(Command::Audit(ref args)) => audit::run(&cli, args),
+        Some(Command::Export(ref args)) => export_cmd::run(&cli, args),
         None if !cli.files.is_empty() => ingest::run_then_show(&cli),
         None => {
             eprintln!("fanout: the interactive viewer is not built yet; try `fanout list` or `fanout --help`");
@@ -78,6 +92,7 @@ pub fn run() -> Exit {
     };
     match outcome {
         Ok(exit) => exit,
+        Err(e) if output::is_broken_pipe(&e) => Exit::Success,
         Err(e) => {
             report_error(&e);
             Exit::Error

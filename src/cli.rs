@@ -40,11 +40,23 @@ Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 #[command(name = "fanout", version, about = ABOUT, after_help = format!("{AFTER_HELP}\n\n{EXIT_HELP}"))]
 pub struct Cli {
     /// Database file (created if missing).
-    #[arg(long, global = true, env = "FANOUT_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "FANOUT_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub db: Option<PathBuf>,
 
     /// Tool catalog declaring tools' access modes and resources (default: ./fanout.toml if present).
-    #[arg(long, global = true, env = "FANOUT_CATALOG", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "FANOUT_CATALOG",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub catalog: Option<PathBuf>,
 
     #[command(subcommand)]

@@ -198,7 +198,35 @@ fn pair_finding(
         });
     }
 
-    // 2. A sibling looks up an id the other takes from context instead.
+    // 2. A sibling loads an entity into the agent's context that the other works on.
+    if let Some((loader, user, slot, entity)) =
+        loaded(a, ra, b, rb).or_else(|| loaded(b, rb, a, ra))
+    {
+        signals.push(format!(
+            "{} loads {entity} into the agent's context ({slot})",
+            label(loader)
+        ));
+        signals.push(format!(
+            "{} works on {entity} in the same batch",
+            label(user)
+        ));
+        let severity = grade(false, &mut signals);
+        return Some(Finding {
+            kind: FindingKind::ContextDependency,
+            severity,
+            resource: slot.clone(),
+            batch,
+            calls: vec![loader.index, user.index],
+            explanation: format!(
+                "context dependency on {slot}: sibling {} loads {entity} into the agent's context while {} works on it; nothing makes the load happen first, so it may see an empty or stale context",
+                label(loader),
+                label(user)
+            ),
+            signals,
+        });
+    }
+
+    // 3. A sibling looks up an id the other takes from context instead.
     let produced = implicit_use(a, ra, b, rb).or_else(|| implicit_use(b, rb, a, ra));
     // Two siblings each adding a new part to one collection (two lines to one order) append;
     // neither overwrites the other.
@@ -242,7 +270,7 @@ fn pair_finding(
         y.evidence
     ));
 
-    // 3. Context or session state read by one, written by the other.
+    // 4. Context or session state read by one, written by the other.
     let one_reads_only = x.mode.writes() != y.mode.writes();
     if one_reads_only && (is_context_namespace(&x.resource) || is_context_namespace(&y.resource)) {
         let (writer, reader) = if x.mode.writes() { (a, b) } else { (b, a) };
@@ -266,7 +294,7 @@ fn pair_finding(
         });
     }
 
-    // 4. Shared state: write/write or read/write.
+    // 5. Shared state: write/write or read/write.
     if x.mode.writes() && y.mode.writes() {
         let proof = lost_update_proof(a, ra, b, rb);
         if let Some(p) = &proof {
@@ -309,6 +337,20 @@ fn pair_finding(
             label(writer)
         ),
         signals,
+    })
+}
+
+/// `l` loads an entity into context that `u` (not loading it too) touches.
+fn loaded<'a>(
+    l: &'a ToolCall,
+    rl: &CallResources,
+    u: &'a ToolCall,
+    ru: &CallResources,
+) -> Option<(&'a ToolCall, &'a ToolCall, String, String)> {
+    rl.loads.iter().find_map(|(entity, slot)| {
+        let also_loads = ru.loads.iter().any(|(e, _)| e == entity);
+        let touches = ru.accesses.iter().any(|a| overlaps(&a.resource, entity));
+        (touches && !also_loads).then(|| (l, u, slot.clone(), entity.clone()))
     })
 }
 

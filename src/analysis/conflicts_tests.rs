@@ -568,3 +568,65 @@ fn an_untimed_reader_reporting_the_old_value_of_the_key_its_sibling_sets_is_obse
         a.findings[0].signals
     );
 }
+
+#[test]
+fn a_sibling_working_on_what_another_loads_into_context_is_a_context_dependency() {
+    let (r, a) = analyse(
+        vec![vec![
+            (
+                "l",
+                "load_user_profile",
+                json!({"user_id": "u_7"}),
+                json!({"name": "Ana", "language": "pt"}),
+                Some((0, 40)),
+            ),
+            (
+                "c",
+                "compose_welcome_message",
+                json!({"user_id": "u_7"}),
+                json!({"message": "Hello there!"}),
+                Some((0, 10)),
+            ),
+        ]],
+        "Hello there!",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.severity, f.resource.as_str()),
+        (
+            FindingKind::ContextDependency,
+            Severity::Observed,
+            "context:user_profile/u_7"
+        )
+    );
+    assert_eq!(r.tool_calls[f.calls[0]].display_id(), "l");
+    // Two loads of one profile, or loads of different users, are not a dependency.
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "l1",
+                "load_user_profile",
+                json!({"user_id": "u_7"}),
+                json!({}),
+                Some((0, 40)),
+            ),
+            (
+                "l2",
+                "load_user_profile",
+                json!({"user_id": "u_7"}),
+                json!({}),
+                Some((0, 40)),
+            ),
+            (
+                "c",
+                "compose_welcome_message",
+                json!({"user_id": "u_8"}),
+                json!({}),
+                Some((0, 10)),
+            ),
+        ]],
+        "hi",
+    );
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+}

@@ -91,6 +91,9 @@ pub struct CallResources {
     pub arg_values: BTreeSet<String>,
     /// Identifiers its result names.
     pub result_ids: Vec<Ident>,
+    /// `(entity, context slot)` this call loads into the agent's context for others to use
+    /// (`load_user_profile(user_id)` → `user:u_7`, `context:user_profile/u_7`).
+    pub loads: Vec<(String, String)>,
 }
 
 impl CallResources {

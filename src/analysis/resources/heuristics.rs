@@ -386,6 +386,26 @@ pub(super) fn heuristics(
         }
     }
 
+    // Loaders fill the agent's context (`load_user_profile`, `prefetch_orders`): siblings that
+    // work on the same entity expect it loaded.
+    if matches!(
+        phrase.verb.as_deref(),
+        Some("load" | "preload" | "prefetch" | "hydrate" | "prime" | "populate" | "warm")
+    ) {
+        let what = object.clone().unwrap_or_else(|| "context".into());
+        for id in &facts.idents {
+            let noun = if id.noun.is_empty() {
+                head.clone().unwrap_or_else(|| "id".into())
+            } else {
+                id.noun.clone()
+            };
+            out.loads.push((
+                entity_resource(&noun, &id.id),
+                format!("context:{what}/{}", id.id),
+            ));
+        }
+    }
+
     // No identifier at all: a singleton named by the object (`increment_counter`).
     if !has_child_spans
         && facts.shell.is_empty()

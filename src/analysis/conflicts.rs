@@ -88,6 +88,7 @@ fn decisive<'a>(
             let score = |p: (&Access, &Access)| {
                 (
                     p.0.confidence.min(p.1.confidence),
+                    p.0.resource == p.1.resource,
                     p.0.resource.len() + p.1.resource.len(),
                 )
             };

@@ -630,3 +630,38 @@ fn a_sibling_working_on_what_another_loads_into_context_is_a_context_dependency(
     );
     assert!(a.findings.is_empty(), "{:#?}", a.findings);
 }
+
+#[test]
+fn two_keys_set_in_one_json_file_by_siblings_are_a_write_write_on_the_file() {
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "v",
+                "set_json_value",
+                json!({"path": "config/app.json", "key": "version", "value": "1.4.0"}),
+                json!({"ok": true}),
+                Some((0, 40)),
+            ),
+            (
+                "d",
+                "set_json_value",
+                json!({"path": "config/app.json", "key": "release_date", "value": "2026-11-21"}),
+                json!({"ok": true}),
+                Some((0, 30)),
+            ),
+        ]],
+        "Release 1.3.2",
+    );
+    assert_eq!(a.findings.len(), 1, "{:#?}", a.findings);
+    assert_eq!(
+        (a.findings[0].kind, a.findings[0].resource.as_str()),
+        (FindingKind::SharedStateMutation, "file:config/app.json")
+    );
+    assert!(
+        a.accesses[0]
+            .iter()
+            .any(|x| x.resource == "file:config/app.json/version"),
+        "{:?}",
+        a.accesses[0]
+    );
+}

@@ -264,6 +264,17 @@ pub(super) fn heuristics(
                 used_scope.insert(s.key.clone());
                 format!("{}/{slot}", entity_resource(&s.noun, &s.id))
             }
+            // A key inside a file (`set_json_value(path, key)`).
+            (None, _) if !facts.files.is_empty() => {
+                format!(
+                    "file:{}/{slot}",
+                    facts
+                        .files
+                        .first()
+                        .map(|f| f.0.as_str())
+                        .unwrap_or_default()
+                )
+            }
             (None, Some(h)) => format!("{h}:*/{slot}"),
             (None, None) => format!("key:{slot}"),
         };

@@ -466,4 +466,86 @@ mod tests {
         assert!(contains_phrase("2 x widget 9 (sku)", "widget 9"));
         assert!(!contains_phrase("widget 90", "widget 9"));
     }
+
+    #[test]
+    fn the_answer_is_traced_through_later_arguments_back_to_the_racing_batch() {
+        use crate::analysis::test_support::{empty_trace, run};
+        use crate::analysis::{analyze, Catalog};
+        use serde_json::json;
+        let r = run(
+            vec![
+                vec![
+                    (
+                        "b",
+                        "get_balance",
+                        json!({"account_id": "A-2"}),
+                        json!({"balance": 100}),
+                        Some((0, 10)),
+                    ),
+                    (
+                        "i",
+                        "get_invoice",
+                        json!({"invoice_id": "INV-7"}),
+                        json!({"due": 130}),
+                        Some((0, 12)),
+                    ),
+                ],
+                vec![
+                    (
+                        "d1",
+                        "deposit",
+                        json!({"account_id": "A-2", "amount": 15}),
+                        json!({"previous_balance": 100, "new_balance": 115}),
+                        Some((100, 150)),
+                    ),
+                    (
+                        "d2",
+                        "deposit",
+                        json!({"account_id": "A-2", "amount": 25}),
+                        json!({"previous_balance": 100, "new_balance": 125}),
+                        Some((100, 180)),
+                    ),
+                ],
+                vec![(
+                    "p",
+                    "pay_invoice",
+                    json!({"invoice_id": "INV-7", "amount": 125}),
+                    json!({"remaining": 5}),
+                    Some((300, 320)),
+                )],
+            ],
+            Some("Paid 125; $5 still due."),
+        );
+        let a = analyze(&empty_trace(), &r, &Catalog::default());
+        assert!(
+            a.flow.contains(&FlowEdge {
+                from_call: 3,
+                to: FlowTarget::ToolCall(4),
+                value: "125".into()
+            }),
+            "{:?}",
+            a.flow
+        );
+        assert!(
+            a.flow.contains(&FlowEdge {
+                from_call: 4,
+                to: FlowTarget::FinalAnswer,
+                value: "5".into()
+            }),
+            "{:?}",
+            a.flow
+        );
+        // The racing batch comes first, ahead of the later batch that fed the answer directly.
+        assert_eq!(a.suspects.first(), Some(&1));
+        assert!(a.suspects.contains(&2));
+        let why = &a.why.steps;
+        assert!(
+            matches!(why.get(2), Some(WhyStep::Batch { batch: 1 })),
+            "{why:?}"
+        );
+        assert!(
+            matches!(why.get(3), Some(WhyStep::Finding { finding: 0, .. })),
+            "{why:?}"
+        );
+    }
 }

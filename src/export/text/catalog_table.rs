@@ -26,8 +26,8 @@ pub fn write_catalog_table(
         .clamp(4, 32);
     writeln!(
         out,
-        "{:<width$}  {:>5}  {:>8}  {:<17}  {:<8}  {:<10}  {}",
-        "TOOL", "CALLS", "PARALLEL", "MODE", "ATOMIC", "IDEMPOTENT", "INDEPENDENT"
+        "{:<width$}  {:>5}  {:>8}  {:<17}  {:<8}  {:<10}  INDEPENDENT",
+        "TOOL", "CALLS", "PARALLEL", "MODE", "ATOMIC", "IDEMPOTENT"
     )?;
     for p in profiles {
         writeln!(

@@ -422,6 +422,24 @@ fn suspects_and_why(
         value: value.clone(),
     });
     if let Some((call, _)) = chosen {
+        // When the value reached the answer through a later call (its arguments carried it on),
+        // show that hop first: answer <- later call <- the call that went wrong.
+        let later_batch = |c: usize| run.tool_calls.get(c).and_then(|t| t.batch);
+        let hop = value.as_ref().and_then(|v| {
+            flow.iter()
+                .filter(|f| f.from_call == call && &f.value == v)
+                .filter_map(|f| match f.to {
+                    FlowTarget::ToolCall(l) if later_batch(l) > later_batch(call) => Some(l),
+                    _ => None,
+                })
+                .find(|l| answer_edges.iter().any(|e| e.from_call == *l))
+        });
+        if let Some(later) = hop {
+            steps.push(WhyStep::Call {
+                call: later,
+                value: value.clone(),
+            });
+        }
         steps.push(WhyStep::Call { call, value });
     }
     let batch = chosen
@@ -538,13 +556,23 @@ mod tests {
         // The racing batch comes first, ahead of the later batch that fed the answer directly.
         assert_eq!(a.suspects.first(), Some(&1));
         assert!(a.suspects.contains(&2));
+        // The path shows the hop: the answer's 125 reached it through pay_invoice (call 4),
+        // whose arguments carried the racing deposit's (call 3) result.
         let why = &a.why.steps;
         assert!(
-            matches!(why.get(2), Some(WhyStep::Batch { batch: 1 })),
+            matches!(why.get(1), Some(WhyStep::Call { call: 4, .. })),
             "{why:?}"
         );
         assert!(
-            matches!(why.get(3), Some(WhyStep::Finding { finding: 0, .. })),
+            matches!(why.get(2), Some(WhyStep::Call { call: 3, .. })),
+            "{why:?}"
+        );
+        assert!(
+            matches!(why.get(3), Some(WhyStep::Batch { batch: 1 })),
+            "{why:?}"
+        );
+        assert!(
+            matches!(why.get(4), Some(WhyStep::Finding { finding: 0, .. })),
             "{why:?}"
         );
     }

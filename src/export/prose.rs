@@ -87,7 +87,24 @@ fn as_sentence(text: &str) -> String {
 
 /// The why-path, one sentence per step, in the order a person walks it.
 pub fn why_sentences(r: &TraceReport) -> Vec<String> {
-    r.why.iter().map(|s| why_sentence(r, s)).collect()
+    r.why
+        .iter()
+        .enumerate()
+        .map(
+            |(i, s)| match (i.checked_sub(1).and_then(|p| r.why.get(p)), s.step.as_str()) {
+                // A second call step: the value travelled through the previous call's arguments.
+                (Some(prev), "call") if prev.step == "call" => {
+                    let what = s.value.as_deref().map_or_else(|| "it".to_owned(), quote);
+                    format!(
+                        "{} got {what} in its arguments from the result of {}.",
+                        by_id(r, prev.call_id.as_deref()),
+                        by_id(r, s.call_id.as_deref())
+                    )
+                }
+                _ => why_sentence(r, s),
+            },
+        )
+        .collect()
 }
 
 fn by_id(r: &TraceReport, id: Option<&str>) -> String {

@@ -9,3 +9,4 @@ pub mod analysis;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+pub mod tui;

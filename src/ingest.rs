@@ -6,9 +6,13 @@
 //! [`IngestError`] naming file, line or byte offset, and field, unless the caller asked to skip
 //! invalid records, in which case the problem goes to [`Sink::skipped`] and parsing goes on.
 
+pub mod detect;
 pub mod error;
+mod lenient;
+pub mod otlp_json;
 
 use crate::model::Span;
+pub use detect::{detect, load_path, read_any};
 pub use error::{IngestError, Location};
 
 /// Input formats fanout reads.
@@ -91,5 +95,19 @@ pub enum ReadError {
     #[error("{file}: {source}")]
     Sink { file: String, source: SinkError },
     #[error("{file}: cannot read: {source}")]
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+/// What one input yielded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Records read (lines or documents for JSON formats, requests for protobuf).
+    pub records: usize,
+    /// Spans handed to the sink.
+    pub spans: usize,
+    /// Records skipped under [`OnInvalid::Skip`].
+    pub skipped: usize,
 }

@@ -6,7 +6,12 @@
 //! TUI, export and audit front ends.
 
 pub mod analysis;
+pub mod cli;
+pub mod exit;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+pub mod pipeline;
+pub mod sanitize;
+pub mod store;
 pub mod tui;

@@ -1,5 +1,5 @@
-//! The `fanout` binary: parses arguments and maps the outcome to an exit code.
+//! The `fanout` binary: runs the CLI and maps the outcome to an exit code.
 
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    fanout::cli::run().into()
 }

@@ -13,4 +13,7 @@ pub use run::{
     Batch, CallStatus, Convention, Degradation, FinalAnswer, MatchEvidence, ModelCall, Run, Timing,
     ToolCall, ToolDefinition,
 };
-pub use span::{AnyValue, KeyValue, Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, Status, StatusCode, Trace};
+pub use span::{
+    AnyValue, KeyValue, Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, Status, StatusCode,
+    Trace,
+};

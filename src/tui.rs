@@ -45,6 +45,7 @@ use ratatui::crossterm::execute;
 use ratatui::layout::Rect;
 use ratatui::{DefaultTerminal, Terminal};
 
+use crate::analysis::Catalog;
 use crate::model::TraceId;
 
 use action::{Action, Effect, Msg};
@@ -55,7 +56,7 @@ use theme::{ColorMode, Theme, ThemeName};
 use worker::{Request, Worker};
 
 /// How the CLI opens the TUI.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TuiOptions {
     /// The database to read.
     pub db: PathBuf,
@@ -64,6 +65,15 @@ pub struct TuiOptions {
     pub theme: ThemeName,
     /// The user's keymap file; a missing file means defaults.
     pub keymap: Option<PathBuf>,
+    /// The user's tool catalog, used when traces are analysed on load.
+    pub catalog: Catalog,
+}
+
+/// Opens the store at `opts.db` and runs the TUI on it until the user quits. The terminal is
+/// restored however it ends.
+pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
+    let source = source::StoreSource::open(&opts.db, opts.catalog.clone())?;
+    run_with_source(&opts, Box::new(source))
 }
 
 /// Runs the TUI on any data source until the user quits.

@@ -178,7 +178,10 @@ pub enum WhyStep {
     /// The batch that call ran in.
     Batch { batch: usize },
     /// A finding in that batch and the sibling the call collided with.
-    Finding { finding: usize, sibling: Option<usize> },
+    Finding {
+        finding: usize,
+        sibling: Option<usize>,
+    },
 }
 
 /// The backward slice from the final answer.
@@ -249,6 +252,9 @@ impl Analysis {
 
     /// Findings that involve a tool call.
     pub fn findings_of_call(&self, call: usize) -> impl Iterator<Item = (usize, &Finding)> {
-        self.findings.iter().enumerate().filter(move |(_, f)| f.calls.contains(&call))
+        self.findings
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.calls.contains(&call))
     }
 }

@@ -24,8 +24,18 @@ pub struct IngestError {
 }
 
 impl IngestError {
-    pub fn new(file: &str, location: Location, field: Option<String>, message: impl Into<String>) -> Self {
-        Self { file: file.to_owned(), location, field, message: message.into() }
+    pub fn new(
+        file: &str,
+        location: Location,
+        field: Option<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            file: file.to_owned(),
+            location,
+            field,
+            message: message.into(),
+        }
     }
 }
 

@@ -31,7 +31,10 @@ fn hex_value(c: u8) -> Option<u8> {
 fn parse_hex<const N: usize>(s: &str) -> Result<[u8; N], IdError> {
     let bytes = s.as_bytes();
     if bytes.len() != N * 2 {
-        return Err(IdError::Length { expected: N * 2, got: s.chars().count() });
+        return Err(IdError::Length {
+            expected: N * 2,
+            got: s.chars().count(),
+        });
     }
     let mut out = [0u8; N];
     for (i, pair) in bytes.chunks_exact(2).enumerate() {
@@ -109,8 +112,16 @@ macro_rules! id_type {
     };
 }
 
-id_type!(TraceId, 16, "A 16-byte trace id, shown as 32 lowercase hex characters.");
-id_type!(SpanId, 8, "An 8-byte span id, shown as 16 lowercase hex characters.");
+id_type!(
+    TraceId,
+    16,
+    "A 16-byte trace id, shown as 32 lowercase hex characters."
+);
+id_type!(
+    SpanId,
+    8,
+    "An 8-byte span id, shown as 16 lowercase hex characters."
+);
 
 #[cfg(test)]
 mod tests {
@@ -126,7 +137,13 @@ mod tests {
 
     #[test]
     fn bad_ids_say_what_is_wrong() {
-        assert_eq!("abc".parse::<SpanId>(), Err(IdError::Length { expected: 16, got: 3 }));
+        assert_eq!(
+            "abc".parse::<SpanId>(),
+            Err(IdError::Length {
+                expected: 16,
+                got: 3
+            })
+        );
         assert_eq!("zz".repeat(8).parse::<SpanId>(), Err(IdError::NotHex('z')));
         assert_eq!("0".repeat(16).parse::<SpanId>(), Err(IdError::AllZero));
     }

@@ -162,7 +162,9 @@ impl ToolCall {
 
     /// The id shown to users: the model's call id, else `#<index>`.
     pub fn display_id(&self) -> String {
-        self.call_id.clone().unwrap_or_else(|| format!("#{}", self.index))
+        self.call_id
+            .clone()
+            .unwrap_or_else(|| format!("#{}", self.index))
     }
 }
 
@@ -225,7 +227,10 @@ pub struct Run {
 impl Run {
     /// The batch a tool call belongs to.
     pub fn batch_of(&self, call: usize) -> Option<&Batch> {
-        self.tool_calls.get(call)?.batch.and_then(|b| self.batches.get(b))
+        self.tool_calls
+            .get(call)?
+            .batch
+            .and_then(|b| self.batches.get(b))
     }
 
     /// Looks a batch up by its id.

@@ -30,12 +30,16 @@ pub enum AnyValue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyValue {
     pub key: String,
+    #[serde(default)]
     pub value: AnyValue,
 }
 
 impl KeyValue {
     pub fn new(key: impl Into<String>, value: AnyValue) -> Self {
-        Self { key: key.into(), value }
+        Self {
+            key: key.into(),
+            value,
+        }
     }
 }
 
@@ -67,12 +71,18 @@ impl AnyValue {
             AnyValue::String(s) => Value::String(s.clone()),
             AnyValue::Bool(b) => Value::Bool(*b),
             AnyValue::Int(i) => Value::from(*i),
-            AnyValue::Double(d) => serde_json::Number::from_f64(*d).map_or(Value::Null, Value::Number),
-            AnyValue::Bytes(b) => Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
-            AnyValue::Array(items) => Value::Array(items.iter().map(AnyValue::to_json).collect()),
-            AnyValue::KvList(kvs) => {
-                Value::Object(kvs.iter().map(|kv| (kv.key.clone(), kv.value.to_json())).collect())
+            AnyValue::Double(d) => {
+                serde_json::Number::from_f64(*d).map_or(Value::Null, Value::Number)
             }
+            AnyValue::Bytes(b) => {
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b))
+            }
+            AnyValue::Array(items) => Value::Array(items.iter().map(AnyValue::to_json).collect()),
+            AnyValue::KvList(kvs) => Value::Object(
+                kvs.iter()
+                    .map(|kv| (kv.key.clone(), kv.value.to_json()))
+                    .collect(),
+            ),
         }
     }
 
@@ -81,9 +91,13 @@ impl AnyValue {
     pub fn to_json_parsed(&self) -> Value {
         match self {
             AnyValue::String(s) => parse_json_string(s),
-            AnyValue::Array(items) => Value::Array(items.iter().map(AnyValue::to_json_parsed).collect()),
+            AnyValue::Array(items) => {
+                Value::Array(items.iter().map(AnyValue::to_json_parsed).collect())
+            }
             AnyValue::KvList(kvs) => Value::Object(
-                kvs.iter().map(|kv| (kv.key.clone(), kv.value.to_json_parsed())).collect(),
+                kvs.iter()
+                    .map(|kv| (kv.key.clone(), kv.value.to_json_parsed()))
+                    .collect(),
             ),
             other => other.to_json(),
         }
@@ -122,9 +136,10 @@ impl Serialize for AnyValue {
                     m.serialize_entry("doubleValue", "-Infinity")?
                 }
             }
-            AnyValue::Bytes(v) => {
-                m.serialize_entry("bytesValue", &base64::engine::general_purpose::STANDARD.encode(v))?
-            }
+            AnyValue::Bytes(v) => m.serialize_entry(
+                "bytesValue",
+                &base64::engine::general_purpose::STANDARD.encode(v),
+            )?,
             AnyValue::Array(v) => m.serialize_entry("arrayValue", &ValuesRef { values: v })?,
             AnyValue::KvList(v) => m.serialize_entry("kvlistValue", &ValuesRef { values: v })?,
         }
@@ -139,11 +154,94 @@ struct ValuesRef<'a, T> {
 
 impl<'de> Deserialize<'de> for AnyValue {
     /// Reads the OTLP/JSON shape leniently (camelCase or snake_case keys, ints as strings or
-    /// numbers); the same rules the OTLP/JSON ingester applies.
+    /// numbers, doubles as numbers or "NaN"/"Infinity"), straight from the input without an
+    /// intermediate JSON tree.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        any_value_from_json(&v).map_err(serde::de::Error::custom)
+        d.deserialize_map(AnyValueVisitor)
     }
+}
+
+struct AnyValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AnyValueVisitor {
+    type Value = AnyValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an attribute value object like {\"stringValue\": ...}")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<AnyValue, A::Error> {
+        use base64::Engine as _;
+        use serde::de::Error as _;
+        let mut out = AnyValue::Empty;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let value = match key.as_ref() {
+                "stringValue" | "string_value" => {
+                    map.next_value::<Option<String>>()?.map(AnyValue::String)
+                }
+                "boolValue" | "bool_value" => map.next_value::<Option<bool>>()?.map(AnyValue::Bool),
+                "intValue" | "int_value" => {
+                    let v = map.next_value::<Option<Value>>()?;
+                    match v {
+                        None => None,
+                        Some(v) => Some(AnyValue::Int(json_i64(&v).ok_or_else(|| {
+                            A::Error::custom(format!(
+                                "intValue must be an integer or a decimal string, got {}",
+                                json_kind(&v)
+                            ))
+                        })?)),
+                    }
+                }
+                "doubleValue" | "double_value" => {
+                    let v = map.next_value::<Option<Value>>()?;
+                    match v {
+                        None => None,
+                        Some(v) => Some(AnyValue::Double(json_f64(&v).ok_or_else(|| {
+                            A::Error::custom(format!(
+                                "doubleValue must be a number, got {}",
+                                json_kind(&v)
+                            ))
+                        })?)),
+                    }
+                }
+                "bytesValue" | "bytes_value" => match map.next_value::<Option<String>>()? {
+                    None => None,
+                    Some(s) => Some(AnyValue::Bytes(
+                        base64::engine::general_purpose::STANDARD
+                            .decode(s.as_bytes())
+                            .map_err(|e| {
+                                A::Error::custom(format!("bytesValue is not valid base64: {e}"))
+                            })?,
+                    )),
+                },
+                "arrayValue" | "array_value" => map
+                    .next_value::<Option<Values<AnyValue>>>()?
+                    .map(|v| AnyValue::Array(v.values.unwrap_or_default())),
+                "kvlistValue" | "kvlist_value" => map
+                    .next_value::<Option<Values<KeyValue>>>()?
+                    .map(|v| AnyValue::KvList(v.values.unwrap_or_default())),
+                "stringValueStrindex" | "string_value_strindex" => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    None
+                }
+                other => {
+                    return Err(A::Error::custom(format!(
+                        "unknown attribute value type '{other}'"
+                    )))
+                }
+            };
+            if let Some(v) = value {
+                out = v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Deserialize)]
+struct Values<T> {
+    #[serde(default = "Option::default")]
+    values: Option<Vec<T>>,
 }
 
 /// Converts an OTLP/JSON `AnyValue` object into an [`AnyValue`], accepting every spelling real
@@ -151,7 +249,10 @@ impl<'de> Deserialize<'de> for AnyValue {
 pub fn any_value_from_json(v: &Value) -> Result<AnyValue, String> {
     use base64::Engine as _;
     let Value::Object(map) = v else {
-        return Err(format!("attribute value must be an object like {{\"stringValue\": ...}}, got {}", json_kind(v)));
+        return Err(format!(
+            "attribute value must be an object like {{\"stringValue\": ...}}, got {}",
+            json_kind(v)
+        ));
     };
     let Some((key, inner)) = map.iter().find(|(_, val)| !val.is_null()) else {
         return Ok(AnyValue::Empty);
@@ -166,13 +267,18 @@ pub fn any_value_from_json(v: &Value) -> Result<AnyValue, String> {
             .map(AnyValue::Bool)
             .ok_or_else(|| format!("boolValue must be a boolean, got {}", json_kind(inner))),
         "intValue" | "int_value" => json_i64(inner).map(AnyValue::Int).ok_or_else(|| {
-            format!("intValue must be an integer or a decimal string, got {}", json_kind(inner))
+            format!(
+                "intValue must be an integer or a decimal string, got {}",
+                json_kind(inner)
+            )
         }),
         "doubleValue" | "double_value" => json_f64(inner)
             .map(AnyValue::Double)
             .ok_or_else(|| format!("doubleValue must be a number, got {}", json_kind(inner))),
         "bytesValue" | "bytes_value" => {
-            let s = inner.as_str().ok_or_else(|| "bytesValue must be a base64 string".to_owned())?;
+            let s = inner
+                .as_str()
+                .ok_or_else(|| "bytesValue must be a base64 string".to_owned())?;
             base64::engine::general_purpose::STANDARD
                 .decode(s)
                 .map(AnyValue::Bytes)
@@ -182,17 +288,35 @@ pub fn any_value_from_json(v: &Value) -> Result<AnyValue, String> {
             let values = match inner.get("values") {
                 None | Some(Value::Null) => return Ok(AnyValue::Array(Vec::new())),
                 Some(Value::Array(a)) => a,
-                Some(other) => return Err(format!("arrayValue.values must be an array, got {}", json_kind(other))),
+                Some(other) => {
+                    return Err(format!(
+                        "arrayValue.values must be an array, got {}",
+                        json_kind(other)
+                    ))
+                }
             };
-            values.iter().map(any_value_from_json).collect::<Result<_, _>>().map(AnyValue::Array)
+            values
+                .iter()
+                .map(any_value_from_json)
+                .collect::<Result<_, _>>()
+                .map(AnyValue::Array)
         }
         "kvlistValue" | "kvlist_value" => {
             let values = match inner.get("values") {
                 None | Some(Value::Null) => return Ok(AnyValue::KvList(Vec::new())),
                 Some(Value::Array(a)) => a,
-                Some(other) => return Err(format!("kvlistValue.values must be an array, got {}", json_kind(other))),
+                Some(other) => {
+                    return Err(format!(
+                        "kvlistValue.values must be an array, got {}",
+                        json_kind(other)
+                    ))
+                }
             };
-            values.iter().map(key_value_from_json).collect::<Result<_, _>>().map(AnyValue::KvList)
+            values
+                .iter()
+                .map(key_value_from_json)
+                .collect::<Result<_, _>>()
+                .map(AnyValue::KvList)
         }
         // Profiles-only string table reference: not meaningful on traces.
         "stringValueStrindex" | "string_value_strindex" => Ok(AnyValue::Empty),
@@ -210,13 +334,18 @@ pub fn key_value_from_json(v: &Value) -> Result<KeyValue, String> {
         None | Some(Value::Null) => AnyValue::Empty,
         Some(val) => any_value_from_json(val).map_err(|e| format!("attribute '{key}': {e}"))?,
     };
-    Ok(KeyValue { key: key.to_owned(), value })
+    Ok(KeyValue {
+        key: key.to_owned(),
+        value,
+    })
 }
 
 /// An int64 from a JSON number or decimal string.
 pub fn json_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -440,7 +569,7 @@ pub struct Trace {
 impl Trace {
     /// Sorts spans by start time, then span id, so every consumer sees one order.
     pub fn new(trace_id: TraceId, mut spans: Vec<Span>) -> Self {
-        spans.sort_by(|a, b| (a.start_unix_nano, a.span_id).cmp(&(b.start_unix_nano, b.span_id)));
+        spans.sort_by_key(|s| (s.start_unix_nano, s.span_id));
         Self { trace_id, spans }
     }
 
@@ -457,7 +586,10 @@ mod tests {
     fn any_value_round_trips_through_its_otlp_json_form() {
         let v = AnyValue::KvList(vec![
             KeyValue::new("a", AnyValue::Int(i64::MAX)),
-            KeyValue::new("b", AnyValue::Array(vec![AnyValue::Bool(true), AnyValue::Double(1.5)])),
+            KeyValue::new(
+                "b",
+                AnyValue::Array(vec![AnyValue::Bool(true), AnyValue::Double(1.5)]),
+            ),
             KeyValue::new("c", AnyValue::Bytes(vec![0, 255])),
             KeyValue::new("d", AnyValue::Empty),
         ]);
@@ -478,6 +610,9 @@ mod tests {
     fn json_strings_holding_objects_are_parsed_on_request() {
         let v = AnyValue::String(r#"{"x": 1}"#.into());
         assert_eq!(v.to_json_parsed(), serde_json::json!({"x": 1}));
-        assert_eq!(AnyValue::String("plain".into()).to_json_parsed(), serde_json::json!("plain"));
+        assert_eq!(
+            AnyValue::String("plain".into()).to_json_parsed(),
+            serde_json::json!("plain")
+        );
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::model::TraceId;
 
-use super::source::{ExportRequest, TraceSummary};
+use super::source::{ExportRequest, TraceEntry};
 use super::trace_model::TraceModel;
 
 /// A key typed while a text prompt (search) is open.
@@ -77,7 +77,7 @@ pub enum Action {
     #[serde(skip)]
     Input(InputKey),
     #[serde(skip)]
-    SummariesLoaded(Vec<TraceSummary>),
+    SummariesLoaded(Vec<TraceEntry>),
     #[serde(skip)]
     SummariesFailed(String),
     #[serde(skip)]

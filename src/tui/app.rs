@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use crate::analysis::{FindingKind, Severity};
 use crate::model::TraceId;
 
-use super::source::TraceSummary;
+use super::source::TraceEntry;
 use super::trace_model::{Item, TraceModel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,19 +110,19 @@ impl FindingFilter {
         }
     }
 
-    pub fn accepts(self, s: &TraceSummary) -> bool {
+    pub fn accepts(self, e: &TraceEntry) -> bool {
         match self {
             Self::All => true,
-            Self::WithFindings => s.finding_count > 0,
-            Self::Kind(k) => s.finding_kinds.contains(&k),
+            Self::WithFindings => e.summary.findings > 0,
+            Self::Kind(k) => e.finding_kinds.contains(&k),
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListState {
     pub load: LoadState,
-    pub all: Vec<TraceSummary>,
+    pub all: Vec<TraceEntry>,
     /// Indices into `all`, filtered and sorted.
     pub visible: Vec<usize>,
     /// Position in `visible`.
@@ -149,7 +149,7 @@ impl Default for ListState {
 }
 
 impl ListState {
-    pub fn selected_summary(&self) -> Option<&TraceSummary> {
+    pub fn selected_entry(&self) -> Option<&TraceEntry> {
         self.all.get(*self.visible.get(self.selected)?)
     }
 }

@@ -18,7 +18,7 @@ use crate::model::{
     ToolCall, TraceId,
 };
 
-use super::source::TraceSummary;
+use super::source::{TraceEntry, TraceSummary};
 
 pub const BASE: u64 = 1_763_700_000_000_000_000;
 const MS: u64 = 1_000_000;
@@ -212,50 +212,43 @@ fn build(timed: bool) -> AnalyzedTrace {
     AnalyzedTrace { run, analysis }
 }
 
-/// Summaries of both fixture runs plus a clean one, as the store would list them.
-pub fn summaries() -> Vec<TraceSummary> {
+fn entry(
+    n: u8,
+    service: &str,
+    start: Option<u64>,
+    duration_ms: Option<u64>,
+    counts: [u64; 5],
+    worst: Option<Severity>,
+    kinds: Vec<FindingKind>,
+) -> TraceEntry {
+    let [spans, models, tools, parallel, findings] = counts;
+    TraceEntry {
+        summary: TraceSummary {
+            trace_id: trace_id(n),
+            service: Some(service.into()),
+            root_name: Some(format!("invoke_agent {service}")),
+            start_unix_nano: start,
+            duration_nanos: duration_ms.map(|d| d * MS),
+            span_count: spans,
+            model_calls: models,
+            tool_calls: tools,
+            batches: parallel + 1,
+            parallel_batches: parallel,
+            findings,
+            worst_severity: worst,
+            timing: Some(if start.is_some() { "recorded" } else { "absent" }.into()),
+            conventions: vec![],
+        },
+        finding_kinds: kinds,
+    }
+}
+
+/// List entries for both fixture runs plus a clean one, as the store would list them.
+pub fn summaries() -> Vec<TraceEntry> {
+    let ssm = || vec![FindingKind::SharedStateMutation];
     vec![
-        TraceSummary {
-            trace_id: trace_id(1),
-            service: Some("bank-agent".into()),
-            root_name: Some("invoke_agent bank".into()),
-            start_unix_nano: Some(BASE),
-            duration_nanos: Some(2900 * MS),
-            span_count: 10,
-            model_calls: 4,
-            tool_calls: 5,
-            parallel_batches: 2,
-            worst_severity: Some(Severity::Observed),
-            finding_count: 1,
-            finding_kinds: vec![FindingKind::SharedStateMutation],
-        },
-        TraceSummary {
-            trace_id: trace_id(2),
-            service: Some("chat-transcript".into()),
-            root_name: Some("invoke_agent".into()),
-            start_unix_nano: None,
-            duration_nanos: None,
-            span_count: 10,
-            model_calls: 4,
-            tool_calls: 5,
-            parallel_batches: 2,
-            worst_severity: Some(Severity::Latent),
-            finding_count: 1,
-            finding_kinds: vec![FindingKind::SharedStateMutation],
-        },
-        TraceSummary {
-            trace_id: trace_id(3),
-            service: Some("weather-agent".into()),
-            root_name: Some("invoke_agent weather".into()),
-            start_unix_nano: Some(BASE + 60_000 * MS),
-            duration_nanos: Some(1200 * MS),
-            span_count: 4,
-            model_calls: 2,
-            tool_calls: 1,
-            parallel_batches: 0,
-            worst_severity: None,
-            finding_count: 0,
-            finding_kinds: vec![],
-        },
+        entry(1, "bank-agent", Some(BASE), Some(2900), [10, 4, 5, 2, 1], Some(Severity::Observed), ssm()),
+        entry(2, "chat-transcript", None, None, [10, 4, 5, 2, 1], Some(Severity::Latent), ssm()),
+        entry(3, "weather-agent", Some(BASE + 60_000 * MS), Some(1200), [4, 2, 1, 0, 0], None, vec![]),
     ]
 }

@@ -1,55 +1,22 @@
-//! Neutralizes untrusted text (span names, tool arguments and results, attribute values) before
-//! it reaches the terminal.
-//!
-//! Every C0 and C1 control character, DEL, and the Unicode bidirectional overrides are replaced
-//! by a visible stand-in, so an `ESC [ 2 J` inside a tool result shows up as `␛[2J` instead of
-//! clearing the screen. The user still sees that something odd was there, which matters in a
-//! debugger. Nothing else is changed. Views call these helpers when they build their text; the
-//! render path never writes a string from a trace to the buffer without passing through here.
+//! Untrusted text (span names, tool arguments and results, attribute values) on its way to the
+//! terminal: thin shapes over the crate's sanitizer ([`crate::sanitize`]), which removes escape
+//! sequences, control characters and bidi overrides. Views call these when they build their
+//! text; no string from a trace reaches the buffer without passing through here.
 
 use std::borrow::Cow;
 
-/// The visible stand-in for a character that must not reach the terminal, or `None` when the
-/// character is harmless.
-fn replacement(c: char) -> Option<char> {
-    match c {
-        // C0 controls map onto the Unicode "control pictures" block (␀ … ␟).
-        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
-        '\u{7f}' => Some('\u{2421}'), // ␡
-        // C1 controls (including the 8-bit CSI, U+009B) and bidi overrides/isolates, which
-        // can reorder what the user sees.
-        '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => Some('\u{fffd}'),
-        _ => None,
-    }
-}
-
-fn needs_work(s: &str) -> bool {
-    s.chars().any(|c| replacement(c).is_some())
-}
-
-/// One line of untrusted text: every control character (newlines and tabs too) becomes a
-/// visible stand-in.
+/// One line: escape sequences and controls removed, newlines and tabs become spaces.
 pub fn line(s: &str) -> Cow<'_, str> {
-    if !needs_work(s) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(s.chars().map(|c| replacement(c).unwrap_or(c)).collect())
+    crate::sanitize::sanitize_line(s)
 }
 
-/// Multi-line untrusted text: split on newlines (`\r\n` counts as one), tabs expanded to spaces,
-/// every other control character neutralized as in [`line`].
+/// Multi-line text: sanitized, split on newlines, tabs expanded to four spaces.
 pub fn lines(s: &str) -> Vec<String> {
-    s.split('\n')
-        .map(|l| {
-            let l = l.strip_suffix('\r').unwrap_or(l);
-            let l = l.replace('\t', "    ");
-            line(&l).into_owned()
-        })
-        .collect()
+    crate::sanitize::sanitize(s).split('\n').map(|l| l.replace('\t', "    ")).collect()
 }
 
-/// Like [`line`], and cut to at most `max` characters with an ellipsis: for labels in narrow
-/// places (lanes, table cells) where the full text is available elsewhere.
+/// Like [`line`], cut to at most `max` characters with an ellipsis: for labels in narrow places
+/// where the full text is available elsewhere (the inspector).
 pub fn short(s: &str, max: usize) -> String {
     let clean = line(s);
     if clean.chars().count() <= max {
@@ -60,9 +27,9 @@ pub fn short(s: &str, max: usize) -> String {
     out
 }
 
-/// Whether `s` is safe to write to a terminal as is (used by tests and debug assertions).
+/// Whether `s` is safe to write to a terminal as is.
 pub fn is_clean(s: &str) -> bool {
-    !needs_work(s)
+    !s.chars().any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
 }
 
 #[cfg(test)]
@@ -70,33 +37,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escape_sequences_become_visible_and_inert() {
-        let s = line("ok\u{1b}[2J\u{1b}]0;pwned\u{7}done");
-        assert_eq!(s, "ok␛[2J␛]0;pwned␇done");
+    fn escape_sequences_are_removed_from_lines() {
+        let s = line("ok\u{1b}[2J\u{1b}]0;pwned\u{7}done\nnext");
+        assert_eq!(s, "okdone next");
         assert!(is_clean(&s));
-    }
-
-    #[test]
-    fn c1_controls_and_bidi_overrides_are_replaced() {
-        let s = line("a\u{9b}31mb\u{202e}cba");
-        assert!(is_clean(&s));
-        assert_eq!(s.chars().filter(|c| *c == '\u{fffd}').count(), 2);
-    }
-
-    #[test]
-    fn harmless_text_is_borrowed_unchanged() {
-        assert!(matches!(line("deposit €5 → acc-1001"), Cow::Borrowed(_)));
     }
 
     #[test]
     fn lines_split_and_expand_tabs() {
-        assert_eq!(lines("a\tb\r\nc\u{1b}"), vec!["a    b".to_owned(), "c␛".to_owned()]);
+        assert_eq!(lines("a\tb\r\nc\u{1b}[0m"), vec!["a    b".to_owned(), "c".to_owned()]);
     }
 
     #[test]
     fn short_cuts_with_an_ellipsis() {
         assert_eq!(short("abcdef", 4), "abc…");
         assert_eq!(short("abc", 4), "abc");
-        assert_eq!(short("a\nb", 9), "a␊b");
     }
 }

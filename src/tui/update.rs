@@ -196,7 +196,7 @@ fn list(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn open_selected(app: &mut App) -> Vec<Effect> {
-    let Some(id) = app.list.selected_summary().map(|s| s.trace_id) else { return vec![] };
+    let Some(id) = app.list.selected_entry().map(|e| e.summary.trace_id) else { return vec![] };
     app.loading = Some(id);
     app.notify(Level::Info, format!("loading trace {}…", views::short_id(&id.to_hex())));
     vec![Effect::LoadTrace(id)]
@@ -205,30 +205,32 @@ fn open_selected(app: &mut App) -> Vec<Effect> {
 /// Recomputes the visible, sorted trace list after the data, the filter or the sort changed.
 pub fn refresh_list(app: &mut App) {
     let l = &mut app.list;
-    let current = l.selected_summary().map(|s| s.trace_id);
+    let current = l.selected_entry().map(|e| e.summary.trace_id);
     let query = l.query.to_lowercase();
-    let matches = |s: &super::source::TraceSummary| {
+    let matches = |e: &super::source::TraceEntry| {
+        let s = &e.summary;
         query.is_empty()
             || [s.service.as_deref(), s.root_name.as_deref()]
                 .into_iter()
                 .flatten()
                 .any(|t| t.to_lowercase().contains(&query))
             || s.trace_id.to_hex().contains(&query)
-            || s.finding_kinds.iter().any(|k| k.as_str().contains(&query) || k.label().contains(&query))
+            || e.finding_kinds.iter().any(|k| k.as_str().contains(&query) || k.label().contains(&query))
     };
     let mut visible: Vec<usize> =
         (0..l.all.len()).filter(|i| l.filter.accepts(&l.all[*i]) && matches(&l.all[*i])).collect();
-    let all = &l.all;
+    let all = |i: &usize| &l.all[*i].summary;
     match l.sort {
-        SortKey::Newest => visible.sort_by_key(|i| std::cmp::Reverse(all[*i].start_unix_nano)),
-        SortKey::Slowest => visible.sort_by_key(|i| std::cmp::Reverse(all[*i].duration_nanos)),
-        SortKey::MostFindings => visible
-            .sort_by_key(|i| (std::cmp::Reverse(all[*i].worst_severity), std::cmp::Reverse(all[*i].finding_count))),
-        SortKey::Service => visible.sort_by(|a, b| all[*a].service.cmp(&all[*b].service)),
+        SortKey::Newest => visible.sort_by_key(|i| std::cmp::Reverse(all(i).start_unix_nano)),
+        SortKey::Slowest => visible.sort_by_key(|i| std::cmp::Reverse(all(i).duration_nanos)),
+        SortKey::MostFindings => {
+            visible.sort_by_key(|i| (std::cmp::Reverse(all(i).worst_severity), std::cmp::Reverse(all(i).findings)))
+        }
+        SortKey::Service => visible.sort_by(|a, b| all(a).service.cmp(&all(b).service)),
     }
     l.visible = visible;
     l.selected = current
-        .and_then(|id| l.visible.iter().position(|i| l.all[*i].trace_id == id))
+        .and_then(|id| l.visible.iter().position(|i| l.all[*i].summary.trace_id == id))
         .unwrap_or(0);
     clamp_list_scroll(app);
 }

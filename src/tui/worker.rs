@@ -110,7 +110,7 @@ mod tests {
     #[test]
     fn worker_answers_with_actions() {
         let source = MemorySource {
-            summaries: fixtures::summaries(),
+            entries: fixtures::summaries(),
             traces: vec![LoadedTrace { analyzed: fixtures::lost_update(), raw: None }],
         };
         let (tx, rx) = mpsc::channel();

@@ -17,7 +17,7 @@ use crate::analysis::Severity;
 
 use super::super::app::{App, LoadState};
 use super::super::sanitize;
-use super::super::source::TraceSummary;
+use super::super::source::TraceEntry;
 use super::super::theme::{symbols, Theme};
 use super::{fmt_duration, inner, list_rows, pane};
 
@@ -68,7 +68,7 @@ impl TraceListView<'_> {
             .skip(l.scroll)
             .take(rows_fit)
             .filter_map(|i| l.all.get(*i))
-            .map(|s| self.row(s, wide))
+            .map(|e| self.row(e, wide))
             .collect();
         let header: Vec<&str> = if wide {
             vec!["", "start (UTC)", "service", "root", "duration", "spans", "model", "tools", "batches", "findings"]
@@ -101,8 +101,9 @@ impl TraceListView<'_> {
         frame.render_stateful_widget(table, body, &mut state);
     }
 
-    fn row(&self, s: &TraceSummary, wide: bool) -> Row<'static> {
+    fn row(&self, e: &TraceEntry, wide: bool) -> Row<'static> {
         let th = self.theme;
+        let s = &e.summary;
         let (badge, style) = match s.worst_severity {
             Some(Severity::Observed) => (symbols::CONFLICT, th.conflict),
             Some(Severity::Latent) => (symbols::LATENT, th.latent),
@@ -111,7 +112,7 @@ impl TraceListView<'_> {
         };
         let service = sanitize::line(s.service.as_deref().unwrap_or("?")).into_owned();
         let duration = s.duration_nanos.map_or("untimed".to_owned(), fmt_duration);
-        let findings = if s.finding_count == 0 { "-".to_owned() } else { s.finding_count.to_string() };
+        let findings = if s.findings == 0 { "-".to_owned() } else { s.findings.to_string() };
         let cells: Vec<Cell> = if wide {
             vec![
                 Cell::from(Span::styled(badge, style)),

@@ -1,0 +1,92 @@
+//! Command-line interface: clap definitions and dispatch. Each subcommand lives in `cli/` with its
+//! arguments and its `run`; they call `pipeline`, `store`, `analysis` and `export`, and print.
+
+mod db;
+mod ingest;
+mod list;
+mod reindex;
+mod show;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::{Exit, HELP as EXIT_HELP};
+
+const ABOUT: &str = "fanout: a terminal debugger for LLM-agent traces. When a model emits several tool calls in one \
+response, the runner executes them concurrently; tools that were safe in sequence then break silently \
+(lost updates, stale context, missing preconditions). fanout finds the batch, the siblings that collided \
+and the path from the wrong final answer back to them.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  fanout trace.otlp.jsonl          ingest a trace and open it
+  fanout ingest traces/*.jsonl     store traces in the default database
+  fanout list                      the stored traces
+  fanout show 5b8e                 one run: model calls, batches, final answer (id prefix is enough)
+  fanout why 5b8e                  from the final answer back to the batch that fed it
+  fanout audit --fail-on latent traces/*.jsonl   gate CI on conflicts
+
+Database: --db PATH, else $FANOUT_DB, else the per-user data folder
+(~/.local/share/fanout/fanout.db on Linux).";
+
+/// Top-level arguments.
+#[derive(Debug, Parser)]
+#[command(name = "fanout", version, about = ABOUT, after_help = format!("{AFTER_HELP}\n\n{EXIT_HELP}"))]
+pub struct Cli {
+    /// Database file (created if missing).
+    #[arg(long, global = true, env = "FANOUT_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Tool catalog declaring tools' access modes and resources (default: ./fanout.toml if present).
+    #[arg(long, global = true, env = "FANOUT_CATALOG", value_name = "PATH")]
+    pub catalog: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Trace files to ingest before opening the viewer.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Store trace files (OTLP JSON/protobuf, fanout native, chat transcripts; `-` for stdin).
+    Ingest(ingest::Args),
+    /// List stored traces.
+    List(list::Args),
+    /// Print one run: model calls, their batches of tool calls, and the final answer.
+    Show(show::Args),
+    /// Rebuild the derived tables (model calls, tool calls, batches, findings) from the raw spans.
+    Reindex(reindex::Args),
+}
+
+/// Parses arguments, runs the command and returns the exit status.
+pub fn run() -> Exit {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::Ingest(ref args)) => ingest::run(&cli, args),
+        Some(Command::List(ref args)) => list::run(&cli, args),
+        Some(Command::Show(ref args)) => show::run(&cli, args),
+        Some(Command::Reindex(ref args)) => reindex::run(&cli, args),
+        None if !cli.files.is_empty() => ingest::run_then_show(&cli),
+        None => {
+            eprintln!("fanout: the interactive viewer is not built yet; try `fanout list` or `fanout --help`");
+            Ok(Exit::Error)
+        }
+    };
+    match outcome {
+        Ok(exit) => exit,
+        Err(e) => {
+            report_error(&e);
+            Exit::Error
+        }
+    }
+}
+
+/// Prints an error and its causes once, sanitized.
+pub fn report_error(e: &anyhow::Error) {
+    let text = format!("{e:#}");
+    eprintln!("fanout: {}", crate::sanitize::sanitize(&text));
+}

@@ -1,0 +1,202 @@
+//! `fanout ingest`: store trace files, then analyse the traces they touched.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{db, Cli};
+use crate::exit::Exit;
+use crate::ingest::{Format, OnInvalid};
+use crate::pipeline::{self, IngestOptions, Input, InputReport};
+use crate::sanitize::sanitize;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Formats are detected from content; gzip-compressed files are read as they are.\n\
+Re-ingesting a file changes nothing; spans of one trace spread over several files are merged."
+)]
+pub struct Args {
+    /// Trace files; `-` reads standard input.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Read every file as this format instead of detecting it.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Store the valid records of a file and list the invalid ones (default: a bad record rejects the whole file).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Print a machine-readable summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonReport {
+    files: Vec<JsonFile>,
+    traces: usize,
+    spans_stored: usize,
+    tool_calls: usize,
+    model_calls: usize,
+    failed_files: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonFile {
+    file: String,
+    ok: bool,
+    format: Option<&'static str>,
+    spans_read: usize,
+    new_spans: usize,
+    already_ingested: bool,
+    traces: Vec<String>,
+    skipped: Vec<String>,
+    error: Option<String>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
+    let inputs: Vec<Input> = args.files.iter().map(|p| Input::from_arg(p)).collect();
+    let opts = IngestOptions {
+        format: args.format,
+        on_invalid: if args.skip_invalid {
+            OnInvalid::Skip
+        } else {
+            OnInvalid::Fail
+        },
+        progress: !args.json,
+    };
+    let (reports, analyzed) = ingest_and_analyze(cli, &inputs, opts)?;
+    let failed = reports.iter().filter(|r| r.result.is_err()).count();
+    let skipped: usize = reports
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok())
+        .map(|s| s.skipped.len())
+        .sum();
+    if args.json {
+        print_json(&reports, analyzed)?;
+    } else {
+        print_text(&reports, analyzed);
+    }
+    Ok(if failed > 0 {
+        Exit::Error
+    } else if skipped > 0 {
+        Exit::Partial
+    } else {
+        Exit::Success
+    })
+}
+
+/// `fanout FILE...` without a subcommand: ingest, then show what was ingested.
+pub fn run_then_show(cli: &Cli) -> anyhow::Result<Exit> {
+    let args = Args {
+        files: cli.files.clone(),
+        format: None,
+        skip_invalid: false,
+        json: false,
+    };
+    run(cli, &args)
+}
+
+/// Counts of the analysed traces: (traces, model calls, tool calls).
+type Totals = (usize, usize, usize);
+
+fn ingest_and_analyze(
+    cli: &Cli,
+    inputs: &[Input],
+    opts: IngestOptions,
+) -> anyhow::Result<(Vec<InputReport>, Totals)> {
+    let mut store = db::open(cli)?;
+    let catalog = db::catalog(cli)?;
+    let reports = pipeline::ingest_inputs(&mut store, inputs, opts);
+    let mut touched: Vec<_> = reports
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok())
+        .flat_map(|s| s.traces.iter().copied())
+        .collect();
+    touched.sort();
+    touched.dedup();
+    let analyzed = pipeline::analyze_traces(&mut store, &touched, &catalog)?;
+    let totals = (
+        analyzed.len(),
+        analyzed.iter().map(|a| a.run.model_calls.len()).sum(),
+        analyzed.iter().map(|a| a.run.tool_calls.len()).sum(),
+    );
+    Ok((reports, totals))
+}
+
+fn print_text(reports: &[InputReport], (traces, model_calls, tool_calls): Totals) {
+    let mut stored = 0;
+    for r in reports {
+        match &r.result {
+            Ok(s) => {
+                stored += s.new_spans;
+                let note = if s.already_ingested {
+                    " (already ingested: nothing changed)"
+                } else {
+                    ""
+                };
+                eprintln!(
+                    "{}: {} spans read as {}, {} new, {} trace(s){note}",
+                    sanitize(&r.name),
+                    s.spans_read,
+                    s.format.as_str(),
+                    s.new_spans,
+                    s.traces.len()
+                );
+                for e in &s.skipped {
+                    eprintln!("  skipped {}", sanitize(&e.to_string()));
+                }
+            }
+            Err(e) => eprintln!("error: {}", sanitize(e)),
+        }
+    }
+    let failed = reports.iter().filter(|r| r.result.is_err()).count();
+    let skipped_files = if failed > 0 {
+        format!(", {failed} file(s) failed and stored nothing")
+    } else {
+        String::new()
+    };
+    eprintln!("stored {stored} new spans in {traces} trace(s): {model_calls} model calls, {tool_calls} tool calls{skipped_files}");
+}
+
+fn print_json(
+    reports: &[InputReport],
+    (traces, model_calls, tool_calls): Totals,
+) -> anyhow::Result<()> {
+    let files: Vec<JsonFile> = reports
+        .iter()
+        .map(|r| match &r.result {
+            Ok(s) => JsonFile {
+                file: r.name.clone(),
+                ok: true,
+                format: Some(s.format.as_str()),
+                spans_read: s.spans_read,
+                new_spans: s.new_spans,
+                already_ingested: s.already_ingested,
+                traces: s.traces.iter().map(|t| t.to_string()).collect(),
+                skipped: s.skipped.iter().map(|e| e.to_string()).collect(),
+                error: None,
+            },
+            Err(e) => JsonFile {
+                file: r.name.clone(),
+                ok: false,
+                format: None,
+                spans_read: 0,
+                new_spans: 0,
+                already_ingested: false,
+                traces: Vec::new(),
+                skipped: Vec::new(),
+                error: Some(e.clone()),
+            },
+        })
+        .collect();
+    let report = JsonReport {
+        spans_stored: files.iter().map(|f| f.new_spans).sum(),
+        failed_files: files.iter().filter(|f| !f.ok).count(),
+        files,
+        traces,
+        tool_calls,
+        model_calls,
+    };
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! `fanout list`: the stored traces, newest first.
+
+use serde::Serialize;
+
+use super::{db, Cli};
+use crate::exit::Exit;
+use crate::sanitize::sanitize_line;
+use crate::store::TraceSummary;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON (an array of trace summaries) for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    #[serde(flatten)]
+    summary: &'a TraceSummary,
+    start: Option<String>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
+    let store = db::open_existing(cli)?;
+    let rows = store.trace_summaries()?;
+    if args.json {
+        let json: Vec<JsonRow> = rows
+            .iter()
+            .map(|s| JsonRow {
+                summary: s,
+                start: s.start_unix_nano.map(format_time),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(Exit::Success);
+    }
+    if rows.is_empty() {
+        eprintln!("no traces stored yet: `fanout ingest FILE`");
+        return Ok(Exit::Success);
+    }
+    println!(
+        "{:<32}  {:<18}  {:<24}  {:<19}  {:>9}  {:>5}  {:>5}  {:>5}  {:>7}  FINDINGS",
+        "TRACE",
+        "SERVICE",
+        "ROOT SPAN",
+        "START (UTC)",
+        "DURATION",
+        "SPANS",
+        "MODEL",
+        "TOOLS",
+        "BATCHES"
+    );
+    for s in &rows {
+        println!(
+            "{:<32}  {:<18}  {:<24}  {:<19}  {:>9}  {:>5}  {:>5}  {:>5}  {:>7}  {}",
+            s.trace_id,
+            clip(s.service.as_deref().unwrap_or("-"), 18),
+            clip(s.root_name.as_deref().unwrap_or("-"), 24),
+            s.start_unix_nano
+                .map(format_time)
+                .unwrap_or_else(|| "untimed".into()),
+            s.duration_nanos
+                .map(format_duration)
+                .unwrap_or_else(|| "-".into()),
+            s.span_count,
+            s.model_calls,
+            s.tool_calls,
+            format!("{}/{}", s.parallel_batches, s.batches),
+            match s.worst_severity {
+                Some(sev) => format!("{} ({})", s.findings, sev.as_str()),
+                None => "-".into(),
+            }
+        );
+    }
+    Ok(Exit::Success)
+}
+
+/// Keeps a cell on one line and within `width` characters.
+pub fn clip(s: &str, width: usize) -> String {
+    let s = sanitize_line(s);
+    if s.chars().count() <= width {
+        return s.into_owned();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `2026-11-20 09:00:00` in UTC.
+pub fn format_time(nanos: u64) -> String {
+    let secs = i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX);
+    chrono::DateTime::from_timestamp(secs, (nanos % 1_000_000_000) as u32)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// `850ms`, `1.24s`, `2m03s`, `12µs`.
+pub fn format_duration(nanos: u64) -> String {
+    match nanos {
+        n if n < 1_000 => format!("{n}ns"),
+        n if n < 1_000_000 => format!("{}µs", n / 1_000),
+        n if n < 1_000_000_000 => format!("{:.1}ms", n as f64 / 1e6),
+        n if n < 60_000_000_000 => format!("{:.2}s", n as f64 / 1e9),
+        n => format!("{}m{:02}s", n / 60_000_000_000, (n / 1_000_000_000) % 60),
+    }
+}

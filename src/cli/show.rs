@@ -1,0 +1,90 @@
+//! `fanout show`: one stored trace, as the run a user thinks of (`--spans` for the raw span tree).
+
+use std::collections::HashMap;
+
+use super::list::format_duration;
+use super::{db, Cli};
+use crate::exit::Exit;
+use crate::model::{Span, SpanId, Trace};
+use crate::pipeline;
+use crate::sanitize::sanitize_line;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Trace id, or a unique prefix of it (see `fanout list`).
+    #[arg(value_name = "TRACE_ID")]
+    pub trace: String,
+    /// Print the raw span tree with timings instead of the run.
+    #[arg(long)]
+    pub spans: bool,
+    /// Print the normalized run and its analysis as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
+    let store = db::open_existing(cli)?;
+    let id = match store.resolve_trace_id(&args.trace)? {
+        Ok(id) => id,
+        Err(msg) => anyhow::bail!(msg),
+    };
+    let Some(trace) = store.load_trace(id)? else {
+        anyhow::bail!("trace {id} is not stored (see `fanout list`)");
+    };
+    if args.spans {
+        print!("{}", span_tree(&trace));
+        return Ok(Exit::Success);
+    }
+    let catalog = db::catalog(cli)?;
+    let analyzed = pipeline::load_analyzed(&store, id, &catalog)?
+        .ok_or_else(|| anyhow::anyhow!("trace {id} vanished"))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&analyzed)?);
+    } else {
+        print!("{}", span_tree(&trace));
+    }
+    Ok(Exit::Success)
+}
+
+/// The spans as an indented tree: offset from the trace start, duration, name. Spans whose parent
+/// is not stored are shown as roots.
+pub fn span_tree(trace: &Trace) -> String {
+    let ids: HashMap<SpanId, usize> = trace
+        .spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.span_id, i))
+        .collect();
+    let mut children: HashMap<Option<SpanId>, Vec<&Span>> = HashMap::new();
+    for s in &trace.spans {
+        let parent = s.parent_span_id.filter(|p| ids.contains_key(p));
+        children.entry(parent).or_default().push(s);
+    }
+    let t0 = trace
+        .spans
+        .iter()
+        .map(|s| s.start_unix_nano)
+        .min()
+        .unwrap_or(0);
+    let mut out = format!("trace {} ({} spans)\n", trace.trace_id, trace.spans.len());
+    let mut stack: Vec<(&Span, usize)> = children
+        .get(&None)
+        .map(|v| v.iter().rev().map(|s| (*s, 0)).collect())
+        .unwrap_or_default();
+    while let Some((span, depth)) = stack.pop() {
+        out.push_str(&format!(
+            "{:>10} {:>9}  {}{}\n",
+            format!(
+                "+{}",
+                format_duration(span.start_unix_nano.saturating_sub(t0))
+            ),
+            format_duration(span.duration_nanos()),
+            "  ".repeat(depth),
+            sanitize_line(&span.name)
+        ));
+        if let Some(kids) = children.get(&Some(span.span_id)) {
+            stack.extend(kids.iter().rev().map(|s| (*s, depth + 1)));
+        }
+    }
+    out
+}

@@ -1,0 +1,148 @@
+//! Format detection and the single entry point that reads any supported input into spans.
+//!
+//! Detection looks at content first (magic bytes, the first JSON keys) and uses the file name
+//! only to break ties; `--format` skips it.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use super::{
+    otlp_json, Format, IngestError, Location, OnInvalid, ReadError, ReadStats, Sink, VecSink,
+};
+use crate::model::Span;
+
+/// How many bytes detection looks at.
+const PEEK: usize = 64 * 1024;
+
+/// Guesses the format of an input from its first bytes and its name.
+pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
+    let text = trim_start(head);
+    if text.is_empty() {
+        return Err("empty input".to_owned());
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".pb") || lower.ends_with(".binpb") || lower.ends_with(".proto") {
+        return Ok(Format::OtlpProto);
+    }
+    if !matches!(text[0], b'{' | b'[') {
+        if std::str::from_utf8(text).is_err() || text.contains(&0) {
+            return Ok(Format::OtlpProto);
+        }
+        return Err("not JSON and not OTLP protobuf".to_owned());
+    }
+    let has = |needle: &str| memmem(text, needle.as_bytes());
+    if has("\"resourceSpans\"")
+        || has("\"resource_spans\"")
+        || has("\"instrumentationLibrarySpans\"")
+    {
+        return Ok(Format::OtlpJson);
+    }
+    if has("\"fanout\"") {
+        return Ok(Format::Native);
+    }
+    if has("\"function_call_output\"")
+        || has("\"type\":\"function_call\"")
+        || has("\"type\": \"function_call\"")
+    {
+        return Ok(Format::OpenaiResponses);
+    }
+    if has("\"tool_use\"") || has("\"tool_result\"") {
+        return Ok(Format::Anthropic);
+    }
+    if has("\"tool_calls\"") || has("\"tool_call_id\"") || has("\"role\"") {
+        return Ok(Format::OpenaiChat);
+    }
+    Err(
+        "JSON, but neither OTLP (no resourceSpans), fanout native, nor a chat transcript"
+            .to_owned(),
+    )
+}
+
+fn trim_start(mut b: &[u8]) -> &[u8] {
+    if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        b = &b[3..];
+    }
+    while let [first, rest @ ..] = b {
+        if first.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    b
+}
+
+fn memmem(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Reads one input of `format` (detected when `None`) into `sink`.
+pub fn read_any(
+    file: &str,
+    reader: impl Read,
+    format: Option<Format>,
+    on_invalid: OnInvalid,
+    sink: &mut dyn Sink,
+) -> Result<(Format, ReadStats), ReadError> {
+    let mut reader = BufReader::with_capacity(PEEK, reader);
+    let head = reader.fill_buf().map_err(|source| ReadError::Io {
+        file: file.to_owned(),
+        source,
+    })?;
+    let format = match format {
+        Some(f) => f,
+        None => detect(head, file).map_err(|m| {
+            IngestError::new(file, Location::Whole, None, format!("unknown format: {m}"))
+        })?,
+    };
+    let stats = match format {
+        Format::OtlpJson => otlp_json::read(file, reader, on_invalid, sink)?,
+        other => {
+            return Err(IngestError::new(
+                file,
+                Location::Whole,
+                None,
+                format!("format {} is not supported by this build", other.as_str()),
+            )
+            .into())
+        }
+    };
+    Ok((format, stats))
+}
+
+/// Reads a whole file into memory as spans (format detected). For tests and small tools.
+pub fn load_path(path: &Path) -> Result<Vec<Span>, ReadError> {
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|source| ReadError::Io {
+        file: name.clone(),
+        source,
+    })?;
+    let mut sink = VecSink::default();
+    read_any(&name, file, None, OnInvalid::Fail, &mut sink)?;
+    Ok(sink.spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(
+            detect(b"  {\"resourceSpans\":[]}", "x"),
+            Ok(Format::OtlpJson)
+        );
+        assert_eq!(
+            detect(b"{\"fanout\":\"native\",\"version\":1}", "x"),
+            Ok(Format::Native)
+        );
+        assert_eq!(
+            detect(b"[{\"role\":\"user\",\"content\":\"hi\"}]", "x"),
+            Ok(Format::OpenaiChat)
+        );
+        assert_eq!(detect(b"\x0a\x12\x0a\x00", "x"), Ok(Format::OtlpProto));
+        assert!(detect(b"", "x").is_err());
+        assert!(detect(b"hello world", "x").is_err());
+    }
+}

@@ -1,0 +1,249 @@
+//! Orchestration shared by the front ends: read inputs into the store (parsing on one thread
+//! while this one inserts), then normalize and analyse the traces that changed and cache the
+//! results in the derived tables.
+//!
+//! Each input is one transaction: stored whole or not at all.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
+
+use sha2::{Digest, Sha256};
+
+use crate::analysis::{analyze_trace, AnalyzedTrace, Catalog};
+use crate::ingest::{read_any, Format, IngestError, OnInvalid, ReadError, Sink, SinkError};
+use crate::model::{Span, TraceId};
+use crate::store::{self, Store};
+
+/// One input: a file, or standard input (`-`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    pub fn from_arg(arg: &Path) -> Self {
+        if arg == Path::new("-") {
+            Self::Stdin
+        } else {
+            Self::Path(arg.to_owned())
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Self::Path(p) => p.display().to_string(),
+            Self::Stdin => "<stdin>".to_owned(),
+        }
+    }
+}
+
+/// How to read inputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IngestOptions {
+    /// Forced format; detected per input when `None`.
+    pub format: Option<Format>,
+    pub on_invalid: OnInvalid,
+    /// Show a progress bar on stderr for large inputs (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What happened to one input.
+#[derive(Debug)]
+pub struct InputReport {
+    pub name: String,
+    pub result: Result<StoredInput, String>,
+}
+
+/// A stored input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInput {
+    pub format: Format,
+    pub spans_read: usize,
+    pub new_spans: usize,
+    pub traces: Vec<TraceId>,
+    pub already_ingested: bool,
+    pub skipped: Vec<IngestError>,
+}
+
+/// Inputs larger than this get a progress bar.
+const PROGRESS_MIN_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads every input into `store`, one transaction each. A failed input is reported and the
+/// others go on.
+pub fn ingest_inputs(store: &mut Store, inputs: &[Input], opts: IngestOptions) -> Vec<InputReport> {
+    inputs
+        .iter()
+        .map(|input| InputReport {
+            name: input.name(),
+            result: ingest_one(store, input, opts),
+        })
+        .collect()
+}
+
+fn ingest_one(
+    store: &mut Store,
+    input: &Input,
+    opts: IngestOptions,
+) -> Result<StoredInput, String> {
+    let name = input.name();
+    let (reader, size): (Box<dyn Read + Send>, Option<u64>) = match input {
+        Input::Stdin => (Box::new(io::stdin()), None),
+        Input::Path(p) => {
+            let f = File::open(p).map_err(|e| format!("{name}: cannot open: {e}"))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            if f.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(format!(
+                    "{name}: is a folder; give the trace files inside it"
+                ));
+            }
+            (Box::new(f), size)
+        }
+    };
+    let read_bytes = Arc::new(AtomicU64::new(0));
+    let hashing = HashingReader {
+        inner: reader,
+        hasher: Sha256::new(),
+        read: Arc::clone(&read_bytes),
+    };
+    let bar = progress_bar(opts.progress, size, &name);
+
+    let (tx, rx) = mpsc::sync_channel::<Vec<Span>>(4);
+    let parser_name = name.clone();
+    let parser = thread::spawn(move || {
+        let mut reader = hashing;
+        let mut sink = ChannelSink {
+            tx,
+            skipped: Vec::new(),
+        };
+        let result = read_any(
+            &parser_name,
+            &mut reader,
+            opts.format,
+            opts.on_invalid,
+            &mut sink,
+        );
+        // Drain what detection or an early error left unread so the digest covers the whole input.
+        let _ = io::copy(&mut reader, &mut io::sink());
+        (result, sink.skipped, reader.hasher.finalize())
+    });
+
+    let mut file_tx = store.begin_file().map_err(|e| format!("{name}: {e}"))?;
+    let mut insert_error = None;
+    for chunk in rx.iter() {
+        if let Err(e) = file_tx.insert_spans(&chunk) {
+            insert_error = Some(e);
+            break;
+        }
+        if let Some(bar) = &bar {
+            bar.set_position(read_bytes.load(Ordering::Relaxed));
+        }
+    }
+    drop(rx);
+    let (result, skipped, digest) = parser
+        .join()
+        .map_err(|_| format!("{name}: the reader thread failed"))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(e) = insert_error {
+        return Err(format!("{name}: {e}"));
+    }
+    let (format, stats) = result.map_err(|e| read_error_text(&e))?;
+    let known = file_tx
+        .record_source(&digest, &name, format.as_str(), stats.spans)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let outcome = file_tx.commit(known).map_err(|e| format!("{name}: {e}"))?;
+    Ok(StoredInput {
+        format,
+        spans_read: stats.spans,
+        new_spans: outcome.new_spans,
+        traces: outcome.traces,
+        already_ingested: known,
+        skipped,
+    })
+}
+
+fn read_error_text(e: &ReadError) -> String {
+    e.to_string()
+}
+
+fn progress_bar(wanted: bool, size: Option<u64>, name: &str) -> Option<indicatif::ProgressBar> {
+    let size = size?;
+    if !wanted || size < PROGRESS_MIN_BYTES || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(size);
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    )
+    .map(|s| s.progress_chars("=> "));
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar.set_message(crate::sanitize::sanitize_line(name).into_owned());
+    Some(bar)
+}
+
+/// Hands parsed chunks to the inserting thread.
+struct ChannelSink {
+    tx: mpsc::SyncSender<Vec<Span>>,
+    skipped: Vec<IngestError>,
+}
+
+impl Sink for ChannelSink {
+    fn spans(&mut self, spans: Vec<Span>) -> Result<(), SinkError> {
+        self.tx
+            .send(spans)
+            .map_err(|_| SinkError("the database stopped accepting spans".into()))
+    }
+
+    fn skipped(&mut self, error: IngestError) {
+        self.skipped.push(error);
+    }
+}
+
+struct HashingReader {
+    inner: Box<dyn Read + Send>,
+    hasher: Sha256,
+    read: Arc<AtomicU64>,
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Normalizes and analyses each trace and caches the result in the derived tables.
+pub fn analyze_traces(
+    store: &mut Store,
+    ids: &[TraceId],
+    catalog: &Catalog,
+) -> Result<Vec<AnalyzedTrace>, store::Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(trace) = store.load_trace(*id)? {
+            let analyzed = analyze_trace(&trace, catalog);
+            store.write_analysis(&trace, &analyzed)?;
+            out.push(analyzed);
+        }
+    }
+    Ok(out)
+}
+
+/// Loads one stored trace and analyses it (without writing anything).
+pub fn load_analyzed(
+    store: &Store,
+    id: TraceId,
+    catalog: &Catalog,
+) -> Result<Option<AnalyzedTrace>, store::Error> {
+    Ok(store.load_trace(id)?.map(|t| analyze_trace(&t, catalog)))
+}

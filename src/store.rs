@@ -1,0 +1,125 @@
+//! The SQLite store: the only module that speaks SQL.
+//!
+//! Raw spans (everything the input carried) live in `spans`, `resources` and `scopes`; derived
+//! tables (`runs`, `model_calls`, `batches`, `tool_calls`, `findings`) are rebuilt from them by
+//! normalization and analysis and can be dropped at any time. The database is opened in WAL mode
+//! so `ingest` can write while the TUI reads. A database written by a newer fanout is refused,
+//! never modified.
+
+mod derived;
+pub mod migrations;
+mod read;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use read::TraceSummary;
+pub use write::{FileOutcome, FileTx};
+
+/// Store failures, with what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the folder for the database {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the database was written by a newer fanout (schema version {found}; this build knows up to {supported}); \
+         upgrade fanout or use another --db"
+    )]
+    TooNew { found: u32, supported: u32 },
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// An open fanout database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| Error::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::setup(conn)
+    }
+
+    /// Opens an existing database for reading only (no migration, no writes).
+    pub fn open_read_only(path: &Path) -> Result<Self, Error> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| Error::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let found = migrations::version(&conn)?;
+        if found > migrations::LATEST {
+            return Err(Error::TooNew {
+                found,
+                supported: migrations::LATEST,
+            });
+        }
+        Ok(Self { conn })
+    }
+
+    /// A private in-memory database (tests, one-shot audits).
+    pub fn open_in_memory() -> Result<Self, Error> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Self, Error> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Refuse a newer schema before touching anything, including the journal mode.
+        let found = migrations::version(&conn)?;
+        if found > migrations::LATEST {
+            return Err(Error::TooNew {
+                found,
+                supported: migrations::LATEST,
+            });
+        }
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -64_000)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        migrations::migrate(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32, Error> {
+        migrations::version(&self.conn)
+    }
+}
+
+/// `u64` nanoseconds to SQLite's signed integers (saturating; year 2262 is far).
+pub(crate) fn to_sql_nanos(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn from_sql_nanos(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}

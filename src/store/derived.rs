@@ -1,0 +1,159 @@
+//! Writing the derived tables (runs, model calls, batches, tool calls, findings) from an
+//! analysed trace. They are a cache of normalization and analysis, rebuilt by `fanout reindex`.
+
+use rusqlite::params;
+
+use super::{to_sql_nanos, Error, Store};
+use crate::analysis::AnalyzedTrace;
+use crate::model::{Trace, TraceId};
+
+const DERIVED_TABLES: &[&str] = &["runs", "model_calls", "batches", "tool_calls", "findings"];
+
+fn json(v: &impl serde::Serialize) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(|e| Error::Corrupt(format!("cannot encode derived data: {e}")))
+}
+
+fn enum_name(v: &impl serde::Serialize) -> Result<String, Error> {
+    Ok(json(v)?.trim_matches('"').to_owned())
+}
+
+impl Store {
+    /// Replaces the derived rows of one trace with `analyzed`.
+    pub fn write_analysis(&mut self, trace: &Trace, analyzed: &AnalyzedTrace) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        let id = &trace.trace_id.0[..];
+        for table in DERIVED_TABLES {
+            tx.execute(&format!("DELETE FROM {table} WHERE trace_id = ?1"), [id])?;
+        }
+        let run = &analyzed.run;
+        let analysis = &analyzed.analysis;
+        let ids: std::collections::HashSet<_> = trace.spans.iter().map(|s| s.span_id).collect();
+        let root = trace
+            .spans
+            .iter()
+            .find(|s| s.parent_span_id.is_none_or(|p| !ids.contains(&p)));
+        let start = trace.spans.iter().map(|s| s.start_unix_nano).min();
+        let end = trace.spans.iter().map(|s| s.end_unix_nano).max();
+        let conventions: Vec<&str> = run.conventions.iter().map(|c| c.as_str()).collect();
+        tx.execute(
+            "INSERT INTO runs (trace_id, conventions, timing, service, root_name, start_unix_nano, end_unix_nano, \
+             span_count, model_calls, tool_calls, batches, parallel_batches, findings, worst_severity, final_answer, \
+             final_answer_span_id, degraded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            params![
+                id,
+                conventions.join(","),
+                enum_name(&run.timing)?,
+                root.and_then(|r| r.resource.service_name()),
+                root.map(|r| r.name.as_str()),
+                start.map(to_sql_nanos),
+                end.map(to_sql_nanos),
+                trace.spans.len() as i64,
+                run.model_calls.len() as i64,
+                run.tool_calls.len() as i64,
+                run.batches.len() as i64,
+                run.batches.iter().filter(|b| b.is_parallel()).count() as i64,
+                analysis.findings.len() as i64,
+                analysis.worst_severity().map(|s| s.as_str()),
+                run.final_answer.as_ref().map(|a| a.text.as_str()),
+                run.final_answer.as_ref().and_then(|a| a.span_id).map(|s| s.0.to_vec()),
+                json(&run.degraded)?,
+            ],
+        )?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO model_calls (trace_id, idx, span_id, name, model, start_unix_nano, end_unix_nano, finish_reason, \
+                 output_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for m in &run.model_calls {
+                stmt.execute(params![
+                    id,
+                    m.index as i64,
+                    m.span_id.map(|s| s.0.to_vec()),
+                    m.name,
+                    m.model,
+                    m.start_unix_nano.map(to_sql_nanos),
+                    m.end_unix_nano.map(to_sql_nanos),
+                    m.finish_reason,
+                    m.output_text,
+                ])?;
+            }
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO batches (trace_id, idx, batch_id, emitted_by, calls) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for b in &run.batches {
+                stmt.execute(params![
+                    id,
+                    b.index as i64,
+                    b.id,
+                    b.emitted_by.map(|e| e as i64),
+                    b.calls.len() as i64
+                ])?;
+            }
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO tool_calls (trace_id, idx, call_id, name, arguments, result, error, status, emitted_by, batch_idx, \
+                 span_id, start_unix_nano, end_unix_nano, matched_by, convention) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?;
+            for c in &run.tool_calls {
+                stmt.execute(params![
+                    id,
+                    c.index as i64,
+                    c.call_id,
+                    c.name,
+                    c.arguments.as_ref().map(json).transpose()?,
+                    c.result.as_ref().map(json).transpose()?,
+                    c.error,
+                    enum_name(&c.status)?,
+                    c.emitted_by.map(|e| e as i64),
+                    c.batch.map(|b| b as i64),
+                    c.span_id.map(|s| s.0.to_vec()),
+                    c.start_unix_nano.map(to_sql_nanos),
+                    c.end_unix_nano.map(to_sql_nanos),
+                    enum_name(&c.matched_by)?,
+                    c.convention.as_str(),
+                ])?;
+            }
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO findings (trace_id, idx, kind, severity, resource, batch_idx, call_idxs, explanation) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for (i, f) in analysis.findings.iter().enumerate() {
+                stmt.execute(params![
+                    id,
+                    i as i64,
+                    f.kind.as_str(),
+                    f.severity.as_str(),
+                    f.resource,
+                    f.batch as i64,
+                    json(&f.calls)?,
+                    f.explanation,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes every derived row (before a full `reindex`).
+    pub fn clear_derived(&mut self) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        for table in DERIVED_TABLES {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Trace ids that have spans but no derived rows.
+    pub fn unanalyzed_trace_ids(&self) -> Result<Vec<TraceId>, Error> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT s.trace_id FROM spans s WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.trace_id = s.trace_id)",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| {
+            TraceId::from_bytes(&r?)
+                .ok_or_else(|| Error::Corrupt("a stored trace id is not 16 bytes".into()))
+        })
+        .collect()
+    }
+}

@@ -1,0 +1,279 @@
+//! Reading spans back into domain types, and the trace list.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::{from_sql_nanos, Error, Store};
+use crate::analysis::Severity;
+use crate::model::{
+    KeyValue, Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status, StatusCode,
+    Trace, TraceId,
+};
+
+/// One line of the trace list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceSummary {
+    pub trace_id: TraceId,
+    pub service: Option<String>,
+    pub root_name: Option<String>,
+    pub start_unix_nano: Option<u64>,
+    pub duration_nanos: Option<u64>,
+    pub span_count: u64,
+    pub model_calls: u64,
+    pub tool_calls: u64,
+    pub batches: u64,
+    pub parallel_batches: u64,
+    pub findings: u64,
+    pub worst_severity: Option<Severity>,
+    /// `recorded` or `absent` (chat transcripts have no times).
+    pub timing: Option<String>,
+    pub conventions: Vec<String>,
+}
+
+fn trace_id_of(bytes: Vec<u8>) -> Result<TraceId, Error> {
+    TraceId::from_bytes(&bytes)
+        .ok_or_else(|| Error::Corrupt("a stored trace id is not 16 bytes".into()))
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, Error> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::Corrupt(format!("stored {what} is not valid: {e}")))
+}
+
+fn severity_from(s: Option<String>) -> Option<Severity> {
+    match s.as_deref() {
+        Some("info") => Some(Severity::Info),
+        Some("latent") => Some(Severity::Latent),
+        Some("observed") => Some(Severity::Observed),
+        _ => None,
+    }
+}
+
+impl Store {
+    /// Every stored trace id, in id order.
+    pub fn trace_ids(&self) -> Result<Vec<TraceId>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT trace_id FROM spans ORDER BY trace_id")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| trace_id_of(r?)).collect()
+    }
+
+    /// Resolves a full trace id or a unique prefix of its hex form (at least 4 characters).
+    pub fn resolve_trace_id(&self, text: &str) -> Result<Result<TraceId, String>, Error> {
+        let t = text.trim().to_ascii_lowercase();
+        if let Ok(id) = t.parse::<TraceId>() {
+            return Ok(Ok(id));
+        }
+        if t.len() < 4 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(Err(format!(
+                "'{}' is not a trace id (32 hex characters, or a unique prefix of at least 4)",
+                crate::sanitize::sanitize_line(text)
+            )));
+        }
+        let matches: Vec<TraceId> = self
+            .trace_ids()?
+            .into_iter()
+            .filter(|id| id.to_string().starts_with(&t))
+            .collect();
+        Ok(match matches.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(format!(
+                "no stored trace id starts with '{t}' (see `fanout list`)"
+            )),
+            many => Err(format!(
+                "'{t}' matches {} traces; give more characters",
+                many.len()
+            )),
+        })
+    }
+
+    /// All spans of a trace, or `None` when it is not stored.
+    pub fn load_trace(&self, id: TraceId) -> Result<Option<Trace>, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.span_id, s.parent_span_id, s.name, s.kind, s.start_unix_nano, s.end_unix_nano, s.trace_state, \
+             s.flags, s.status_code, s.status_message, s.attributes, s.dropped_attributes_count, s.events, \
+             s.dropped_events_count, s.links, s.dropped_links_count, s.resource_id, s.scope_id \
+             FROM spans s WHERE s.trace_id = ?1",
+        )?;
+        let mut resources: HashMap<i64, Arc<Resource>> = HashMap::new();
+        let mut scopes: HashMap<i64, Arc<Scope>> = HashMap::new();
+        let mut spans = Vec::new();
+        let mut rows = stmt.query([&id.0[..]])?;
+        while let Some(row) = rows.next()? {
+            let resource_id: i64 = row.get(16)?;
+            let scope_id: i64 = row.get(17)?;
+            let resource = match resources.get(&resource_id) {
+                Some(r) => Arc::clone(r),
+                None => {
+                    let r = Arc::new(self.load_resource(resource_id)?);
+                    resources.insert(resource_id, Arc::clone(&r));
+                    r
+                }
+            };
+            let scope = match scopes.get(&scope_id) {
+                Some(s) => Arc::clone(s),
+                None => {
+                    let s = Arc::new(self.load_scope(scope_id)?);
+                    scopes.insert(scope_id, Arc::clone(&s));
+                    s
+                }
+            };
+            spans.push(span_from_row(id, row, resource, scope)?);
+        }
+        Ok((!spans.is_empty()).then(|| Trace::new(id, spans)))
+    }
+
+    fn load_resource(&self, id: i64) -> Result<Resource, Error> {
+        let (attrs, dropped, schema_url): (String, u32, String) = self.conn.query_row(
+            "SELECT attributes, dropped_attributes_count, schema_url FROM resources WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(Resource {
+            attributes: parse_json(&attrs, "resource attributes")?,
+            dropped_attributes_count: dropped,
+            schema_url,
+        })
+    }
+
+    fn load_scope(&self, id: i64) -> Result<Scope, Error> {
+        let (name, version, attrs, dropped, schema_url): (String, String, String, u32, String) = self.conn.query_row(
+            "SELECT name, version, attributes, dropped_attributes_count, schema_url FROM scopes WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        Ok(Scope {
+            name,
+            version,
+            attributes: parse_json(&attrs, "scope attributes")?,
+            dropped_attributes_count: dropped,
+            schema_url,
+        })
+    }
+
+    /// The trace list: raw counts from spans, joined with what analysis derived.
+    pub fn trace_summaries(&self) -> Result<Vec<TraceSummary>, Error> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.trace_id, t.n, t.first_start, t.last_end, r.service, r.root_name, r.model_calls, r.tool_calls, \
+             r.batches, r.parallel_batches, r.findings, r.worst_severity, r.timing, r.conventions \
+             FROM (SELECT trace_id, COUNT(*) AS n, MIN(start_unix_nano) AS first_start, MAX(end_unix_nano) AS last_end \
+                   FROM spans GROUP BY trace_id) t \
+             LEFT JOIN runs r ON r.trace_id = t.trace_id \
+             ORDER BY t.first_start DESC, t.trace_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                [
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                ],
+                r.get::<_, Option<String>>(11)?,
+                r.get::<_, Option<String>>(12)?,
+                r.get::<_, Option<String>>(13)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, n, start, end, service, root_name, counts, worst, timing, conventions) = row?;
+            let untimed = timing.as_deref() == Some("absent");
+            let c = |i: usize| counts[i].map_or(0, |v| u64::try_from(v).unwrap_or(0));
+            out.push(TraceSummary {
+                trace_id: trace_id_of(id)?,
+                service,
+                root_name,
+                start_unix_nano: (!untimed && start > 0).then(|| from_sql_nanos(start)),
+                duration_nanos: (!untimed && start > 0)
+                    .then(|| from_sql_nanos(end.saturating_sub(start))),
+                span_count: u64::try_from(n).unwrap_or(0),
+                model_calls: c(0),
+                tool_calls: c(1),
+                batches: c(2),
+                parallel_batches: c(3),
+                findings: c(4),
+                worst_severity: severity_from(worst),
+                timing,
+                conventions: conventions
+                    .map(|c| {
+                        c.split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Number of stored spans and traces.
+    pub fn counts(&self) -> Result<(u64, u64), Error> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT trace_id) FROM spans",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
+    /// Whether a trace has derived rows (was analysed by this schema).
+    pub fn is_analyzed(&self, id: TraceId) -> Result<bool, Error> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM runs WHERE trace_id = ?1",
+                params![&id.0[..]],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .is_some())
+    }
+}
+
+fn span_from_row(
+    trace_id: TraceId,
+    row: &Row<'_>,
+    resource: Arc<Resource>,
+    scope: Arc<Scope>,
+) -> Result<Span, Error> {
+    let span_id: Vec<u8> = row.get(0)?;
+    let parent: Option<Vec<u8>> = row.get(1)?;
+    let attributes: String = row.get(10)?;
+    let events: String = row.get(12)?;
+    let links: String = row.get(14)?;
+    Ok(Span {
+        trace_id,
+        span_id: SpanId::from_bytes(&span_id)
+            .ok_or_else(|| Error::Corrupt("a stored span id is not 8 bytes".into()))?,
+        parent_span_id: parent.and_then(|p| SpanId::from_bytes(&p)),
+        name: row.get(2)?,
+        kind: SpanKind::from_i32(row.get(3)?),
+        start_unix_nano: from_sql_nanos(row.get(4)?),
+        end_unix_nano: from_sql_nanos(row.get(5)?),
+        trace_state: row.get(6)?,
+        flags: row.get(7)?,
+        status: Status {
+            code: StatusCode::from_i32(row.get(8)?),
+            message: row.get(9)?,
+        },
+        attributes: parse_json::<Vec<KeyValue>>(&attributes, "span attributes")?,
+        dropped_attributes_count: row.get(11)?,
+        events: parse_json::<Vec<SpanEvent>>(&events, "span events")?,
+        dropped_events_count: row.get(13)?,
+        links: parse_json::<Vec<SpanLink>>(&links, "span links")?,
+        dropped_links_count: row.get(15)?,
+        resource,
+        scope,
+    })
+}

@@ -1,0 +1,226 @@
+//! Writing raw spans: one transaction per input file, prepared statements, resources and scopes
+//! stored once each. Re-inserting a span that is already stored changes nothing (idempotent), and
+//! spans of one trace arriving in several files merge into one trace.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::{to_sql_nanos, Error, Store};
+use crate::ingest::{IngestError, Sink, SinkError};
+use crate::model::{Resource, Scope, Span, TraceId};
+
+/// An open per-file transaction. Dropping it without [`FileTx::commit`] stores nothing.
+pub struct FileTx<'a> {
+    tx: Transaction<'a>,
+    resources: Interner<Resource>,
+    scopes: Interner<Scope>,
+    new_spans: usize,
+    traces: BTreeSet<TraceId>,
+    skipped: Vec<IngestError>,
+}
+
+/// What a committed file changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileOutcome {
+    /// Spans that were not stored before.
+    pub new_spans: usize,
+    /// Traces that received spans (new or not).
+    pub traces: Vec<TraceId>,
+    /// Whether this exact input had been ingested before.
+    pub already_ingested: bool,
+    /// Records skipped under `--skip-invalid`.
+    pub skipped: Vec<IngestError>,
+}
+
+/// Remembers the row id of the last resource/scope seen (exporters repeat one per request) and
+/// of every distinct content, so each is stored once.
+struct Interner<T> {
+    last: Option<(Arc<T>, i64)>,
+    by_content: HashMap<String, i64>,
+}
+
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Self {
+            last: None,
+            by_content: HashMap::new(),
+        }
+    }
+}
+
+impl Store {
+    /// Starts storing one input file.
+    pub fn begin_file(&mut self) -> Result<FileTx<'_>, Error> {
+        Ok(FileTx {
+            tx: self.conn.transaction()?,
+            resources: Interner::default(),
+            scopes: Interner::default(),
+            new_spans: 0,
+            traces: BTreeSet::new(),
+            skipped: Vec::new(),
+        })
+    }
+}
+
+impl FileTx<'_> {
+    /// Stores spans; returns how many were new.
+    pub fn insert_spans(&mut self, spans: &[Span]) -> Result<usize, Error> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_unix_nano, \
+             end_unix_nano, trace_state, flags, status_code, status_message, attributes, dropped_attributes_count, \
+             events, dropped_events_count, links, dropped_links_count, resource_id, scope_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )?;
+        let mut new = 0;
+        for span in spans {
+            let resource_id = intern_resource(&self.tx, &mut self.resources, &span.resource)?;
+            let scope_id = intern_scope(&self.tx, &mut self.scopes, &span.scope)?;
+            let attributes = serde_json::to_string(&span.attributes).map_err(json_err)?;
+            let events = serde_json::to_string(&span.events).map_err(json_err)?;
+            let links = serde_json::to_string(&span.links).map_err(json_err)?;
+            new += stmt.execute(params![
+                &span.trace_id.0[..],
+                &span.span_id.0[..],
+                span.parent_span_id.as_ref().map(|p| p.0.to_vec()),
+                span.name,
+                span.kind.as_i32(),
+                to_sql_nanos(span.start_unix_nano),
+                to_sql_nanos(span.end_unix_nano),
+                span.trace_state,
+                span.flags,
+                span.status.code.as_i32(),
+                span.status.message,
+                attributes,
+                span.dropped_attributes_count,
+                events,
+                span.dropped_events_count,
+                links,
+                span.dropped_links_count,
+                resource_id,
+                scope_id,
+            ])?;
+            self.traces.insert(span.trace_id);
+        }
+        self.new_spans += new;
+        Ok(new)
+    }
+
+    /// Records the input by its content digest; returns whether it was already known.
+    pub fn record_source(
+        &mut self,
+        digest: &[u8],
+        name: &str,
+        format: &str,
+        spans: usize,
+    ) -> Result<bool, Error> {
+        let known: Option<i64> = self
+            .tx
+            .query_row("SELECT 1 FROM sources WHERE digest = ?1", [digest], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if known.is_none() {
+            self.tx.execute(
+                "INSERT INTO sources (digest, name, format, spans) VALUES (?1, ?2, ?3, ?4)",
+                params![digest, name, format, spans as i64],
+            )?;
+        }
+        Ok(known.is_some())
+    }
+
+    /// Commits the file: everything or nothing.
+    pub fn commit(self, already_ingested: bool) -> Result<FileOutcome, Error> {
+        self.tx.commit()?;
+        Ok(FileOutcome {
+            new_spans: self.new_spans,
+            traces: self.traces.into_iter().collect(),
+            already_ingested,
+            skipped: self.skipped,
+        })
+    }
+}
+
+impl Sink for FileTx<'_> {
+    fn spans(&mut self, spans: Vec<Span>) -> Result<(), SinkError> {
+        self.insert_spans(&spans)
+            .map(|_| ())
+            .map_err(|e| SinkError(e.to_string()))
+    }
+
+    fn skipped(&mut self, error: IngestError) {
+        self.skipped.push(error);
+    }
+}
+
+fn json_err(e: serde_json::Error) -> Error {
+    Error::Corrupt(format!("cannot encode span data as JSON: {e}"))
+}
+
+fn intern_resource(
+    tx: &Transaction<'_>,
+    cache: &mut Interner<Resource>,
+    r: &Arc<Resource>,
+) -> Result<i64, Error> {
+    if let Some((last, id)) = &cache.last {
+        if Arc::ptr_eq(last, r) {
+            return Ok(*id);
+        }
+    }
+    let attributes = serde_json::to_string(&r.attributes).map_err(json_err)?;
+    let content = format!(
+        "{}\u{1f}{}\u{1f}{}",
+        attributes, r.dropped_attributes_count, r.schema_url
+    );
+    let id = match cache.by_content.get(&content) {
+        Some(id) => *id,
+        None => {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO resources (content, attributes, dropped_attributes_count, schema_url) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![content, attributes, r.dropped_attributes_count, r.schema_url])?;
+            let id: i64 = tx
+                .prepare_cached("SELECT id FROM resources WHERE content = ?1")?
+                .query_row([&content], |row| row.get(0))?;
+            cache.by_content.insert(content, id);
+            id
+        }
+    };
+    cache.last = Some((Arc::clone(r), id));
+    Ok(id)
+}
+
+fn intern_scope(
+    tx: &Transaction<'_>,
+    cache: &mut Interner<Scope>,
+    s: &Arc<Scope>,
+) -> Result<i64, Error> {
+    if let Some((last, id)) = &cache.last {
+        if Arc::ptr_eq(last, s) {
+            return Ok(*id);
+        }
+    }
+    let attributes = serde_json::to_string(&s.attributes).map_err(json_err)?;
+    let content = format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        s.name, s.version, attributes, s.dropped_attributes_count, s.schema_url
+    );
+    let id = match cache.by_content.get(&content) {
+        Some(id) => *id,
+        None => {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO scopes (content, name, version, attributes, dropped_attributes_count, schema_url) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![content, s.name, s.version, attributes, s.dropped_attributes_count, s.schema_url])?;
+            let id: i64 = tx
+                .prepare_cached("SELECT id FROM scopes WHERE content = ?1")?
+                .query_row([&content], |row| row.get(0))?;
+            cache.by_content.insert(content, id);
+            id
+        }
+    };
+    cache.last = Some((Arc::clone(s), id));
+    Ok(id)
+}

@@ -1,0 +1,64 @@
+//! Helpers shared by integration tests: where the shared corpus is, and its manifests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// `../shared/corpus` beside the checkout, when present.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    dir.is_dir().then_some(dir)
+}
+
+/// Says clearly that a whole-corpus test did not run.
+pub fn skip_without_corpus(test: &str) {
+    eprintln!("skipped: {test}: ../shared/corpus not found (the corpus ships beside the repository, not in it)");
+}
+
+/// One corpus trace file with the facts both manifests give.
+#[derive(Debug, Clone)]
+pub struct CorpusFile {
+    pub path: PathBuf,
+    pub id: String,
+    pub trace_id: String,
+    pub span_count: usize,
+}
+
+/// Every trace file listed by `python/manifest.json` and `node/manifest.json`.
+pub fn corpus_files(root: &std::path::Path) -> Vec<CorpusFile> {
+    let mut out = Vec::new();
+    let py: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("python/manifest.json")).unwrap())
+            .unwrap();
+    for t in py["traces"].as_array().unwrap() {
+        for (_, f) in t["files"].as_object().unwrap() {
+            out.push(CorpusFile {
+                path: root.join("python").join(f.as_str().unwrap()),
+                id: t["id"].as_str().unwrap().to_owned(),
+                trace_id: t["trace_id"].as_str().unwrap().to_owned(),
+                span_count: t["spans"].as_u64().unwrap() as usize,
+            });
+        }
+    }
+    let node: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("node/manifest.json")).unwrap())
+            .unwrap();
+    for t in node["files"].as_array().unwrap() {
+        let mut names = vec![t["file"].as_str().unwrap().to_owned()];
+        for twin in t["same_run_as"].as_array().into_iter().flatten() {
+            names.push(twin.as_str().unwrap().to_owned());
+        }
+        for name in names {
+            let path = root.join("node").join(&name);
+            if out.iter().any(|f: &CorpusFile| f.path == path) {
+                continue;
+            }
+            out.push(CorpusFile {
+                path,
+                id: name.clone(),
+                trace_id: t["trace_ids"][0].as_str().unwrap().to_owned(),
+                span_count: t["span_count"].as_u64().unwrap() as usize,
+            });
+        }
+    }
+    out
+}

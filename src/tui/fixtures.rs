@@ -252,3 +252,32 @@ pub fn summaries() -> Vec<TraceEntry> {
         entry(3, "weather-agent", Some(BASE + 60_000 * MS), Some(1200), [4, 2, 1, 0, 0], None, vec![]),
     ]
 }
+
+/// A fresh app of the given terminal size, with the default keymap's help.
+pub fn app(width: u16, height: u16) -> crate::tui::app::App {
+    let help = crate::tui::keymap::Keymap::defaults().help_lines();
+    let mut app = crate::tui::app::App::new(ratatui::layout::Rect::new(0, 0, width, height), help);
+    crate::tui::update::update(&mut app, crate::tui::action::Action::SummariesLoaded(summaries()));
+    app
+}
+
+/// Opens `analyzed` in `app` as if the worker had just loaded it.
+pub fn open(app: &mut crate::tui::app::App, analyzed: AnalyzedTrace) {
+    use crate::tui::{action::Action, source::LoadedTrace, trace_model::TraceModel, update::update};
+    app.loading = Some(analyzed.run.trace_id);
+    update(app, Action::TraceLoaded(Box::new(TraceModel::build(LoadedTrace { analyzed, raw: None }))));
+}
+
+/// An app of the given size with the lost-update run open.
+pub fn trace_app(width: u16, height: u16) -> crate::tui::app::App {
+    let mut a = app(width, height);
+    open(&mut a, lost_update());
+    a
+}
+
+/// Feeds actions to `app` in order.
+pub fn feed(app: &mut crate::tui::app::App, actions: impl IntoIterator<Item = crate::tui::action::Action>) {
+    for a in actions {
+        crate::tui::update::update(app, a);
+    }
+}

@@ -188,6 +188,7 @@ pub fn fmt_duration(nanos: u64) -> String {
     const MS: u64 = 1_000_000;
     const S: u64 = 1_000_000_000;
     match nanos {
+        0 => "0".to_owned(),
         n if n < US => format!("{n}ns"),
         n if n < MS => format!("{}µs", n / US),
         n if n < 10 * S => {

@@ -9,6 +9,7 @@
 pub mod detect;
 pub mod error;
 mod lenient;
+pub mod native;
 pub mod otlp_json;
 
 use crate::model::Span;

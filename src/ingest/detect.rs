@@ -98,6 +98,7 @@ pub fn read_any(
     };
     let stats = match format {
         Format::OtlpJson => otlp_json::read(file, reader, on_invalid, sink)?,
+        Format::Native => super::native::read(file, reader, on_invalid, sink)?,
         other => {
             return Err(IngestError::new(
                 file,

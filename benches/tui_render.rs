@@ -14,10 +14,13 @@ use ratatui::layout::Rect;
 use ratatui::Terminal;
 
 use fanout::analysis::{
-    Access, AccessMode, Analysis, AnalyzedTrace, BatchLanes, Confidence, EvidenceSource, Finding, FindingKind,
-    Severity, WhyPath, WhyStep,
+    Access, AccessMode, Analysis, AnalyzedTrace, BatchLanes, Confidence, EvidenceSource, Finding,
+    FindingKind, Severity, WhyPath, WhyStep,
 };
-use fanout::model::{Batch, CallStatus, Convention, FinalAnswer, MatchEvidence, ModelCall, Run, Timing, ToolCall, TraceId};
+use fanout::model::{
+    Batch, CallStatus, Convention, FinalAnswer, MatchEvidence, ModelCall, Run, Timing, ToolCall,
+    TraceId,
+};
 use fanout::tui::action::Action;
 use fanout::tui::app::App;
 use fanout::tui::source::LoadedTrace;
@@ -58,8 +61,14 @@ fn synthetic() -> AnalyzedTrace {
             tool_calls.push(ToolCall {
                 index: c,
                 call_id: Some(format!("call_{c}")),
-                name: if i % 2 == 0 { "deposit".into() } else { "get_balance".into() },
-                arguments: Some(serde_json::json!({ "account_id": format!("ACC-{}", i % 50), "amount": i })),
+                name: if i % 2 == 0 {
+                    "deposit".into()
+                } else {
+                    "get_balance".into()
+                },
+                arguments: Some(
+                    serde_json::json!({ "account_id": format!("ACC-{}", i % 50), "amount": i }),
+                ),
                 result: Some(serde_json::json!({ "ok": true, "balance": i * 10 })),
                 error: None,
                 status: CallStatus::Ok,
@@ -73,7 +82,11 @@ fn synthetic() -> AnalyzedTrace {
             });
             accesses.push(vec![Access {
                 resource: format!("account:acc-{}", i % 50),
-                mode: if i % 2 == 0 { AccessMode::ReadWrite } else { AccessMode::Read },
+                mode: if i % 2 == 0 {
+                    AccessMode::ReadWrite
+                } else {
+                    AccessMode::Read
+                },
                 source: EvidenceSource::Argument,
                 confidence: Confidence::Medium,
                 evidence: "argument account_id".into(),
@@ -88,8 +101,17 @@ fn synthetic() -> AnalyzedTrace {
             explanation: "lost update on account:acc-0".into(),
             signals: vec![],
         });
-        lanes.push(BatchLanes { batch: m, lanes: (0..PER_BATCH).collect(), lane_count: PER_BATCH });
-        batches.push(Batch { index: m, id: format!("b{}", m + 1), emitted_by: Some(m), calls });
+        lanes.push(BatchLanes {
+            batch: m,
+            lanes: (0..PER_BATCH).collect(),
+            lane_count: PER_BATCH,
+        });
+        batches.push(Batch {
+            index: m,
+            id: format!("b{}", m + 1),
+            emitted_by: Some(m),
+            calls,
+        });
     }
     AnalyzedTrace {
         run: Run {
@@ -99,7 +121,11 @@ fn synthetic() -> AnalyzedTrace {
             model_calls,
             tool_calls,
             batches,
-            final_answer: Some(FinalAnswer { text: "done".into(), span_id: None, model_call: Some(MODEL_CALLS - 1) }),
+            final_answer: Some(FinalAnswer {
+                text: "done".into(),
+                span_id: None,
+                model_call: Some(MODEL_CALLS - 1),
+            }),
             tool_definitions: vec![],
             degraded: vec![],
         },
@@ -108,10 +134,19 @@ fn synthetic() -> AnalyzedTrace {
             findings,
             why: WhyPath {
                 steps: vec![
-                    WhyStep::Answer { text: "done".into(), value: None },
-                    WhyStep::Call { call: 0, value: None },
+                    WhyStep::Answer {
+                        text: "done".into(),
+                        value: None,
+                    },
+                    WhyStep::Call {
+                        call: 0,
+                        value: None,
+                    },
                     WhyStep::Batch { batch: 0 },
-                    WhyStep::Finding { finding: 0, sibling: Some(50) },
+                    WhyStep::Finding {
+                        finding: 0,
+                        sibling: Some(50),
+                    },
                 ],
             },
             lanes,
@@ -123,7 +158,10 @@ fn synthetic() -> AnalyzedTrace {
 fn open(analyzed: AnalyzedTrace) -> App {
     let mut app = App::new(Rect::new(0, 0, 200, 50), Keymap::defaults().help_lines());
     app.loading = Some(analyzed.run.trace_id);
-    let model = TraceModel::build(LoadedTrace { analyzed, raw: None });
+    let model = TraceModel::build(LoadedTrace {
+        analyzed,
+        raw: None,
+    });
     update(&mut app, Action::TraceLoaded(Box::new(model)));
     app
 }
@@ -140,7 +178,9 @@ fn bench(c: &mut Criterion) {
             || analyzed.clone(),
             |a| {
                 let app = open(a);
-                terminal.draw(|f| views::render(&app, &theme, f)).expect("draw");
+                terminal
+                    .draw(|f| views::render(&app, &theme, f))
+                    .expect("draw");
                 black_box(app)
             },
             criterion::BatchSize::LargeInput,
@@ -154,7 +194,9 @@ fn bench(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 update(&mut app, make());
-                terminal.draw(|f| views::render(&app, &theme, f)).expect("draw");
+                terminal
+                    .draw(|f| views::render(&app, &theme, f))
+                    .expect("draw");
             })
         });
     };

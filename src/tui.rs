@@ -88,8 +88,14 @@ pub fn run_with_source(opts: &TuiOptions, source: Box<dyn TraceSource>) -> anyho
     let stop = Arc::new(AtomicBool::new(false));
     let input = spawn_input(tx, Arc::clone(&stop))?;
 
-    let size = guard.terminal.size().context("cannot read the terminal size")?;
-    let mut app = App::new(Rect::new(0, 0, size.width, size.height), keymap.help_lines());
+    let size = guard
+        .terminal
+        .size()
+        .context("cannot read the terminal size")?;
+    let mut app = App::new(
+        Rect::new(0, 0, size.width, size.height),
+        keymap.help_lines(),
+    );
     if !problems.is_empty() {
         app.notify(Level::Warn, format!("keymap: {}", problems.join("; ")));
     }
@@ -98,7 +104,15 @@ pub fn run_with_source(opts: &TuiOptions, source: Box<dyn TraceSource>) -> anyho
         app.loading = Some(id);
         first.push(Effect::LoadTrace(id));
     }
-    let result = run_loop(&mut guard.terminal, &mut app, &keymap, &theme, &rx, first, |e| worker.send(to_request(e)));
+    let result = run_loop(
+        &mut guard.terminal,
+        &mut app,
+        &keymap,
+        &theme,
+        &rx,
+        first,
+        |e| worker.send(to_request(e)),
+    );
     stop.store(true, Ordering::Relaxed);
     let _ = input.join();
     drop(guard);
@@ -130,7 +144,9 @@ where
 {
     first.into_iter().for_each(&mut dispatch);
     let draw = |terminal: &mut Terminal<B>, app: &App| -> anyhow::Result<()> {
-        terminal.draw(|f| views::render(app, theme, f)).map_err(anyhow::Error::new)?;
+        terminal
+            .draw(|f| views::render(app, theme, f))
+            .map_err(anyhow::Error::new)?;
         Ok(())
     };
     draw(terminal, app)?;
@@ -167,23 +183,28 @@ fn handle(app: &mut App, keymap: &Keymap, msg: Msg, dispatch: &mut impl FnMut(Ef
 }
 
 /// Reads terminal events on a thread of its own until `stop` is set or the loop is gone.
-fn spawn_input(tx: Sender<Msg>, stop: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new().name("fanout-input".into()).spawn(move || {
-        while !stop.load(Ordering::Relaxed) {
-            match event::poll(Duration::from_millis(100)) {
-                Ok(true) => match event::read() {
-                    Ok(e) => {
-                        if tx.send(Msg::Terminal(e)).is_err() {
-                            return;
+fn spawn_input(
+    tx: Sender<Msg>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("fanout-input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match event::poll(Duration::from_millis(100)) {
+                    Ok(true) => match event::read() {
+                        Ok(e) => {
+                            if tx.send(Msg::Terminal(e)).is_err() {
+                                return;
+                            }
                         }
-                    }
+                        Err(_) => return,
+                    },
+                    Ok(false) => {}
                     Err(_) => return,
-                },
-                Ok(false) => {}
-                Err(_) => return,
+                }
             }
-        }
-    })
+        })
 }
 
 /// Raw mode, alternate screen and mouse capture for as long as it lives; restores the terminal

@@ -67,13 +67,25 @@ pub enum Action {
 
     // ---- not bindable: terminal and worker events ----
     #[serde(skip)]
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     #[serde(skip)]
-    Click { column: u16, row: u16 },
+    Click {
+        column: u16,
+        row: u16,
+    },
     #[serde(skip)]
-    ScrollUp { column: u16, row: u16 },
+    ScrollUp {
+        column: u16,
+        row: u16,
+    },
     #[serde(skip)]
-    ScrollDown { column: u16, row: u16 },
+    ScrollDown {
+        column: u16,
+        row: u16,
+    },
     #[serde(skip)]
     Input(InputKey),
     #[serde(skip)]
@@ -83,7 +95,10 @@ pub enum Action {
     #[serde(skip)]
     TraceLoaded(Box<TraceModel>),
     #[serde(skip)]
-    LoadFailed { id: TraceId, message: String },
+    LoadFailed {
+        id: TraceId,
+        message: String,
+    },
     #[serde(skip)]
     ExportFinished(Result<String, String>),
 }

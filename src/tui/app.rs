@@ -96,8 +96,12 @@ impl FindingFilter {
         match self {
             Self::All => Self::WithFindings,
             Self::WithFindings => Self::Kind(FindingKind::SharedStateMutation),
-            Self::Kind(FindingKind::SharedStateMutation) => Self::Kind(FindingKind::ContextDependency),
-            Self::Kind(FindingKind::ContextDependency) => Self::Kind(FindingKind::ExecutionTimingDependency),
+            Self::Kind(FindingKind::SharedStateMutation) => {
+                Self::Kind(FindingKind::ContextDependency)
+            }
+            Self::Kind(FindingKind::ContextDependency) => {
+                Self::Kind(FindingKind::ExecutionTimingDependency)
+            }
             Self::Kind(FindingKind::ExecutionTimingDependency) => Self::All,
         }
     }
@@ -234,9 +238,17 @@ impl TraceState {
         let length = model.axis.length;
         let batch = model.analysis().suspects.first().copied().or_else(|| {
             let run = model.run();
-            run.batches.iter().find(|b| b.is_parallel()).or(run.batches.first()).map(|b| b.index)
+            run.batches
+                .iter()
+                .find(|b| b.is_parallel())
+                .or(run.batches.first())
+                .map(|b| b.index)
         });
-        let selected = match model.rows.first().and_then(|_| model.item_at(0, None, false)) {
+        let selected = match model
+            .rows
+            .first()
+            .and_then(|_| model.item_at(0, None, false))
+        {
             Some(item) => item,
             None => Item::Answer,
         };
@@ -248,11 +260,18 @@ impl TraceState {
             selected,
             batch,
             scroll: 0,
-            window: Window { start: 0, span: length.max(1) },
+            window: Window {
+                start: 0,
+                span: length.max(1),
+            },
             conflicts_only: false,
             finding: None,
             why_step: None,
-            resources: ResourcesState { scope: ResourceScope::Batch, row: 0, column: 0 },
+            resources: ResourcesState {
+                scope: ResourceScope::Batch,
+                row: 0,
+                column: 0,
+            },
             inspector: InspectorState::default(),
             search: SearchState::default(),
         }
@@ -292,7 +311,11 @@ impl TraceState {
     /// The matrix the resource view shows.
     pub fn matrix(&self) -> &super::matrix::ResourceMatrix {
         match (self.resources.scope, self.batch) {
-            (ResourceScope::Batch, Some(b)) => self.model.batch_matrices.get(b).unwrap_or(&self.model.trace_matrix),
+            (ResourceScope::Batch, Some(b)) => self
+                .model
+                .batch_matrices
+                .get(b)
+                .unwrap_or(&self.model.trace_matrix),
             _ => &self.model.trace_matrix,
         }
     }
@@ -369,6 +392,9 @@ impl App {
     }
 
     pub fn notify(&mut self, level: Level, text: impl Into<String>) {
-        self.notice = Some(Notice { level, text: text.into() });
+        self.notice = Some(Notice {
+            level,
+            text: text.into(),
+        });
     }
 }

@@ -89,7 +89,12 @@ fn access(resource: &str, mode: AccessMode, evidence: &str) -> Access {
 }
 
 fn batch(index: usize, by: usize, calls: Vec<usize>) -> Batch {
-    Batch { index, id: format!("b{}", index + 1), emitted_by: Some(by), calls }
+    Batch {
+        index,
+        id: format!("b{}", index + 1),
+        emitted_by: Some(by),
+        calls,
+    }
 }
 
 /// The lost-update run (timed).
@@ -111,7 +116,16 @@ fn build(timed: bool) -> AnalyzedTrace {
     let t = |a: u64, b: u64| timed.then_some((a, b));
     let acc = json!({"account_id": "ACC-1001"});
     let tool_calls = vec![
-        call(0, "call_get", "get_account", acc.clone(), json!({"balance": 100}), 0, 0, t(800, 900)),
+        call(
+            0,
+            "call_get",
+            "get_account",
+            acc.clone(),
+            json!({"balance": 100}),
+            0,
+            0,
+            t(800, 900),
+        ),
         call(
             1,
             "call_dep_a",
@@ -132,8 +146,26 @@ fn build(timed: bool) -> AnalyzedTrace {
             1,
             t(1510, 1650),
         ),
-        call(3, "call_bal", "get_balance", acc.clone(), json!({"balance": 125}), 2, 2, t(2100, 2180)),
-        call(4, "call_txs", "list_transactions", acc, json!({"transactions": 2}), 2, 2, t(2105, 2200)),
+        call(
+            3,
+            "call_bal",
+            "get_balance",
+            acc.clone(),
+            json!({"balance": 125}),
+            2,
+            2,
+            t(2100, 2180),
+        ),
+        call(
+            4,
+            "call_txs",
+            "list_transactions",
+            acc,
+            json!({"transactions": 2}),
+            2,
+            2,
+            t(2105, 2200),
+        ),
     ];
     let run = Run {
         trace_id: trace_id(1),
@@ -149,7 +181,11 @@ fn build(timed: bool) -> AnalyzedTrace {
             },
         ],
         tool_calls,
-        batches: vec![batch(0, 0, vec![0]), batch(1, 1, vec![1, 2]), batch(2, 2, vec![3, 4])],
+        batches: vec![
+            batch(0, 0, vec![0]),
+            batch(1, 1, vec![1, 2]),
+            batch(2, 2, vec![3, 4]),
+        ],
         final_answer: Some(FinalAnswer {
             text: "Your balance is now 125.".into(),
             span_id: span(13),
@@ -158,7 +194,13 @@ fn build(timed: bool) -> AnalyzedTrace {
         tool_definitions: vec![],
         degraded: vec![],
     };
-    let read = |r: &str| vec![access(r, AccessMode::Read, "argument account_id=\"ACC-1001\"")];
+    let read = |r: &str| {
+        vec![access(
+            r,
+            AccessMode::Read,
+            "argument account_id=\"ACC-1001\"",
+        )]
+    };
     let rw = vec![access(
         "account:acc-1001",
         AccessMode::ReadWrite,
@@ -174,21 +216,41 @@ fn build(timed: bool) -> AnalyzedTrace {
         ],
         findings: vec![Finding {
             kind: FindingKind::SharedStateMutation,
-            severity: if timed { Severity::Observed } else { Severity::Latent },
+            severity: if timed {
+                Severity::Observed
+            } else {
+                Severity::Latent
+            },
             resource: "account:acc-1001".into(),
             batch: 1,
             calls: vec![1, 2],
             explanation: "lost update on account:acc-1001: both read 100".into(),
-            signals: vec!["argument account_id".into(), "result previous_balance=100 twice".into()],
+            signals: vec![
+                "argument account_id".into(),
+                "result previous_balance=100 twice".into(),
+            ],
         }],
-        flow: vec![FlowEdge { from_call: 2, to: FlowTarget::FinalAnswer, value: "125".into() }],
+        flow: vec![FlowEdge {
+            from_call: 2,
+            to: FlowTarget::FinalAnswer,
+            value: "125".into(),
+        }],
         suspects: vec![1],
         why: WhyPath {
             steps: vec![
-                WhyStep::Answer { text: "Your balance is now 125.".into(), value: Some("125".into()) },
-                WhyStep::Call { call: 2, value: Some("125".into()) },
+                WhyStep::Answer {
+                    text: "Your balance is now 125.".into(),
+                    value: Some("125".into()),
+                },
+                WhyStep::Call {
+                    call: 2,
+                    value: Some("125".into()),
+                },
                 WhyStep::Batch { batch: 1 },
-                WhyStep::Finding { finding: 0, sibling: Some(1) },
+                WhyStep::Finding {
+                    finding: 0,
+                    sibling: Some(1),
+                },
             ],
         },
         latency: Latency {
@@ -198,15 +260,45 @@ fn build(timed: bool) -> AnalyzedTrace {
             critical_path_nanos: Some(2900 * MS),
             sequential_nanos: Some(3045 * MS),
             batches: vec![
-                BatchLatency { batch: 0, wall_nanos: Some(100 * MS), sum_nanos: Some(100 * MS), speedup: Some(1.0), overlapped: false },
-                BatchLatency { batch: 1, wall_nanos: Some(150 * MS), sum_nanos: Some(280 * MS), speedup: Some(280.0 / 150.0), overlapped: true },
-                BatchLatency { batch: 2, wall_nanos: Some(100 * MS), sum_nanos: Some(175 * MS), speedup: Some(1.75), overlapped: true },
+                BatchLatency {
+                    batch: 0,
+                    wall_nanos: Some(100 * MS),
+                    sum_nanos: Some(100 * MS),
+                    speedup: Some(1.0),
+                    overlapped: false,
+                },
+                BatchLatency {
+                    batch: 1,
+                    wall_nanos: Some(150 * MS),
+                    sum_nanos: Some(280 * MS),
+                    speedup: Some(280.0 / 150.0),
+                    overlapped: true,
+                },
+                BatchLatency {
+                    batch: 2,
+                    wall_nanos: Some(100 * MS),
+                    sum_nanos: Some(175 * MS),
+                    speedup: Some(1.75),
+                    overlapped: true,
+                },
             ],
         },
         lanes: vec![
-            BatchLanes { batch: 0, lanes: vec![0], lane_count: 1 },
-            BatchLanes { batch: 1, lanes: vec![0, 1], lane_count: 2 },
-            BatchLanes { batch: 2, lanes: vec![0, 1], lane_count: 2 },
+            BatchLanes {
+                batch: 0,
+                lanes: vec![0],
+                lane_count: 1,
+            },
+            BatchLanes {
+                batch: 1,
+                lanes: vec![0, 1],
+                lane_count: 2,
+            },
+            BatchLanes {
+                batch: 2,
+                lanes: vec![0, 1],
+                lane_count: 2,
+            },
         ],
     };
     AnalyzedTrace { run, analysis }
@@ -236,7 +328,14 @@ fn entry(
             parallel_batches: parallel,
             findings,
             worst_severity: worst,
-            timing: Some(if start.is_some() { "recorded" } else { "absent" }.into()),
+            timing: Some(
+                if start.is_some() {
+                    "recorded"
+                } else {
+                    "absent"
+                }
+                .into(),
+            ),
             conventions: vec![],
         },
         finding_kinds: kinds,
@@ -247,9 +346,33 @@ fn entry(
 pub fn summaries() -> Vec<TraceEntry> {
     let ssm = || vec![FindingKind::SharedStateMutation];
     vec![
-        entry(1, "bank-agent", Some(BASE), Some(2900), [10, 4, 5, 2, 1], Some(Severity::Observed), ssm()),
-        entry(2, "chat-transcript", None, None, [10, 4, 5, 2, 1], Some(Severity::Latent), ssm()),
-        entry(3, "weather-agent", Some(BASE + 60_000 * MS), Some(1200), [4, 2, 1, 0, 0], None, vec![]),
+        entry(
+            1,
+            "bank-agent",
+            Some(BASE),
+            Some(2900),
+            [10, 4, 5, 2, 1],
+            Some(Severity::Observed),
+            ssm(),
+        ),
+        entry(
+            2,
+            "chat-transcript",
+            None,
+            None,
+            [10, 4, 5, 2, 1],
+            Some(Severity::Latent),
+            ssm(),
+        ),
+        entry(
+            3,
+            "weather-agent",
+            Some(BASE + 60_000 * MS),
+            Some(1200),
+            [4, 2, 1, 0, 0],
+            None,
+            vec![],
+        ),
     ]
 }
 
@@ -257,15 +380,26 @@ pub fn summaries() -> Vec<TraceEntry> {
 pub fn app(width: u16, height: u16) -> crate::tui::app::App {
     let help = crate::tui::keymap::Keymap::defaults().help_lines();
     let mut app = crate::tui::app::App::new(ratatui::layout::Rect::new(0, 0, width, height), help);
-    crate::tui::update::update(&mut app, crate::tui::action::Action::SummariesLoaded(summaries()));
+    crate::tui::update::update(
+        &mut app,
+        crate::tui::action::Action::SummariesLoaded(summaries()),
+    );
     app
 }
 
 /// Opens `analyzed` in `app` as if the worker had just loaded it.
 pub fn open(app: &mut crate::tui::app::App, analyzed: AnalyzedTrace) {
-    use crate::tui::{action::Action, source::LoadedTrace, trace_model::TraceModel, update::update};
+    use crate::tui::{
+        action::Action, source::LoadedTrace, trace_model::TraceModel, update::update,
+    };
     app.loading = Some(analyzed.run.trace_id);
-    update(app, Action::TraceLoaded(Box::new(TraceModel::build(LoadedTrace { analyzed, raw: None }))));
+    update(
+        app,
+        Action::TraceLoaded(Box::new(TraceModel::build(LoadedTrace {
+            analyzed,
+            raw: None,
+        }))),
+    );
 }
 
 /// An app of the given size with the lost-update run open.
@@ -276,7 +410,10 @@ pub fn trace_app(width: u16, height: u16) -> crate::tui::app::App {
 }
 
 /// Feeds actions to `app` in order.
-pub fn feed(app: &mut crate::tui::app::App, actions: impl IntoIterator<Item = crate::tui::action::Action>) {
+pub fn feed(
+    app: &mut crate::tui::app::App,
+    actions: impl IntoIterator<Item = crate::tui::action::Action>,
+) {
     for a in actions {
         crate::tui::update::update(app, a);
     }

@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use serde::de::IntoDeserializer;
 use serde::Deserialize;
 
@@ -19,12 +21,44 @@ const DEFAULT: &str = include_str!("../../assets/keymap.toml");
 
 /// Every bindable action, in the order the help screen lists them.
 pub const BINDABLE: &[&str] = &[
-    "move_down", "move_up", "move_left", "move_right", "page_down", "page_up", "first", "last",
-    "open", "back", "next_pane", "toggle_inspector", "show_timeline", "show_batch", "show_resources",
-    "show_why", "toggle_scope", "prev_batch", "next_batch", "prev_finding", "next_finding",
-    "toggle_conflicts_only", "jump_to_answer", "step_back", "step_forward", "zoom_in", "zoom_out",
-    "zoom_reset", "pan_left", "pan_right", "search", "next_match", "prev_match", "cycle_sort",
-    "cycle_finding_filter", "export", "help", "quit",
+    "move_down",
+    "move_up",
+    "move_left",
+    "move_right",
+    "page_down",
+    "page_up",
+    "first",
+    "last",
+    "open",
+    "back",
+    "next_pane",
+    "toggle_inspector",
+    "show_timeline",
+    "show_batch",
+    "show_resources",
+    "show_why",
+    "toggle_scope",
+    "prev_batch",
+    "next_batch",
+    "prev_finding",
+    "next_finding",
+    "toggle_conflicts_only",
+    "jump_to_answer",
+    "step_back",
+    "step_forward",
+    "zoom_in",
+    "zoom_out",
+    "zoom_reset",
+    "pan_left",
+    "pan_right",
+    "search",
+    "next_match",
+    "prev_match",
+    "cycle_sort",
+    "cycle_finding_filter",
+    "export",
+    "help",
+    "quit",
 ];
 
 /// A key with its modifiers (shift is part of the character, not a modifier).
@@ -40,7 +74,9 @@ impl Key {
         let code = match e.code {
             // Terminals differ on whether shift+tab is BackTab or Tab+SHIFT.
             KeyCode::Tab if e.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
-            KeyCode::Char(c) if modifiers.contains(KeyModifiers::CONTROL) => KeyCode::Char(c.to_ascii_lowercase()),
+            KeyCode::Char(c) if modifiers.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
             c => c,
         };
         if matches!(code, KeyCode::Char(_)) && modifiers.is_empty() {
@@ -119,7 +155,8 @@ struct File {
 }
 
 fn action_named(name: &str) -> Option<Action> {
-    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = name.into_deserializer();
+    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        name.into_deserializer();
     Action::deserialize(de).ok()
 }
 
@@ -132,7 +169,9 @@ pub struct Keymap {
 impl Keymap {
     /// The embedded defaults.
     pub fn defaults() -> Self {
-        let mut map = Self { bindings: HashMap::new() };
+        let mut map = Self {
+            bindings: HashMap::new(),
+        };
         // The embedded file is checked by a test; a problem here would be a build defect.
         let _ = map.apply(DEFAULT);
         map
@@ -141,12 +180,20 @@ impl Keymap {
     /// Defaults plus the user's file; problems in the file come back as messages.
     pub fn load(user: Option<&Path>) -> (Self, Vec<String>) {
         let mut map = Self::defaults();
-        let Some(path) = user else { return (map, vec![]) };
+        let Some(path) = user else {
+            return (map, vec![]);
+        };
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 let problems = map.apply(&text);
                 let shown = path.display();
-                (map, problems.into_iter().map(|p| format!("{shown}: {p}")).collect())
+                (
+                    map,
+                    problems
+                        .into_iter()
+                        .map(|p| format!("{shown}: {p}"))
+                        .collect(),
+                )
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (map, vec![]),
             Err(e) => (map, vec![format!("{}: cannot read: {e}", path.display())]),
@@ -191,14 +238,21 @@ impl Keymap {
         BINDABLE
             .iter()
             .filter_map(|name| {
-                let mut keys: Vec<String> =
-                    self.bindings.iter().filter(|(_, a)| a == name).map(|(k, _)| k.display()).collect();
+                let mut keys: Vec<String> = self
+                    .bindings
+                    .iter()
+                    .filter(|(_, a)| a == name)
+                    .map(|(k, _)| k.display())
+                    .collect();
                 if keys.is_empty() {
                     return None;
                 }
                 keys.sort_by_key(|k| (k.chars().count(), k.clone()));
                 let description = action_named(name)?.describe()?.to_owned();
-                Some(HelpLine { keys: keys.join(" "), description })
+                Some(HelpLine {
+                    keys: keys.join(" "),
+                    description,
+                })
             })
             .collect()
     }
@@ -211,7 +265,9 @@ pub fn key_action(app: &App, keymap: &Keymap, key: KeyEvent) -> Option<Action> {
     }
     if app.prompt.is_some() {
         return match key.code {
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => Some(Action::Input(InputKey::Cancel)),
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                Some(Action::Input(InputKey::Cancel))
+            }
             KeyCode::Char(c) => Some(Action::Input(InputKey::Char(c))),
             KeyCode::Backspace => Some(Action::Input(InputKey::Backspace)),
             KeyCode::Enter => Some(Action::Input(InputKey::Submit)),
@@ -243,12 +299,17 @@ mod tests {
 
     #[test]
     fn embedded_keymap_is_valid_and_every_action_is_described() {
-        let mut map = Keymap { bindings: HashMap::new() };
+        let mut map = Keymap {
+            bindings: HashMap::new(),
+        };
         assert_eq!(map.apply(DEFAULT), Vec::<String>::new());
         for name in BINDABLE {
             let action = action_named(name).unwrap_or_else(|| panic!("{name} is not an action"));
             assert!(action.describe().is_some(), "{name} has no description");
-            assert!(map.bindings.values().any(|a| a == name), "{name} has no default key");
+            assert!(
+                map.bindings.values().any(|a| a == name),
+                "{name} has no default key"
+            );
         }
     }
 
@@ -256,12 +317,30 @@ mod tests {
     fn issue_keys_map_to_their_actions() {
         let map = Keymap::defaults();
         let name = |k: KeyEvent| map.bindings.get(&Key::from_event(k)).cloned();
-        assert_eq!(name(press(KeyCode::Char('j'), KeyModifiers::NONE)).as_deref(), Some("move_down"));
-        assert_eq!(name(press(KeyCode::Char('N'), KeyModifiers::SHIFT)).as_deref(), Some("prev_match"));
-        assert_eq!(name(press(KeyCode::Char('}'), KeyModifiers::SHIFT)).as_deref(), Some("next_finding"));
-        assert_eq!(name(press(KeyCode::Char('c'), KeyModifiers::CONTROL)).as_deref(), Some("quit"));
-        assert_eq!(name(press(KeyCode::Tab, KeyModifiers::SHIFT)).as_deref(), Some("next_pane"));
-        assert_eq!(name(press(KeyCode::Char('b'), KeyModifiers::NONE)).as_deref(), Some("step_back"));
+        assert_eq!(
+            name(press(KeyCode::Char('j'), KeyModifiers::NONE)).as_deref(),
+            Some("move_down")
+        );
+        assert_eq!(
+            name(press(KeyCode::Char('N'), KeyModifiers::SHIFT)).as_deref(),
+            Some("prev_match")
+        );
+        assert_eq!(
+            name(press(KeyCode::Char('}'), KeyModifiers::SHIFT)).as_deref(),
+            Some("next_finding")
+        );
+        assert_eq!(
+            name(press(KeyCode::Char('c'), KeyModifiers::CONTROL)).as_deref(),
+            Some("quit")
+        );
+        assert_eq!(
+            name(press(KeyCode::Tab, KeyModifiers::SHIFT)).as_deref(),
+            Some("next_pane")
+        );
+        assert_eq!(
+            name(press(KeyCode::Char('b'), KeyModifiers::NONE)).as_deref(),
+            Some("step_back")
+        );
     }
 
     #[test]
@@ -271,9 +350,17 @@ mod tests {
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("ctrl-zz")));
         assert!(problems.iter().any(|p| p.contains("\"fly\"")));
-        assert!(matches!(map.action(press(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::Quit)));
-        assert!(map.action(press(KeyCode::Char('q'), KeyModifiers::NONE)).is_none());
-        assert!(matches!(map.action(press(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::MoveDown)));
+        assert!(matches!(
+            map.action(press(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        ));
+        assert!(map
+            .action(press(KeyCode::Char('q'), KeyModifiers::NONE))
+            .is_none());
+        assert!(matches!(
+            map.action(press(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::MoveDown)
+        ));
     }
 
     #[test]

@@ -34,7 +34,10 @@ pub struct MatrixRow {
 
 impl MatrixRow {
     pub fn cell(&self, column: usize) -> Option<&Cell> {
-        self.cells.binary_search_by_key(&column, |c| c.column).ok().and_then(|i| self.cells.get(i))
+        self.cells
+            .binary_search_by_key(&column, |c| c.column)
+            .ok()
+            .and_then(|i| self.cells.get(i))
     }
 }
 
@@ -53,14 +56,20 @@ impl ResourceMatrix {
         let mut conflicts: HashMap<(usize, &str), Severity> = HashMap::new();
         for f in &analysis.findings {
             for &c in &f.calls {
-                let e = conflicts.entry((c, f.resource.as_str())).or_insert(f.severity);
+                let e = conflicts
+                    .entry((c, f.resource.as_str()))
+                    .or_insert(f.severity);
                 *e = (*e).max(f.severity);
             }
         }
         let mut columns = Vec::new();
         let mut by_resource: BTreeMap<&str, Vec<Cell>> = BTreeMap::new();
         for &call in calls {
-            let accesses = analysis.accesses.get(call).map(Vec::as_slice).unwrap_or_default();
+            let accesses = analysis
+                .accesses
+                .get(call)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             if accesses.is_empty() && !keep_empty_columns {
                 continue;
             }
@@ -75,7 +84,11 @@ impl ResourceMatrix {
             }
             for (resource, mode) in merged {
                 let conflict = conflicts.get(&(call, resource)).copied();
-                by_resource.entry(resource).or_default().push(Cell { column, mode, conflict });
+                by_resource.entry(resource).or_default().push(Cell {
+                    column,
+                    mode,
+                    conflict,
+                });
             }
         }
         let mut rows: Vec<MatrixRow> = by_resource
@@ -123,7 +136,10 @@ mod tests {
         assert_eq!(first.resource, "account:acc-1001");
         assert_eq!(first.conflict, Some(Severity::Observed));
         assert_eq!(first.cells.len(), 2);
-        assert!(first.cells.iter().all(|c| c.mode == AccessMode::ReadWrite && c.conflict.is_some()));
+        assert!(first
+            .cells
+            .iter()
+            .all(|c| c.mode == AccessMode::ReadWrite && c.conflict.is_some()));
     }
 
     #[test]
@@ -131,6 +147,9 @@ mod tests {
         let t = fixtures::lost_update();
         let all: Vec<usize> = (0..t.run.tool_calls.len()).collect();
         let m = ResourceMatrix::build(&t.analysis, &all, false);
-        assert!(m.columns.iter().all(|c| !t.analysis.accesses[*c].is_empty()));
+        assert!(m
+            .columns
+            .iter()
+            .all(|c| !t.analysis.accesses[*c].is_empty()));
     }
 }

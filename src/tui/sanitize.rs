@@ -12,7 +12,10 @@ pub fn line(s: &str) -> Cow<'_, str> {
 
 /// Multi-line text: sanitized, split on newlines, tabs expanded to four spaces.
 pub fn lines(s: &str) -> Vec<String> {
-    crate::sanitize::sanitize(s).split('\n').map(|l| l.replace('\t', "    ")).collect()
+    crate::sanitize::sanitize(s)
+        .split('\n')
+        .map(|l| l.replace('\t', "    "))
+        .collect()
 }
 
 /// Like [`line`], cut to at most `max` characters with an ellipsis: for labels in narrow places
@@ -29,7 +32,8 @@ pub fn short(s: &str, max: usize) -> String {
 
 /// Whether `s` is safe to write to a terminal as is.
 pub fn is_clean(s: &str) -> bool {
-    !s.chars().any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    !s.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
 }
 
 #[cfg(test)]
@@ -45,7 +49,10 @@ mod tests {
 
     #[test]
     fn lines_split_and_expand_tabs() {
-        assert_eq!(lines("a\tb\r\nc\u{1b}[0m"), vec!["a    b".to_owned(), "c".to_owned()]);
+        assert_eq!(
+            lines("a\tb\r\nc\u{1b}[0m"),
+            vec!["a    b".to_owned(), "c".to_owned()]
+        );
     }
 
     #[test]

@@ -64,7 +64,8 @@ pub struct StoreSource {
 
 impl StoreSource {
     pub fn open(path: &Path, catalog: Catalog) -> anyhow::Result<Self> {
-        let store = Store::open(path).with_context(|| format!("cannot open the database {}", path.display()))?;
+        let store = Store::open(path)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
         Ok(Self { store, catalog })
     }
 }
@@ -72,13 +73,24 @@ impl StoreSource {
 impl TraceSource for StoreSource {
     fn summaries(&mut self) -> anyhow::Result<Vec<TraceEntry>> {
         let list = self.store.trace_summaries()?;
-        Ok(list.into_iter().map(|summary| TraceEntry { summary, finding_kinds: Vec::new() }).collect())
+        Ok(list
+            .into_iter()
+            .map(|summary| TraceEntry {
+                summary,
+                finding_kinds: Vec::new(),
+            })
+            .collect())
     }
 
     fn load(&mut self, id: TraceId) -> anyhow::Result<Option<LoadedTrace>> {
-        let Some(trace) = self.store.load_trace(id)? else { return Ok(None) };
+        let Some(trace) = self.store.load_trace(id)? else {
+            return Ok(None);
+        };
         let analyzed = analyze_trace(&trace, &self.catalog);
-        Ok(Some(LoadedTrace { analyzed, raw: Some(trace) }))
+        Ok(Some(LoadedTrace {
+            analyzed,
+            raw: Some(trace),
+        }))
     }
 }
 
@@ -96,7 +108,11 @@ impl TraceSource for MemorySource {
     }
 
     fn load(&mut self, id: TraceId) -> anyhow::Result<Option<LoadedTrace>> {
-        Ok(self.traces.iter().find(|t| t.analyzed.run.trace_id == id).cloned())
+        Ok(self
+            .traces
+            .iter()
+            .find(|t| t.analyzed.run.trace_id == id)
+            .cloned())
     }
 }
 

@@ -35,7 +35,10 @@ fn text(buf: &Buffer) -> String {
 }
 
 /// Cells whose symbol is `symbol`.
-fn cells<'a>(buf: &'a Buffer, symbol: &'a str) -> impl Iterator<Item = &'a ratatui::buffer::Cell> + 'a {
+fn cells<'a>(
+    buf: &'a Buffer,
+    symbol: &'a str,
+) -> impl Iterator<Item = &'a ratatui::buffer::Cell> + 'a {
     buf.content.iter().filter(move |c| c.symbol() == symbol)
 }
 
@@ -74,21 +77,38 @@ fn timeline_of_a_transcript_shows_order_not_times() {
 #[test]
 fn timeline_in_conflicts_only_mode_keeps_the_colliding_calls() {
     let mut app = trace_app(100, 12);
-    feed(&mut app, [Action::ToggleInspector, Action::ToggleConflictsOnly]);
+    feed(
+        &mut app,
+        [Action::ToggleInspector, Action::ToggleConflictsOnly],
+    );
     insta::assert_snapshot!(draw(&app).backend());
 }
 
 #[test]
 fn batch_view_marks_the_shared_resource_and_names_the_finding() {
     let mut app = trace_app(100, 14);
-    feed(&mut app, [Action::ToggleInspector, Action::NextFinding, Action::ShowBatch]);
+    feed(
+        &mut app,
+        [
+            Action::ToggleInspector,
+            Action::NextFinding,
+            Action::ShowBatch,
+        ],
+    );
     insta::assert_snapshot!(draw(&app).backend());
 }
 
 #[test]
 fn resource_view_of_the_whole_trace_puts_conflicts_first() {
     let mut app = trace_app(100, 10);
-    feed(&mut app, [Action::ToggleInspector, Action::ShowResources, Action::ToggleScope]);
+    feed(
+        &mut app,
+        [
+            Action::ToggleInspector,
+            Action::ShowResources,
+            Action::ToggleScope,
+        ],
+    );
     insta::assert_snapshot!(draw(&app).backend());
 }
 
@@ -99,7 +119,10 @@ fn why_view_after_a_then_b_shows_both_deposits_and_the_account() {
     feed(&mut app, [Action::JumpToAnswer, Action::StepBack]);
     let terminal = draw(&app);
     let screen = text(terminal.backend().buffer());
-    assert!(screen.contains("call_dep_a") && screen.contains("call_dep_b"), "{screen}");
+    assert!(
+        screen.contains("call_dep_a") && screen.contains("call_dep_b"),
+        "{screen}"
+    );
     assert!(screen.contains("account:acc-1001"));
     insta::assert_snapshot!(terminal.backend());
 }
@@ -150,8 +173,9 @@ fn conflicting_calls_are_red_bold_and_patterned_in_both_lanes() {
         assert!(c.modifier.contains(Modifier::BOLD));
     }
     // Both deposit lanes carry the pattern on their own rows.
-    let rows: std::collections::BTreeSet<u16> =
-        (0..buf.area.height).filter(|y| (0..buf.area.width).any(|x| buf[(x, *y)].symbol() == "▓")).collect();
+    let rows: std::collections::BTreeSet<u16> = (0..buf.area.height)
+        .filter(|y| (0..buf.area.width).any(|x| buf[(x, *y)].symbol() == "▓"))
+        .collect();
     assert_eq!(rows.len(), 2);
     // Ordinary calls are solid and not red.
     assert!(cells(buf, "█").all(|c| c.fg != Color::Red));
@@ -163,18 +187,35 @@ fn the_selected_call_is_reversed_in_the_lanes_and_the_label() {
     feed(&mut app, [Action::NextFinding]);
     let terminal = draw(&app);
     let buf = terminal.backend().buffer();
-    let row = app.trace.as_ref().unwrap().model.row_of(super::trace_model::Item::Call(1)).unwrap();
+    let row = app
+        .trace
+        .as_ref()
+        .unwrap()
+        .model
+        .row_of(super::trace_model::Item::Call(1))
+        .unwrap();
     let lanes = views::timeline::lanes_area(views::main_area(&app).unwrap());
     let y = lanes.y + row as u16;
-    let cursor = (0..buf.area.width).find(|x| buf[(*x, y)].symbol() == "▶").expect("cursor on the row");
+    let cursor = (0..buf.area.width)
+        .find(|x| buf[(*x, y)].symbol() == "▶")
+        .expect("cursor on the row");
     assert!(buf[(cursor, y)].modifier.contains(Modifier::REVERSED));
-    let selected_bars = (0..buf.area.width).filter(|x| buf[(*x, y)].symbol() == "▓").count();
+    let selected_bars = (0..buf.area.width)
+        .filter(|x| buf[(*x, y)].symbol() == "▓")
+        .count();
     assert!(selected_bars > 0);
     assert!((0..buf.area.width)
         .filter(|x| buf[(*x, y)].symbol() == "▓")
         .all(|x| buf[(x, y)].modifier.contains(Modifier::REVERSED)));
     // The sibling's bar is not selected.
-    let other = lanes.y + app.trace.as_ref().unwrap().model.row_of(super::trace_model::Item::Call(2)).unwrap() as u16;
+    let other = lanes.y
+        + app
+            .trace
+            .as_ref()
+            .unwrap()
+            .model
+            .row_of(super::trace_model::Item::Call(2))
+            .unwrap() as u16;
     assert!((0..buf.area.width)
         .filter(|x| buf[(*x, other)].symbol() == "▓")
         .all(|x| !buf[(x, other)].modifier.contains(Modifier::REVERSED)));
@@ -188,12 +229,17 @@ fn resource_matrix_marks_conflict_cells_with_style_and_symbol() {
     let buf = terminal.backend().buffer();
     let marks: Vec<_> = (0..buf.area.height)
         .flat_map(|y| (0..buf.area.width.saturating_sub(2)).map(move |x| (x, y)))
-        .filter(|&(x, y)| buf[(x, y)].symbol() == "R" && buf[(x + 1, y)].symbol() == "W" && buf[(x + 2, y)].symbol() == "‼")
+        .filter(|&(x, y)| {
+            buf[(x, y)].symbol() == "R"
+                && buf[(x + 1, y)].symbol() == "W"
+                && buf[(x + 2, y)].symbol() == "‼"
+        })
         .collect();
     assert_eq!(marks.len(), 2, "RW‼ under both deposits");
     // The selected cell is reversed; the other is in the conflict style.
-    let (selected, other): (Vec<_>, Vec<_>) =
-        marks.iter().partition(|&&(x, y)| buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    let (selected, other): (Vec<_>, Vec<_>) = marks
+        .iter()
+        .partition(|&&(x, y)| buf[(x, y)].modifier.contains(Modifier::REVERSED));
     assert_eq!(selected.len(), 1);
     let (x, y) = other[0];
     assert_eq!(buf[(x, y)].fg, Color::Red);
@@ -207,12 +253,24 @@ fn without_colour_meaning_survives_in_symbols_and_modifiers() {
     feed(&mut app, [Action::NextFinding]);
     let terminal = draw_with(&app, &theme);
     let buf = terminal.backend().buffer();
-    assert!(buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset), "no colour at all");
+    assert!(
+        buf.content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "no colour at all"
+    );
     let bars: Vec<_> = cells(buf, "▓").collect();
     assert!(bars.len() >= 2);
     assert!(bars.iter().all(|c| c.modifier.contains(Modifier::BOLD)));
-    assert!(bars.iter().any(|c| c.modifier.contains(Modifier::REVERSED)), "selection is reversed video");
-    assert!(bars.iter().any(|c| c.modifier.contains(Modifier::UNDERLINED)), "the unselected sibling is underlined");
+    assert!(
+        bars.iter().any(|c| c.modifier.contains(Modifier::REVERSED)),
+        "selection is reversed video"
+    );
+    assert!(
+        bars.iter()
+            .any(|c| c.modifier.contains(Modifier::UNDERLINED)),
+        "the unselected sibling is underlined"
+    );
     assert!(cells(buf, "‼").count() >= 3);
     // Same text as in colour: symbols, not colour, carry the meaning.
     assert_eq!(text(buf), text(draw(&app).backend().buffer()));
@@ -222,7 +280,10 @@ fn without_colour_meaning_survives_in_symbols_and_modifiers() {
 fn light_theme_draws_the_same_screen() {
     let app = trace_app(100, 20);
     let light = Theme::new(ThemeName::Light, ColorMode::Color);
-    assert_eq!(text(draw_with(&app, &light).backend().buffer()), text(draw(&app).backend().buffer()));
+    assert_eq!(
+        text(draw_with(&app, &light).backend().buffer()),
+        text(draw(&app).backend().buffer())
+    );
 }
 
 // ---- untrusted text ----
@@ -234,7 +295,9 @@ fn hostile() -> crate::analysis::AnalyzedTrace {
         c.name = format!("{}{evil}", c.name);
         c.call_id = Some(format!("id{evil}"));
         c.arguments = Some(serde_json::json!({ "note": evil, evil: 1 }));
-        c.result = Some(serde_json::Value::String(format!("result{evil}\nline2{evil}")));
+        c.result = Some(serde_json::Value::String(format!(
+            "result{evil}\nline2{evil}"
+        )));
         c.error = Some(evil.into());
     }
     for m in &mut t.run.model_calls {
@@ -263,7 +326,11 @@ fn hostile() -> crate::analysis::AnalyzedTrace {
 
 fn assert_clean(buf: &Buffer, what: &str) {
     for c in &buf.content {
-        assert!(super::sanitize::is_clean(c.symbol()), "{what}: control character {:?} reached the buffer", c.symbol());
+        assert!(
+            super::sanitize::is_clean(c.symbol()),
+            "{what}: control character {:?} reached the buffer",
+            c.symbol()
+        );
     }
 }
 
@@ -281,22 +348,39 @@ fn control_characters_and_escape_sequences_never_reach_the_buffer() {
         vec![Action::NextFinding],
         vec![Action::ShowBatch],
         vec![Action::ShowResources, Action::ToggleScope],
-        vec![Action::JumpToAnswer, Action::StepBack, Action::StepBack, Action::StepBack],
+        vec![
+            Action::JumpToAnswer,
+            Action::StepBack,
+            Action::StepBack,
+            Action::StepBack,
+        ],
         vec![Action::ShowTimeline, Action::Last],
     ];
     for (i, actions) in views.into_iter().enumerate() {
         feed(&mut app, actions);
         let buf = draw(&app).backend().buffer().clone();
         assert_clean(&buf, &format!("view {i}"));
-        assert!(text(&buf).contains("x"), "the text around the escapes is still shown");
+        assert!(
+            text(&buf).contains("x"),
+            "the text around the escapes is still shown"
+        );
     }
     // Every inspector line of every call, whatever its length.
     for c in 0..5 {
-        let lines = crate::tui::update::inspector_lines(&app.trace.as_ref().unwrap().model, super::trace_model::Item::Call(c));
+        let lines = crate::tui::update::inspector_lines(
+            &app.trace.as_ref().unwrap().model,
+            super::trace_model::Item::Call(c),
+        );
         assert!(lines.iter().all(|l| super::sanitize::is_clean(&l.text)));
     }
     // Search prompt text is user input, but is drawn through the same filter.
-    feed(&mut app, [Action::Search, Action::Input(super::action::InputKey::Char('\u{1b}'))]);
+    feed(
+        &mut app,
+        [
+            Action::Search,
+            Action::Input(super::action::InputKey::Char('\u{1b}')),
+        ],
+    );
     assert_clean(draw(&app).backend().buffer(), "prompt");
 }
 
@@ -304,10 +388,25 @@ fn control_characters_and_escape_sequences_never_reach_the_buffer() {
 
 #[test]
 fn every_view_survives_every_size_down_to_40x10() {
-    let sizes = [(40, 10), (41, 11), (47, 13), (60, 15), (80, 24), (99, 30), (100, 30), (160, 48), (200, 50)];
+    let sizes = [
+        (40, 10),
+        (41, 11),
+        (47, 13),
+        (60, 15),
+        (80, 24),
+        (99, 30),
+        (100, 30),
+        (160, 48),
+        (200, 50),
+    ];
     let setups: Vec<Vec<Action>> = vec![
         vec![],
-        vec![Action::NextFinding, Action::ZoomIn, Action::ZoomIn, Action::ZoomIn],
+        vec![
+            Action::NextFinding,
+            Action::ZoomIn,
+            Action::ZoomIn,
+            Action::ZoomIn,
+        ],
         vec![Action::ShowBatch],
         vec![Action::ShowResources],
         vec![Action::JumpToAnswer, Action::StepBack],
@@ -338,12 +437,17 @@ fn clone_intent(a: &Action) -> Action {
         .enumerate()
         .flat_map(|(i, c)| {
             let lower = c.to_ascii_lowercase();
-            if c.is_ascii_uppercase() && i > 0 { vec!['_', lower] } else { vec![lower] }
+            if c.is_ascii_uppercase() && i > 0 {
+                vec!['_', lower]
+            } else {
+                vec![lower]
+            }
         })
         .collect();
     use serde::de::IntoDeserializer;
     use serde::Deserialize;
-    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = snake.as_str().into_deserializer();
+    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        snake.as_str().into_deserializer();
     Action::deserialize(de).unwrap()
 }
 
@@ -352,7 +456,13 @@ fn resizing_a_live_app_keeps_the_selection_on_screen() {
     let mut app = trace_app(120, 40);
     update_all(&mut app, [Action::Last]);
     for (w, h) in [(40, 10), (200, 50), (45, 12), (39, 9), (80, 24)] {
-        super::update::update(&mut app, Action::Resize { width: w, height: h });
+        super::update::update(
+            &mut app,
+            Action::Resize {
+                width: w,
+                height: h,
+            },
+        );
         let terminal = draw(&app);
         let screen = text(terminal.backend().buffer());
         if w >= 40 && h >= 10 {
@@ -376,7 +486,12 @@ fn the_loop_opens_a_trace_and_walks_back_from_the_answer() {
     use super::source::LoadedTrace;
     use super::trace_model::TraceModel;
 
-    let key = |c: char| Msg::Terminal(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    let key = |c: char| {
+        Msg::Terminal(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
+    };
     let (tx, rx) = mpsc::channel();
     // A watchdog: if the script stalls, quit instead of hanging the test run.
     let watchdog = tx.clone();
@@ -385,40 +500,73 @@ fn the_loop_opens_a_trace_and_walks_back_from_the_answer() {
         let _ = watchdog.send(key('q'));
     });
     let keymap = super::keymap::Keymap::defaults();
-    let mut app = App::new(ratatui::layout::Rect::new(0, 0, 80, 24), keymap.help_lines());
+    let mut app = App::new(
+        ratatui::layout::Rect::new(0, 0, 80, 24),
+        keymap.help_lines(),
+    );
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let replies = tx.clone();
     let mut asked = vec![];
-    super::run_loop(&mut terminal, &mut app, &keymap, &Theme::default(), &rx, vec![Effect::LoadSummaries], |e| {
-        asked.push(e.clone());
-        match e {
-            Effect::LoadSummaries => {
-                replies.send(Msg::Action(Action::SummariesLoaded(fixtures::summaries()))).unwrap();
-                // Move to the bank trace and open it.
-                replies.send(key('j')).unwrap();
-                replies.send(Msg::Terminal(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)))).unwrap();
-            }
-            Effect::LoadTrace(id) => {
-                assert_eq!(id, fixtures::trace_id(1));
-                let model = TraceModel::build(LoadedTrace { analyzed: fixtures::lost_update(), raw: None });
-                replies.send(Msg::Action(Action::TraceLoaded(Box::new(model)))).unwrap();
-                // The user presses a, then b; a moment later (after the redraw), q.
-                for c in ['a', 'b'] {
-                    replies.send(key(c)).unwrap();
+    super::run_loop(
+        &mut terminal,
+        &mut app,
+        &keymap,
+        &Theme::default(),
+        &rx,
+        vec![Effect::LoadSummaries],
+        |e| {
+            asked.push(e.clone());
+            match e {
+                Effect::LoadSummaries => {
+                    replies
+                        .send(Msg::Action(Action::SummariesLoaded(fixtures::summaries())))
+                        .unwrap();
+                    // Move to the bank trace and open it.
+                    replies.send(key('j')).unwrap();
+                    replies
+                        .send(Msg::Terminal(Event::Key(KeyEvent::new(
+                            KeyCode::Enter,
+                            KeyModifiers::NONE,
+                        ))))
+                        .unwrap();
                 }
-                let later = replies.clone();
-                std::thread::spawn(move || {
-                    std::thread::sleep(std::time::Duration::from_millis(300));
-                    let _ = later.send(key('q'));
-                });
+                Effect::LoadTrace(id) => {
+                    assert_eq!(id, fixtures::trace_id(1));
+                    let model = TraceModel::build(LoadedTrace {
+                        analyzed: fixtures::lost_update(),
+                        raw: None,
+                    });
+                    replies
+                        .send(Msg::Action(Action::TraceLoaded(Box::new(model))))
+                        .unwrap();
+                    // The user presses a, then b; a moment later (after the redraw), q.
+                    for c in ['a', 'b'] {
+                        replies.send(key(c)).unwrap();
+                    }
+                    let later = replies.clone();
+                    std::thread::spawn(move || {
+                        std::thread::sleep(std::time::Duration::from_millis(300));
+                        let _ = later.send(key('q'));
+                    });
+                }
+                Effect::Export(_) => {}
             }
-            Effect::Export(_) => {}
-        }
-    })
+        },
+    )
     .unwrap();
     assert!(app.should_quit);
-    assert_eq!(asked, vec![Effect::LoadSummaries, Effect::LoadTrace(fixtures::trace_id(1))]);
+    assert_eq!(
+        asked,
+        vec![
+            Effect::LoadSummaries,
+            Effect::LoadTrace(fixtures::trace_id(1))
+        ]
+    );
     let screen = text(terminal.backend().buffer());
     assert!(screen.contains("why · step 2/4"), "{screen}");
-    assert!(screen.contains("call_dep_a") && screen.contains("call_dep_b") && screen.contains("account:acc-1001"));
+    assert!(
+        screen.contains("call_dep_a")
+            && screen.contains("call_dep_b")
+            && screen.contains("account:acc-1001")
+    );
 }

@@ -91,8 +91,12 @@ impl Default for Theme {
 impl Theme {
     pub fn new(name: ThemeName, mode: ColorMode) -> Self {
         let theme = match name {
-            ThemeName::Dark => Self::palette(Color::Gray, Color::DarkGray, Color::Cyan, Color::Yellow),
-            ThemeName::Light => Self::palette(Color::Black, Color::DarkGray, Color::Blue, Color::Magenta),
+            ThemeName::Dark => {
+                Self::palette(Color::Gray, Color::DarkGray, Color::Cyan, Color::Yellow)
+            }
+            ThemeName::Light => {
+                Self::palette(Color::Black, Color::DarkGray, Color::Blue, Color::Magenta)
+            }
         };
         match mode {
             ColorMode::Color => theme,
@@ -119,7 +123,9 @@ impl Theme {
             error: Style::new().fg(Color::Red),
             warn: Style::new().fg(highlight),
             info: Style::new().fg(accent),
-            matched: Style::new().fg(highlight).add_modifier(Modifier::UNDERLINED),
+            matched: Style::new()
+                .fg(highlight)
+                .add_modifier(Modifier::UNDERLINED),
             status: Style::new().fg(fg).add_modifier(Modifier::REVERSED),
             key: Style::new().fg(accent).add_modifier(bold),
         }
@@ -127,7 +133,12 @@ impl Theme {
 
     /// Keeps every modifier, drops every colour.
     fn without_colours(self) -> Self {
-        let strip = |s: Style| Style { fg: None, bg: None, underline_color: None, ..s };
+        let strip = |s: Style| Style {
+            fg: None,
+            bg: None,
+            underline_color: None,
+            ..s
+        };
         Self {
             base: strip(self.base),
             dim: strip(self.dim),
@@ -163,15 +174,24 @@ mod tests {
         for s in [t.conflict, t.selected, t.write, t.error, t.status] {
             assert_eq!((s.fg, s.bg), (None, None));
         }
-        assert!(t.conflict.add_modifier.contains(Modifier::BOLD | Modifier::UNDERLINED));
+        assert!(t
+            .conflict
+            .add_modifier
+            .contains(Modifier::BOLD | Modifier::UNDERLINED));
         assert!(t.selected.add_modifier.contains(Modifier::REVERSED));
     }
 
     #[test]
     fn no_color_is_read_from_a_non_empty_value_only() {
         use std::ffi::OsStr;
-        assert_eq!(ColorMode::from_env_value(Some(OsStr::new("1"))), ColorMode::Monochrome);
-        assert_eq!(ColorMode::from_env_value(Some(OsStr::new(""))), ColorMode::Color);
+        assert_eq!(
+            ColorMode::from_env_value(Some(OsStr::new("1"))),
+            ColorMode::Monochrome
+        );
+        assert_eq!(
+            ColorMode::from_env_value(Some(OsStr::new(""))),
+            ColorMode::Color
+        );
         assert_eq!(ColorMode::from_env_value(None), ColorMode::Color);
     }
 }

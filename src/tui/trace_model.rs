@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use crate::analysis::{AnalyzedTrace, Analysis, Severity};
+use crate::analysis::{Analysis, AnalyzedTrace, Severity};
 use crate::model::{Run, Span, SpanId, Timing, Trace};
 
 use super::matrix::ResourceMatrix;
@@ -62,7 +62,11 @@ pub enum Row {
     Model(usize),
     BatchHeader(usize),
     /// One swimlane: calls that never overlap, sorted by start.
-    Lane { batch: Option<usize>, lane: usize, calls: Vec<usize> },
+    Lane {
+        batch: Option<usize>,
+        lane: usize,
+        calls: Vec<usize>,
+    },
     Answer,
 }
 
@@ -100,7 +104,10 @@ const NONE_ROW: usize = usize::MAX;
 
 impl TraceModel {
     pub fn build(loaded: LoadedTrace) -> Self {
-        let LoadedTrace { analyzed: data, raw } = loaded;
+        let LoadedTrace {
+            analyzed: data,
+            raw,
+        } = loaded;
         let run = &data.run;
         let analysis = &data.analysis;
         let (axis, model_span, call_span, answer_at) = place(run);
@@ -108,9 +115,15 @@ impl TraceModel {
             .batches
             .iter()
             .map(|b| {
-                let spans = b.calls.iter().filter_map(|c| call_span.get(*c).copied().flatten());
+                let spans = b
+                    .calls
+                    .iter()
+                    .filter_map(|c| call_span.get(*c).copied().flatten());
                 spans.fold(None, |acc: Option<Interval>, s| {
-                    Some(acc.map_or(s, |a| Interval { start: a.start.min(s.start), end: a.end.max(s.end) }))
+                    Some(acc.map_or(s, |a| Interval {
+                        start: a.start.min(s.start),
+                        end: a.end.max(s.end),
+                    }))
                 })
             })
             .collect();
@@ -126,13 +139,22 @@ impl TraceModel {
                 *s = (*s).max(Some(f.severity));
             }
         }
-        let batch_lanes: Vec<Vec<Vec<usize>>> =
-            run.batches.iter().map(|b| lanes_of(b.index, &b.calls, analysis, &call_span)).collect();
+        let batch_lanes: Vec<Vec<Vec<usize>>> = run
+            .batches
+            .iter()
+            .map(|b| lanes_of(b.index, &b.calls, analysis, &call_span))
+            .collect();
 
         let mut model = Self {
             span_index: raw
                 .as_ref()
-                .map(|t| t.spans.iter().enumerate().map(|(i, s)| (s.span_id, i)).collect())
+                .map(|t| {
+                    t.spans
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| (s.span_id, i))
+                        .collect()
+                })
                 .unwrap_or_default(),
             axis,
             rows: Vec::new(),
@@ -146,14 +168,26 @@ impl TraceModel {
             batch_span,
             call_severity,
             batch_severity,
-            call_label: run.tool_calls.iter().map(|c| sanitize::line(&c.name).into_owned()).collect(),
+            call_label: run
+                .tool_calls
+                .iter()
+                .map(|c| sanitize::line(&c.name).into_owned())
+                .collect(),
             model_label: run
                 .model_calls
                 .iter()
                 .map(|m| sanitize::line(m.model.as_deref().unwrap_or(&m.name)).into_owned())
                 .collect(),
-            trace_matrix: ResourceMatrix::build(analysis, &(0..run.tool_calls.len()).collect::<Vec<_>>(), false),
-            batch_matrices: run.batches.iter().map(|b| ResourceMatrix::build(analysis, &b.calls, true)).collect(),
+            trace_matrix: ResourceMatrix::build(
+                analysis,
+                &(0..run.tool_calls.len()).collect::<Vec<_>>(),
+                false,
+            ),
+            batch_matrices: run
+                .batches
+                .iter()
+                .map(|b| ResourceMatrix::build(analysis, &b.calls, true))
+                .collect(),
             batch_lanes,
             answer_at,
             raw,
@@ -177,17 +211,35 @@ impl TraceModel {
         let push_batch = |rows: &mut Vec<Row>, b: usize, lanes: &[Vec<usize>]| {
             rows.push(Row::BatchHeader(b));
             for (lane, calls) in lanes.iter().enumerate() {
-                rows.push(Row::Lane { batch: Some(b), lane, calls: calls.clone() });
+                rows.push(Row::Lane {
+                    batch: Some(b),
+                    lane,
+                    calls: calls.clone(),
+                });
             }
         };
         for m in 0..run.model_calls.len() {
             rows.push(Row::Model(m));
             for &b in by_model.get(&m).map(Vec::as_slice).unwrap_or_default() {
-                push_batch(&mut rows, b, self.batch_lanes.get(b).map(Vec::as_slice).unwrap_or_default());
+                push_batch(
+                    &mut rows,
+                    b,
+                    self.batch_lanes
+                        .get(b)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default(),
+                );
             }
         }
         for b in orphan_batches {
-            push_batch(&mut rows, b, self.batch_lanes.get(b).map(Vec::as_slice).unwrap_or_default());
+            push_batch(
+                &mut rows,
+                b,
+                self.batch_lanes
+                    .get(b)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            );
         }
         let unbatched: Vec<usize> = run
             .tool_calls
@@ -195,8 +247,15 @@ impl TraceModel {
             .filter(|c| !matches!(c.batch, Some(b) if b < run.batches.len()))
             .map(|c| c.index)
             .collect();
-        for (lane, calls) in assign_lanes(&unbatched, &self.call_span).into_iter().enumerate() {
-            rows.push(Row::Lane { batch: None, lane, calls });
+        for (lane, calls) in assign_lanes(&unbatched, &self.call_span)
+            .into_iter()
+            .enumerate()
+        {
+            rows.push(Row::Lane {
+                batch: None,
+                lane,
+                calls,
+            });
         }
         rows.push(Row::Answer);
 
@@ -204,7 +263,9 @@ impl TraceModel {
             match row {
                 Row::Model(m) => set(&mut self.model_row, *m, i),
                 Row::BatchHeader(b) => set(&mut self.batch_row, *b, i),
-                Row::Lane { calls, .. } => calls.iter().for_each(|c| set(&mut self.call_row, *c, i)),
+                Row::Lane { calls, .. } => {
+                    calls.iter().for_each(|c| set(&mut self.call_row, *c, i))
+                }
                 Row::Answer => self.answer_row = Some(i),
             }
         }
@@ -260,7 +321,10 @@ impl TraceModel {
             Item::Model(m) => self.model_span.get(m).copied().flatten(),
             Item::Batch(b) => self.batch_span.get(b).copied().flatten(),
             Item::Call(c) => self.call_span.get(c).copied().flatten(),
-            Item::Answer => Some(Interval { start: self.answer_at, end: self.answer_at }),
+            Item::Answer => Some(Interval {
+                start: self.answer_at,
+                end: self.answer_at,
+            }),
         }
     }
 
@@ -271,9 +335,14 @@ impl TraceModel {
             Row::BatchHeader(b) => Item::Batch(*b),
             Row::Answer => Item::Answer,
             Row::Lane { calls, .. } => {
-                let candidates = calls.iter().copied().filter(|c| !conflicts_only || self.is_conflict(*c));
+                let candidates = calls
+                    .iter()
+                    .copied()
+                    .filter(|c| !conflicts_only || self.is_conflict(*c));
                 let best = match near {
-                    Some(t) => candidates.min_by_key(|c| self.call_span[*c].map_or(u64::MAX, |s| s.mid().abs_diff(t))),
+                    Some(t) => candidates.min_by_key(|c| {
+                        self.call_span[*c].map_or(u64::MAX, |s| s.mid().abs_diff(t))
+                    }),
                     None => candidates.min(),
                 };
                 Item::Call(best.or_else(|| calls.first().copied())?)
@@ -286,7 +355,12 @@ impl TraceModel {
         match item {
             Item::Batch(b) => Some(b),
             Item::Call(c) => self.run().tool_calls.get(c)?.batch,
-            Item::Model(m) => self.run().batches.iter().find(|b| b.emitted_by == Some(m)).map(|b| b.index),
+            Item::Model(m) => self
+                .run()
+                .batches
+                .iter()
+                .find(|b| b.emitted_by == Some(m))
+                .map(|b| b.index),
             Item::Answer => None,
         }
     }
@@ -321,7 +395,11 @@ fn place_timed(run: &Run) -> Placement {
         .model_calls
         .iter()
         .map(|m| (m.start_unix_nano, m.end_unix_nano))
-        .chain(run.tool_calls.iter().map(|c| (c.start_unix_nano, c.end_unix_nano)));
+        .chain(
+            run.tool_calls
+                .iter()
+                .map(|c| (c.start_unix_nano, c.end_unix_nano)),
+        );
     let (mut lo, mut hi) = (u64::MAX, 0u64);
     for (s, e) in times {
         if let Some(s) = s {
@@ -335,10 +413,21 @@ fn place_timed(run: &Run) -> Placement {
     let origin = lo.min(hi);
     let interval = |s: Option<u64>, e: Option<u64>| {
         let s = s?.saturating_sub(origin);
-        Some(Interval { start: s, end: e.map_or(s, |e| e.saturating_sub(origin)).max(s) })
+        Some(Interval {
+            start: s,
+            end: e.map_or(s, |e| e.saturating_sub(origin)).max(s),
+        })
     };
-    let models = run.model_calls.iter().map(|m| interval(m.start_unix_nano, m.end_unix_nano)).collect();
-    let calls = run.tool_calls.iter().map(|c| interval(c.start_unix_nano, c.end_unix_nano)).collect();
+    let models = run
+        .model_calls
+        .iter()
+        .map(|m| interval(m.start_unix_nano, m.end_unix_nano))
+        .collect();
+    let calls = run
+        .tool_calls
+        .iter()
+        .map(|c| interval(c.start_unix_nano, c.end_unix_nano))
+        .collect();
     let length = hi.saturating_sub(origin).max(1);
     let answer_at = run
         .final_answer
@@ -347,7 +436,16 @@ fn place_timed(run: &Run) -> Placement {
         .and_then(|m| run.model_calls.get(m))
         .and_then(|m| m.end_unix_nano)
         .map_or(length, |e| e.saturating_sub(origin).min(length));
-    (Axis { unit: AxisUnit::Nanos, origin, length }, models, calls, answer_at)
+    (
+        Axis {
+            unit: AxisUnit::Nanos,
+            origin,
+            length,
+        },
+        models,
+        calls,
+        answer_at,
+    )
 }
 
 /// Untimed: model call, then the calls it emitted (emission order), one step each.
@@ -357,7 +455,10 @@ fn place_steps(run: &Run) -> Placement {
     let mut step = 0u64;
     let mut take = |slot: &mut Option<Interval>| {
         if slot.is_none() {
-            *slot = Some(Interval { start: step, end: step + 1 });
+            *slot = Some(Interval {
+                start: step,
+                end: step + 1,
+            });
             step += 1;
         }
     };
@@ -375,12 +476,30 @@ fn place_steps(run: &Run) -> Placement {
         take(slot);
     }
     let length = step.max(1);
-    (Axis { unit: AxisUnit::Steps, origin: 0, length }, models, calls, length)
+    (
+        Axis {
+            unit: AxisUnit::Steps,
+            origin: 0,
+            length,
+        },
+        models,
+        calls,
+        length,
+    )
 }
 
 /// The lanes of one batch: analysis's assignment when it covers the batch, else computed.
-fn lanes_of(batch: usize, calls: &[usize], analysis: &Analysis, spans: &[Option<Interval>]) -> Vec<Vec<usize>> {
-    let given = analysis.lanes.iter().find(|l| l.batch == batch).filter(|l| l.lanes.len() == calls.len());
+fn lanes_of(
+    batch: usize,
+    calls: &[usize],
+    analysis: &Analysis,
+    spans: &[Option<Interval>],
+) -> Vec<Vec<usize>> {
+    let given = analysis
+        .lanes
+        .iter()
+        .find(|l| l.batch == batch)
+        .filter(|l| l.lanes.len() == calls.len());
     let mut lanes: Vec<Vec<usize>> = match given {
         Some(l) => {
             let mut lanes = vec![Vec::new(); l.lanes.iter().max().map_or(0, |m| m + 1)];
@@ -395,7 +514,16 @@ fn lanes_of(batch: usize, calls: &[usize], analysis: &Analysis, spans: &[Option<
         None => return assign_lanes(calls, spans),
     };
     for lane in &mut lanes {
-        lane.sort_by_key(|c| (spans.get(*c).copied().flatten().map_or(u64::MAX, |s| s.start), *c));
+        lane.sort_by_key(|c| {
+            (
+                spans
+                    .get(*c)
+                    .copied()
+                    .flatten()
+                    .map_or(u64::MAX, |s| s.start),
+                *c,
+            )
+        });
     }
     lanes
 }
@@ -403,13 +531,18 @@ fn lanes_of(batch: usize, calls: &[usize], analysis: &Analysis, spans: &[Option<
 /// Greedy interval partitioning: each call goes to the first lane whose last call ended before
 /// it starts. Calls without a position get a lane each.
 pub fn assign_lanes(calls: &[usize], spans: &[Option<Interval>]) -> Vec<Vec<usize>> {
-    let mut order: Vec<(Option<Interval>, usize)> =
-        calls.iter().map(|c| (spans.get(*c).copied().flatten(), *c)).collect();
+    let mut order: Vec<(Option<Interval>, usize)> = calls
+        .iter()
+        .map(|c| (spans.get(*c).copied().flatten(), *c))
+        .collect();
     order.sort_by_key(|(s, c)| (s.map_or(u64::MAX, |s| s.start), *c));
     let mut lanes: Vec<(u64, Vec<usize>)> = Vec::new();
     for (span, call) in order {
         match span {
-            Some(s) => match lanes.iter_mut().find(|(end, v)| *end <= s.start && !v.is_empty()) {
+            Some(s) => match lanes
+                .iter_mut()
+                .find(|(end, v)| *end <= s.start && !v.is_empty())
+            {
                 Some((end, v)) => {
                     *end = s.end.max(s.start + 1);
                     v.push(call);
@@ -428,7 +561,10 @@ mod tests {
     use crate::tui::fixtures;
 
     fn model(t: crate::analysis::AnalyzedTrace) -> TraceModel {
-        TraceModel::build(LoadedTrace { analyzed: t, raw: None })
+        TraceModel::build(LoadedTrace {
+            analyzed: t,
+            raw: None,
+        })
     }
 
     #[test]
@@ -445,7 +581,13 @@ mod tests {
                 Answer => "A".into(),
             })
             .collect();
-        assert_eq!(kinds, ["M0", "B0", "L0[0]", "M1", "B1", "L0[1]", "L1[2]", "M2", "B2", "L0[3]", "L1[4]", "M3", "A"]);
+        assert_eq!(
+            kinds,
+            [
+                "M0", "B0", "L0[0]", "M1", "B1", "L0[1]", "L1[2]", "M2", "B2", "L0[3]", "L1[4]",
+                "M3", "A"
+            ]
+        );
         assert_eq!(m.axis.unit, AxisUnit::Nanos);
         assert_eq!(m.axis.length, 2_900_000_000);
         assert_eq!(m.row_of(Item::Call(2)), Some(6));
@@ -469,7 +611,10 @@ mod tests {
             Some(Interval { start: 10, end: 12 }),
             None,
         ];
-        assert_eq!(assign_lanes(&[0, 1, 2, 3], &spans), vec![vec![0, 2], vec![1], vec![3]]);
+        assert_eq!(
+            assign_lanes(&[0, 1, 2, 3], &spans),
+            vec![vec![0, 2], vec![1], vec![3]]
+        );
     }
 
     #[test]

@@ -91,7 +91,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn help(app: &mut App, action: Action) {
-    let Some(scroll) = app.help.as_mut() else { return };
+    let Some(scroll) = app.help.as_mut() else {
+        return;
+    };
     let max = app.help_lines.len().saturating_sub(1);
     match action {
         Action::MoveDown | Action::ScrollDown { .. } => *scroll = (*scroll + 1).min(max),
@@ -104,7 +106,9 @@ fn help(app: &mut App, action: Action) {
 }
 
 fn input(app: &mut App, key: InputKey) -> Vec<Effect> {
-    let Some(prompt) = app.prompt.as_mut() else { return vec![] };
+    let Some(prompt) = app.prompt.as_mut() else {
+        return vec![];
+    };
     match key {
         InputKey::Char(c) if !c.is_control() => prompt.text.push(c),
         InputKey::Char(_) => {}
@@ -120,7 +124,10 @@ fn input(app: &mut App, key: InputKey) -> Vec<Effect> {
             return vec![];
         }
         InputKey::Submit => {
-            let Prompt { target, text } = app.prompt.take().unwrap_or(Prompt { target: PromptTarget::ListFilter, text: String::new() });
+            let Prompt { target, text } = app.prompt.take().unwrap_or(Prompt {
+                target: PromptTarget::ListFilter,
+                text: String::new(),
+            });
             match target {
                 PromptTarget::ListFilter => {
                     app.list.query = text;
@@ -132,7 +139,11 @@ fn input(app: &mut App, key: InputKey) -> Vec<Effect> {
         }
     }
     // The list filters as you type.
-    if let Some(Prompt { target: PromptTarget::ListFilter, text }) = &app.prompt {
+    if let Some(Prompt {
+        target: PromptTarget::ListFilter,
+        text,
+    }) = &app.prompt
+    {
         app.list.query = text.clone();
         refresh_list(app);
     }
@@ -169,7 +180,10 @@ fn list(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Search => {
-            app.prompt = Some(Prompt { target: PromptTarget::ListFilter, text: app.list.query.clone() })
+            app.prompt = Some(Prompt {
+                target: PromptTarget::ListFilter,
+                text: app.list.query.clone(),
+            })
         }
         Action::CycleSort => {
             app.list.sort = app.list.sort.next();
@@ -196,9 +210,14 @@ fn list(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn open_selected(app: &mut App) -> Vec<Effect> {
-    let Some(id) = app.list.selected_entry().map(|e| e.summary.trace_id) else { return vec![] };
+    let Some(id) = app.list.selected_entry().map(|e| e.summary.trace_id) else {
+        return vec![];
+    };
     app.loading = Some(id);
-    app.notify(Level::Info, format!("loading trace {}…", views::short_id(&id.to_hex())));
+    app.notify(
+        Level::Info,
+        format!("loading trace {}…", views::short_id(&id.to_hex())),
+    );
     vec![Effect::LoadTrace(id)]
 }
 
@@ -215,22 +234,32 @@ pub fn refresh_list(app: &mut App) {
                 .flatten()
                 .any(|t| t.to_lowercase().contains(&query))
             || s.trace_id.to_hex().contains(&query)
-            || e.finding_kinds.iter().any(|k| k.as_str().contains(&query) || k.label().contains(&query))
+            || e.finding_kinds
+                .iter()
+                .any(|k| k.as_str().contains(&query) || k.label().contains(&query))
     };
-    let mut visible: Vec<usize> =
-        (0..l.all.len()).filter(|i| l.filter.accepts(&l.all[*i]) && matches(&l.all[*i])).collect();
+    let mut visible: Vec<usize> = (0..l.all.len())
+        .filter(|i| l.filter.accepts(&l.all[*i]) && matches(&l.all[*i]))
+        .collect();
     let all = |i: &usize| &l.all[*i].summary;
     match l.sort {
         SortKey::Newest => visible.sort_by_key(|i| std::cmp::Reverse(all(i).start_unix_nano)),
         SortKey::Slowest => visible.sort_by_key(|i| std::cmp::Reverse(all(i).duration_nanos)),
-        SortKey::MostFindings => {
-            visible.sort_by_key(|i| (std::cmp::Reverse(all(i).worst_severity), std::cmp::Reverse(all(i).findings)))
-        }
+        SortKey::MostFindings => visible.sort_by_key(|i| {
+            (
+                std::cmp::Reverse(all(i).worst_severity),
+                std::cmp::Reverse(all(i).findings),
+            )
+        }),
         SortKey::Service => visible.sort_by(|a, b| all(a).service.cmp(&all(b).service)),
     }
     l.visible = visible;
     l.selected = current
-        .and_then(|id| l.visible.iter().position(|i| l.all[*i].summary.trace_id == id))
+        .and_then(|id| {
+            l.visible
+                .iter()
+                .position(|i| l.all[*i].summary.trace_id == id)
+        })
         .unwrap_or(0);
     clamp_list_scroll(app);
 }

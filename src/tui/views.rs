@@ -49,13 +49,25 @@ pub struct ScreenAreas {
 }
 
 pub fn screen_areas(area: Rect) -> ScreenAreas {
-    let [header, body, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
-    ScreenAreas { header, body, status }
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    ScreenAreas {
+        header,
+        body,
+        status,
+    }
 }
 
 /// Main view and inspector areas of the trace screen; either may be absent on a narrow terminal.
-pub fn trace_panes(body: Rect, inspector_shown: bool, focus: Focus) -> (Option<Rect>, Option<Rect>) {
+pub fn trace_panes(
+    body: Rect,
+    inspector_shown: bool,
+    focus: Focus,
+) -> (Option<Rect>, Option<Rect>) {
     if !inspector_shown {
         return (Some(body), None);
     }
@@ -65,7 +77,8 @@ pub fn trace_panes(body: Rect, inspector_shown: bool, focus: Focus) -> (Option<R
             Focus::Inspector => (None, Some(body)),
         };
     }
-    let [main, side] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+    let [main, side] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
     (Some(main), Some(side))
 }
 
@@ -98,8 +111,16 @@ pub fn inspector_area(app: &App) -> Option<Rect> {
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = format!("terminal too small: {}x{}, need {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height);
-        frame.render_widget(Paragraph::new(msg).style(theme.warn).wrap(Wrap { trim: true }), area);
+        let msg = format!(
+            "terminal too small: {}x{}, need {MIN_WIDTH}x{MIN_HEIGHT}",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(msg)
+                .style(theme.warn)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
         return;
     }
     let areas = screen_areas(area);
@@ -110,29 +131,54 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
             if let Some(main) = main {
                 let focused = t.focus == Focus::Main;
                 match t.view {
-                    super::app::View::Timeline => timeline::TimelineView { trace: t, theme, focused }.render(frame, main),
-                    super::app::View::Batch => batch::BatchView { trace: t, theme, focused }.render(frame, main),
-                    super::app::View::Resources => {
-                        resources::ResourcesView { trace: t, theme, focused }.render(frame, main)
+                    super::app::View::Timeline => timeline::TimelineView {
+                        trace: t,
+                        theme,
+                        focused,
                     }
-                    super::app::View::Why => why::WhyView { trace: t, theme, focused }.render(frame, main),
+                    .render(frame, main),
+                    super::app::View::Batch => batch::BatchView {
+                        trace: t,
+                        theme,
+                        focused,
+                    }
+                    .render(frame, main),
+                    super::app::View::Resources => resources::ResourcesView {
+                        trace: t,
+                        theme,
+                        focused,
+                    }
+                    .render(frame, main),
+                    super::app::View::Why => why::WhyView {
+                        trace: t,
+                        theme,
+                        focused,
+                    }
+                    .render(frame, main),
                 }
             }
             if let Some(side) = side {
-                inspector::InspectorView { trace: t, theme, focused: t.focus == Focus::Inspector }.render(frame, side);
+                inspector::InspectorView {
+                    trace: t,
+                    theme,
+                    focused: t.focus == Focus::Inspector,
+                }
+                .render(frame, side);
             }
         }
         _ => {
-            frame.render_widget(
-                Line::styled(" fanout · traces", theme.title),
-                areas.header,
-            );
+            frame.render_widget(Line::styled(" fanout · traces", theme.title), areas.header);
             trace_list::TraceListView { app, theme }.render(frame, areas.body);
         }
     }
     frame.render_widget(StatusLine { app, theme }, areas.status);
     if let Some(scroll) = app.help {
-        help::HelpView { lines: &app.help_lines, scroll, theme }.render(frame, areas.body);
+        help::HelpView {
+            lines: &app.help_lines,
+            scroll,
+            theme,
+        }
+        .render(frame, areas.body);
     }
 }
 
@@ -141,7 +187,10 @@ fn header_line<'a>(t: &'a super::app::TraceState, theme: &Theme) -> Line<'a> {
     let run = t.model.run();
     let parallel = run.batches.iter().filter(|b| b.is_parallel()).count();
     let mut spans = vec![
-        Span::styled(format!(" trace {}", short_id(&run.trace_id.to_hex())), theme.title),
+        Span::styled(
+            format!(" trace {}", short_id(&run.trace_id.to_hex())),
+            theme.title,
+        ),
         Span::styled(
             format!(
                 " · {} model calls · {} tool calls · {} parallel batches",
@@ -157,9 +206,18 @@ fn header_line<'a>(t: &'a super::app::TraceState, theme: &Theme) -> Line<'a> {
     }
     let findings = t.model.analysis().findings.len();
     if let Some(sev) = t.worst_severity() {
-        let style = if sev == crate::analysis::Severity::Observed { theme.conflict } else { theme.latent };
+        let style = if sev == crate::analysis::Severity::Observed {
+            theme.conflict
+        } else {
+            theme.latent
+        };
         spans.push(Span::styled(
-            format!(" · {} {findings} finding{} ({})", super::theme::symbols::CONFLICT, plural(findings), sev.as_str()),
+            format!(
+                " · {} {findings} finding{} ({})",
+                super::theme::symbols::CONFLICT,
+                plural(findings),
+                sev.as_str()
+            ),
             style,
         ));
     }
@@ -207,7 +265,11 @@ pub fn fmt_duration(nanos: u64) -> String {
 pub fn pane<'a>(title: impl Into<Line<'a>>, theme: &Theme, focused: bool) -> Block<'a> {
     Block::new()
         .borders(Borders::ALL)
-        .border_style(if focused { theme.focused_border } else { theme.border })
+        .border_style(if focused {
+            theme.focused_border
+        } else {
+            theme.border
+        })
         .title(title)
 }
 

@@ -35,7 +35,10 @@ impl Worker {
         let thread = std::thread::Builder::new()
             .name("fanout-worker".into())
             .spawn(move || serve(source, &rx, &out))?;
-        Ok(Self { tx: Some(tx), thread: Some(thread) })
+        Ok(Self {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     /// Queues a request; a stopped worker ignores it (the UI is shutting down).
@@ -86,10 +89,18 @@ fn handle(source: &mut dyn TraceSource, request: Request) -> Action {
         },
         Request::Load(id) => match source.load(id) {
             Ok(Some(loaded)) => Action::TraceLoaded(Box::new(TraceModel::build(loaded))),
-            Ok(None) => Action::LoadFailed { id, message: format!("trace {id} is not in the database") },
-            Err(e) => Action::LoadFailed { id, message: format!("{e:#}") },
+            Ok(None) => Action::LoadFailed {
+                id,
+                message: format!("trace {id} is not in the database"),
+            },
+            Err(e) => Action::LoadFailed {
+                id,
+                message: format!("{e:#}"),
+            },
         },
-        Request::Export(req) => Action::ExportFinished(source.export(&req).map_err(|e| format!("{e:#}"))),
+        Request::Export(req) => {
+            Action::ExportFinished(source.export(&req).map_err(|e| format!("{e:#}")))
+        }
     }
 }
 
@@ -111,7 +122,10 @@ mod tests {
     fn worker_answers_with_actions() {
         let source = MemorySource {
             entries: fixtures::summaries(),
-            traces: vec![LoadedTrace { analyzed: fixtures::lost_update(), raw: None }],
+            traces: vec![LoadedTrace {
+                analyzed: fixtures::lost_update(),
+                raw: None,
+            }],
         };
         let (tx, rx) = mpsc::channel();
         let worker = Worker::spawn(Box::new(source), tx).unwrap();
@@ -122,7 +136,9 @@ mod tests {
             Msg::Terminal(_) => panic!("unexpected terminal event"),
         };
         assert!(matches!(wait(), Action::SummariesLoaded(l) if l.len() == 3));
-        assert!(matches!(wait(), Action::LoadFailed { message, .. } if message.contains("not in the database")));
+        assert!(
+            matches!(wait(), Action::LoadFailed { message, .. } if message.contains("not in the database"))
+        );
         worker.send(Request::Load(fixtures::trace_id(1)));
         assert!(matches!(wait(), Action::TraceLoaded(m) if m.run().tool_calls.len() == 5));
     }

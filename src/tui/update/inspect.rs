@@ -21,7 +21,10 @@ struct Out(Vec<InspectorLine>);
 
 impl Out {
     fn push(&mut self, kind: LineKind, text: impl Into<String>) {
-        self.0.push(InspectorLine { kind, text: text.into() });
+        self.0.push(InspectorLine {
+            kind,
+            text: text.into(),
+        });
     }
 
     fn heading(&mut self, text: &str) {
@@ -53,7 +56,10 @@ impl Out {
             self.push(LineKind::Json, l);
         }
         if total > MAX_JSON_LINES {
-            self.push(LineKind::Dim, format!("… {} more lines", total - MAX_JSON_LINES));
+            self.push(
+                LineKind::Dim,
+                format!("… {} more lines", total - MAX_JSON_LINES),
+            );
         }
     }
 }
@@ -75,7 +81,11 @@ fn when(model: &TraceModel, start: Option<u64>, end: Option<u64>, out: &mut Out)
         out.field("timing", "not recorded (transcript): order only");
         return;
     }
-    let rel = |t: Option<u64>| t.map_or("-".to_owned(), |t| format!("+{}", fmt_duration(t.saturating_sub(model.axis.origin))));
+    let rel = |t: Option<u64>| {
+        t.map_or("-".to_owned(), |t| {
+            format!("+{}", fmt_duration(t.saturating_sub(model.axis.origin)))
+        })
+    };
     let dur = match (start, end) {
         (Some(s), Some(e)) => fmt_duration(e.saturating_sub(s)),
         _ => "-".into(),
@@ -85,8 +95,14 @@ fn when(model: &TraceModel, start: Option<u64>, end: Option<u64>, out: &mut Out)
 
 fn call(model: &TraceModel, c: usize, out: &mut Out) {
     let run = model.run();
-    let Some(call) = run.tool_calls.get(c) else { return };
-    out.heading(&format!("tool call {} ({})", sanitize::line(&call.name), sanitize::line(&call.display_id())));
+    let Some(call) = run.tool_calls.get(c) else {
+        return;
+    };
+    out.heading(&format!(
+        "tool call {} ({})",
+        sanitize::line(&call.name),
+        sanitize::line(&call.display_id())
+    ));
     out.field("status", &format!("{:?}", call.status).to_lowercase());
     if let Some(e) = &call.error {
         out.push(LineKind::Error, format!("error: {}", sanitize::line(e)));
@@ -110,14 +126,25 @@ fn call(model: &TraceModel, c: usize, out: &mut Out) {
         None => out.push(LineKind::Dim, "(not captured)"),
     }
     let analysis = model.analysis();
-    let accesses = analysis.accesses.get(c).map(Vec::as_slice).unwrap_or_default();
+    let accesses = analysis
+        .accesses
+        .get(c)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     out.heading("accesses");
     if accesses.is_empty() {
         out.push(LineKind::Dim, "(none known)");
     }
     for a in accesses {
-        let in_finding = analysis.findings.iter().any(|f| f.resource == a.resource && f.calls.contains(&c));
-        let (kind, mark) = if in_finding { (LineKind::Conflict, " ‼") } else { (LineKind::Text, "") };
+        let in_finding = analysis
+            .findings
+            .iter()
+            .any(|f| f.resource == a.resource && f.calls.contains(&c));
+        let (kind, mark) = if in_finding {
+            (LineKind::Conflict, " ‼")
+        } else {
+            (LineKind::Text, "")
+        };
         out.push(
             kind,
             format!(
@@ -137,7 +164,12 @@ fn call(model: &TraceModel, c: usize, out: &mut Out) {
     for (_, f) in findings {
         out.push(
             LineKind::Conflict,
-            format!("‼ {} {} on {}", f.severity.as_str(), f.kind.label(), sanitize::line(&f.resource)),
+            format!(
+                "‼ {} {} on {}",
+                f.severity.as_str(),
+                f.kind.label(),
+                sanitize::line(&f.resource)
+            ),
         );
         out.text(LineKind::Conflict, &format!("  {}", f.explanation));
         let others: Vec<String> = f
@@ -145,7 +177,13 @@ fn call(model: &TraceModel, c: usize, out: &mut Out) {
             .iter()
             .filter(|o| **o != c)
             .filter_map(|o| run.tool_calls.get(*o))
-            .map(|o| format!("{} {}", sanitize::line(&o.display_id()), sanitize::line(&o.name)))
+            .map(|o| {
+                format!(
+                    "{} {}",
+                    sanitize::line(&o.display_id()),
+                    sanitize::line(&o.name)
+                )
+            })
             .collect();
         if !others.is_empty() {
             out.push(LineKind::Field, format!("  with: {}", others.join(", ")));
@@ -159,7 +197,9 @@ fn call(model: &TraceModel, c: usize, out: &mut Out) {
 
 fn model_call(model: &TraceModel, m: usize, out: &mut Out) {
     let run = model.run();
-    let Some(mc) = run.model_calls.get(m) else { return };
+    let Some(mc) = run.model_calls.get(m) else {
+        return;
+    };
     out.heading(&format!("model call #{m} {}", sanitize::line(&mc.name)));
     if let Some(name) = &mc.model {
         out.field("model", name);
@@ -186,12 +226,20 @@ fn model_call(model: &TraceModel, m: usize, out: &mut Out) {
 
 fn batch(model: &TraceModel, b: usize, out: &mut Out) {
     let run = model.run();
-    let Some(batch) = run.batches.get(b) else { return };
+    let Some(batch) = run.batches.get(b) else {
+        return;
+    };
     out.heading(&format!("batch {} · {} calls", batch.id, batch.calls.len()));
     if let Some(m) = batch.emitted_by {
         out.field("emitted by", &format!("model call #{m}"));
     }
-    if let Some(l) = model.analysis().latency.batches.iter().find(|l| l.batch == b) {
+    if let Some(l) = model
+        .analysis()
+        .latency
+        .batches
+        .iter()
+        .find(|l| l.batch == b)
+    {
         if let (Some(wall), Some(sum)) = (l.wall_nanos, l.sum_nanos) {
             out.field("wall", &fmt_duration(wall));
             out.field("sum of calls", &fmt_duration(sum));
@@ -203,16 +251,39 @@ fn batch(model: &TraceModel, b: usize, out: &mut Out) {
     }
     out.heading("calls");
     for c in batch.calls.iter().filter_map(|c| run.tool_calls.get(*c)) {
-        let mark = if model.is_conflict(c.index) { "‼ " } else { "  " };
-        let kind = if model.is_conflict(c.index) { LineKind::Conflict } else { LineKind::Text };
-        out.push(kind, format!("{mark}{} {}", sanitize::line(&c.display_id()), sanitize::line(&c.name)));
+        let mark = if model.is_conflict(c.index) {
+            "‼ "
+        } else {
+            "  "
+        };
+        let kind = if model.is_conflict(c.index) {
+            LineKind::Conflict
+        } else {
+            LineKind::Text
+        };
+        out.push(
+            kind,
+            format!(
+                "{mark}{} {}",
+                sanitize::line(&c.display_id()),
+                sanitize::line(&c.name)
+            ),
+        );
     }
-    let findings: Vec<_> = model.analysis().findings.iter().filter(|f| f.batch == b).collect();
+    let findings: Vec<_> = model
+        .analysis()
+        .findings
+        .iter()
+        .filter(|f| f.batch == b)
+        .collect();
     if !findings.is_empty() {
         out.heading("findings");
     }
     for f in findings {
-        out.text(LineKind::Conflict, &format!("‼ {}: {}", f.severity.as_str(), f.explanation));
+        out.text(
+            LineKind::Conflict,
+            &format!("‼ {}: {}", f.severity.as_str(), f.explanation),
+        );
     }
 }
 
@@ -233,17 +304,28 @@ fn answer(model: &TraceModel, out: &mut Out) {
         out.heading("why (press b to step back)");
         for s in steps {
             let line = match s {
-                WhyStep::Answer { value, .. } => format!("answer value {}", value.as_deref().unwrap_or("?")),
+                WhyStep::Answer { value, .. } => {
+                    format!("answer value {}", value.as_deref().unwrap_or("?"))
+                }
                 WhyStep::Call { call, .. } => format!(
                     "← call {}",
-                    run.tool_calls.get(*call).map_or("?".into(), |c| sanitize::line(&c.name).into_owned())
+                    run.tool_calls
+                        .get(*call)
+                        .map_or("?".into(), |c| sanitize::line(&c.name).into_owned())
                 ),
                 WhyStep::Batch { batch } => {
-                    format!("← batch {}", run.batches.get(*batch).map_or("?", |b| b.id.as_str()))
+                    format!(
+                        "← batch {}",
+                        run.batches.get(*batch).map_or("?", |b| b.id.as_str())
+                    )
                 }
                 WhyStep::Finding { finding, .. } => format!(
                     "← finding: {}",
-                    model.analysis().findings.get(*finding).map_or("?".into(), |f| f.explanation.clone())
+                    model
+                        .analysis()
+                        .findings
+                        .get(*finding)
+                        .map_or("?".into(), |f| f.explanation.clone())
                 ),
             };
             out.text(LineKind::Text, &line);
@@ -252,13 +334,22 @@ fn answer(model: &TraceModel, out: &mut Out) {
 }
 
 fn attributes(model: &TraceModel, span: Option<SpanId>, out: &mut Out) {
-    let Some(span) = span.and_then(|id| model.span(id)) else { return };
+    let Some(span) = span.and_then(|id| model.span(id)) else {
+        return;
+    };
     out.heading(&format!("span {} attributes", span.span_id));
     for kv in &span.attributes {
         let value = match &kv.value {
             crate::model::AnyValue::String(s) => s.clone(),
             v => v.to_json().to_string(),
         };
-        out.push(LineKind::Field, format!("{} = {}", sanitize::line(&kv.key), sanitize::short(&value, MAX_ATTRIBUTE_CHARS)));
+        out.push(
+            LineKind::Field,
+            format!(
+                "{} = {}",
+                sanitize::line(&kv.key),
+                sanitize::short(&value, MAX_ATTRIBUTE_CHARS)
+            ),
+        );
     }
 }

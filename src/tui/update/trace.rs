@@ -9,7 +9,9 @@ use ratatui::layout::Rect;
 use crate::analysis::WhyStep;
 
 use super::super::action::{Action, Effect};
-use super::super::app::{App, Focus, Level, Prompt, PromptTarget, ResourceScope, Screen, TraceState, View, Window};
+use super::super::app::{
+    App, Focus, Level, Prompt, PromptTarget, ResourceScope, Screen, TraceState, View, Window,
+};
 use super::super::source::{ExportRequest, ExportScope};
 use super::super::trace_model::{AxisUnit, Item, Row};
 use super::super::views::{self, timeline};
@@ -18,7 +20,9 @@ use super::inspector_lines;
 /// Visible timeline rows for the current terminal size.
 pub fn timeline_height(area: Rect, t: &TraceState) -> usize {
     let body = views::screen_areas(area).body;
-    let main = views::trace_panes(body, t.inspector_shown, t.focus).0.unwrap_or(body);
+    let main = views::trace_panes(body, t.inspector_shown, t.focus)
+        .0
+        .unwrap_or(body);
     usize::from(timeline::lanes_area(main).height).max(1)
 }
 
@@ -27,7 +31,10 @@ fn inspector_height(app: &App) -> usize {
 }
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    let rows = app.trace.as_ref().map_or(1, |t| timeline_height(app.area, t));
+    let rows = app
+        .trace
+        .as_ref()
+        .map_or(1, |t| timeline_height(app.area, t));
     let inspector_rows = inspector_height(app);
     let area = app.area;
     let Some(t) = app.trace.as_mut() else {
@@ -64,7 +71,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::ShowBatch => show(t, View::Batch),
         Action::ShowResources => show(t, View::Resources),
         Action::ShowWhy => show(t, View::Why),
-        Action::MoveDown | Action::MoveUp | Action::PageDown | Action::PageUp | Action::First | Action::Last
+        Action::MoveDown
+        | Action::MoveUp
+        | Action::PageDown
+        | Action::PageUp
+        | Action::First
+        | Action::Last
             if t.focus == Focus::Inspector =>
         {
             let max = t.inspector.lines.len().saturating_sub(1);
@@ -89,7 +101,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::MoveRight => move_horizontal(t, 1, rows),
         Action::ZoomIn => zoom(t, true),
         Action::ZoomOut => zoom(t, false),
-        Action::ZoomReset => t.window = Window { start: 0, span: t.model.axis.length },
+        Action::ZoomReset => {
+            t.window = Window {
+                start: 0,
+                span: t.model.axis.length,
+            }
+        }
         Action::PanLeft => pan(t, -1),
         Action::PanRight => pan(t, 1),
         Action::Open => open(t, rows),
@@ -100,13 +117,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             } else {
                 let cur = t.batch.unwrap_or(0);
                 let b = if matches!(action, Action::NextBatch) {
-                    if t.batch.is_none() { 0 } else { (cur + 1).min(n - 1) }
+                    if t.batch.is_none() {
+                        0
+                    } else {
+                        (cur + 1).min(n - 1)
+                    }
                 } else {
                     cur.saturating_sub(1)
                 };
                 let item = match t.view {
                     View::Timeline | View::Why => Item::Batch(b),
-                    _ => t.model.run().batches[b].calls.first().map_or(Item::Batch(b), |c| Item::Call(*c)),
+                    _ => t.model.run().batches[b]
+                        .calls
+                        .first()
+                        .map_or(Item::Batch(b), |c| Item::Call(*c)),
                 };
                 select(t, item, rows);
                 t.batch = Some(b);
@@ -127,13 +151,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 let finding = &t.model.analysis().findings[f];
                 notice = Some((
                     Level::Warn,
-                    format!("finding {}/{n}: {}", f + 1, super::super::sanitize::line(&finding.explanation)),
+                    format!(
+                        "finding {}/{n}: {}",
+                        f + 1,
+                        super::super::sanitize::line(&finding.explanation)
+                    ),
                 ));
             }
         }
         Action::ToggleConflictsOnly => {
             if t.model.analysis().findings.is_empty() {
-                notice = Some((Level::Info, "no findings in this trace: nothing to filter".into()));
+                notice = Some((
+                    Level::Info,
+                    "no findings in this trace: nothing to filter".into(),
+                ));
             } else {
                 t.conflicts_only = !t.conflicts_only;
                 if t.selected_position().is_none() || !selectable(t, t.selected) {
@@ -142,7 +173,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 t.scroll = 0;
                 ensure_visible(t, rows);
-                let label = if t.conflicts_only { "showing only calls involved in findings" } else { "showing all calls" };
+                let label = if t.conflicts_only {
+                    "showing only calls involved in findings"
+                } else {
+                    "showing all calls"
+                };
                 notice = Some((Level::Info, label.into()));
             }
         }
@@ -214,20 +249,32 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 _ => ExportScope::Trace,
             };
-            effects.push(Effect::Export(ExportRequest { trace_id: t.model.run().trace_id, scope }));
+            effects.push(Effect::Export(ExportRequest {
+                trace_id: t.model.run().trace_id,
+                scope,
+            }));
             notice = Some((Level::Info, "exporting…".into()));
         }
         Action::Click { column, row } => click(t, area, column, row, rows),
         Action::ScrollDown { column, row } | Action::ScrollUp { column, row } => {
             let down = matches!(action, Action::ScrollDown { .. });
-            let in_inspector = inspector_rect(area, t).is_some_and(|r| r.contains((column, row).into()));
+            let in_inspector =
+                inspector_rect(area, t).is_some_and(|r| r.contains((column, row).into()));
             if in_inspector {
                 let max = t.inspector.lines.len().saturating_sub(1);
                 let s = &mut t.inspector.scroll;
-                *s = if down { (*s + 3).min(max) } else { s.saturating_sub(3) };
+                *s = if down {
+                    (*s + 3).min(max)
+                } else {
+                    s.saturating_sub(3)
+                };
             } else if t.view == View::Timeline {
                 let max = t.visible_len().saturating_sub(rows);
-                t.scroll = if down { (t.scroll + 3).min(max) } else { t.scroll.saturating_sub(3) };
+                t.scroll = if down {
+                    (t.scroll + 3).min(max)
+                } else {
+                    t.scroll.saturating_sub(3)
+                };
             } else {
                 move_vertical(t, if down { 1 } else { -1 }, rows, &mut notice);
             }
@@ -241,7 +288,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn t_prompt(prompt: &mut Option<Prompt>, t: &TraceState) {
-    *prompt = Some(Prompt { target: PromptTarget::TraceSearch, text: t.search.query.clone() });
+    *prompt = Some(Prompt {
+        target: PromptTarget::TraceSearch,
+        text: t.search.query.clone(),
+    });
 }
 
 fn show(t: &mut TraceState, view: View) {
@@ -269,7 +319,10 @@ pub fn select(t: &mut TraceState, item: Item, rows: usize) {
     if let Some(span) = t.model.span_of(item) {
         let w = &mut t.window;
         if span.end < w.start || span.start >= w.start + w.span {
-            w.start = span.mid().saturating_sub(w.span / 2).min(t.model.axis.length.saturating_sub(w.span));
+            w.start = span
+                .mid()
+                .saturating_sub(w.span / 2)
+                .min(t.model.axis.length.saturating_sub(w.span));
         }
     }
     ensure_visible(t, rows);
@@ -303,7 +356,12 @@ fn sync_resource_column(t: &mut TraceState) {
     t.resources.row = t.resources.row.min(rows.saturating_sub(1));
 }
 
-fn move_vertical(t: &mut TraceState, delta: isize, rows: usize, notice: &mut Option<(Level, String)>) {
+fn move_vertical(
+    t: &mut TraceState,
+    delta: isize,
+    rows: usize,
+    notice: &mut Option<(Level, String)>,
+) {
     match t.view {
         View::Timeline => {
             let len = t.visible_len();
@@ -313,7 +371,10 @@ fn move_vertical(t: &mut TraceState, delta: isize, rows: usize, notice: &mut Opt
             let cur = t.selected_position().unwrap_or(t.scroll);
             let to = cur.saturating_add_signed(delta).min(len - 1);
             let near = t.model.span_of(t.selected).map(|s| s.mid());
-            if let Some(item) = t.visible_row(to).and_then(|r| t.model.item_at(r, near, t.conflicts_only)) {
+            if let Some(item) = t
+                .visible_row(to)
+                .and_then(|r| t.model.item_at(r, near, t.conflicts_only))
+            {
                 select(t, item, rows);
             }
         }
@@ -334,7 +395,11 @@ fn move_vertical(t: &mut TraceState, delta: isize, rows: usize, notice: &mut Opt
         }
         View::Resources => {
             let n = t.matrix().rows.len();
-            t.resources.row = t.resources.row.saturating_add_signed(delta).min(n.saturating_sub(1));
+            t.resources.row = t
+                .resources
+                .row
+                .saturating_add_signed(delta)
+                .min(n.saturating_sub(1));
         }
         View::Why => {
             let steps = t.model.analysis().why.steps.len();
@@ -342,7 +407,11 @@ fn move_vertical(t: &mut TraceState, delta: isize, rows: usize, notice: &mut Opt
                 *notice = Some((Level::Warn, "no why path in this trace".into()));
                 return;
             }
-            let to = t.why_step.unwrap_or(0).saturating_add_signed(delta).min(steps - 1);
+            let to = t
+                .why_step
+                .unwrap_or(0)
+                .saturating_add_signed(delta)
+                .min(steps - 1);
             go_to_step(t, to, rows);
         }
     }
@@ -360,10 +429,16 @@ fn move_horizontal(t: &mut TraceState, delta: isize, rows: usize) {
     match t.view {
         View::Timeline => {
             // Along the lane to the neighbouring call; at either end of the lane, pan.
-            let neighbour = match (t.selected, t.model.row_of(t.selected).and_then(|r| t.model.rows.get(r))) {
+            let neighbour = match (
+                t.selected,
+                t.model.row_of(t.selected).and_then(|r| t.model.rows.get(r)),
+            ) {
                 (Item::Call(c), Some(Row::Lane { calls, .. })) => {
-                    let visible: Vec<usize> =
-                        calls.iter().copied().filter(|x| !t.conflicts_only || t.model.is_conflict(*x)).collect();
+                    let visible: Vec<usize> = calls
+                        .iter()
+                        .copied()
+                        .filter(|x| !t.conflicts_only || t.model.is_conflict(*x))
+                        .collect();
                     visible
                         .iter()
                         .position(|x| *x == c)
@@ -383,7 +458,11 @@ fn move_horizontal(t: &mut TraceState, delta: isize, rows: usize) {
             if cols == 0 {
                 return;
             }
-            let col = t.resources.column.saturating_add_signed(delta).min(cols - 1);
+            let col = t
+                .resources
+                .column
+                .saturating_add_signed(delta)
+                .min(cols - 1);
             t.resources.column = col;
             if let Some(&c) = t.matrix().columns.get(col) {
                 select(t, Item::Call(c), rows);
@@ -401,8 +480,15 @@ fn zoom(t: &mut TraceState, zoom_in: bool) {
     }
     .min(length);
     let w = t.window;
-    let focus = t.model.span_of(t.selected).map_or(w.start + w.span / 2, |s| s.mid());
-    let span = if zoom_in { (w.span / 2).max(min_span) } else { w.span.saturating_mul(2).min(length) };
+    let focus = t
+        .model
+        .span_of(t.selected)
+        .map_or(w.start + w.span / 2, |s| s.mid());
+    let span = if zoom_in {
+        (w.span / 2).max(min_span)
+    } else {
+        w.span.saturating_mul(2).min(length)
+    };
     let start = focus.saturating_sub(span / 2).min(length - span);
     t.window = Window { start, span };
 }
@@ -411,7 +497,11 @@ fn pan(t: &mut TraceState, direction: isize) {
     let length = t.model.axis.length;
     let w = &mut t.window;
     let step = (w.span / 4).max(1);
-    w.start = if direction < 0 { w.start.saturating_sub(step) } else { (w.start + step).min(length.saturating_sub(w.span)) };
+    w.start = if direction < 0 {
+        w.start.saturating_sub(step)
+    } else {
+        (w.start + step).min(length.saturating_sub(w.span))
+    };
 }
 
 fn open(t: &mut TraceState, rows: usize) {
@@ -436,7 +526,9 @@ fn open(t: &mut TraceState, rows: usize) {
 }
 
 fn focus_finding(t: &mut TraceState, f: usize, rows: usize) {
-    let Some(finding) = t.model.analysis().findings.get(f) else { return };
+    let Some(finding) = t.model.analysis().findings.get(f) else {
+        return;
+    };
     let (batch, first) = (finding.batch, finding.calls.first().copied());
     t.finding = Some(f);
     select(t, first.map_or(Item::Batch(batch), Item::Call), rows);
@@ -445,7 +537,9 @@ fn focus_finding(t: &mut TraceState, f: usize, rows: usize) {
 
 /// Moves along the why path and selects that step's place.
 fn go_to_step(t: &mut TraceState, step: usize, rows: usize) {
-    let Some(s) = t.model.analysis().why.steps.get(step).cloned() else { return };
+    let Some(s) = t.model.analysis().why.steps.get(step).cloned() else {
+        return;
+    };
     t.why_step = Some(step);
     let item = match s {
         WhyStep::Answer { .. } => Item::Answer,
@@ -456,7 +550,10 @@ fn go_to_step(t: &mut TraceState, step: usize, rows: usize) {
             let f = t.model.analysis().findings.get(finding);
             match (sibling, f) {
                 (Some(c), _) => Item::Call(c),
-                (None, Some(f)) => f.calls.first().map_or(Item::Batch(f.batch), |c| Item::Call(*c)),
+                (None, Some(f)) => f
+                    .calls
+                    .first()
+                    .map_or(Item::Batch(f.batch), |c| Item::Call(*c)),
                 (None, None) => t.selected,
             }
         }
@@ -490,7 +587,9 @@ fn click(t: &mut TraceState, area: Rect, column: u16, row: u16, rows: usize) {
         return;
     }
     let body = views::screen_areas(area).body;
-    let Some(main) = views::trace_panes(body, t.inspector_shown, t.focus).0 else { return };
+    let Some(main) = views::trace_panes(body, t.inspector_shown, t.focus).0 else {
+        return;
+    };
     if !main.contains(pos) {
         return;
     }
@@ -503,7 +602,9 @@ fn click(t: &mut TraceState, area: Rect, column: u16, row: u16, rows: usize) {
         return;
     }
     let visible_pos = t.scroll + usize::from(row - lanes.y);
-    let Some(model_row) = t.visible_row(visible_pos) else { return };
+    let Some(model_row) = t.visible_row(visible_pos) else {
+        return;
+    };
     let near = timeline::axis_at(lanes, t.window, column);
     if let Some(item) = t.model.item_at(model_row, near, t.conflicts_only) {
         select(t, item, rows);
@@ -512,7 +613,10 @@ fn click(t: &mut TraceState, area: Rect, column: u16, row: u16, rows: usize) {
 
 /// Runs a search over the open trace and selects the first match at or after the selection.
 pub fn search(app: &mut App, query: &str) {
-    let rows = app.trace.as_ref().map_or(1, |t| timeline_height(app.area, t));
+    let rows = app
+        .trace
+        .as_ref()
+        .map_or(1, |t| timeline_height(app.area, t));
     let Some(t) = app.trace.as_mut() else { return };
     t.search.query = query.to_owned();
     let q = query.to_lowercase();
@@ -526,7 +630,10 @@ pub fn search(app: &mut App, query: &str) {
     let json_hit = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| hit(&v.to_string()));
     let mut matches: Vec<Item> = Vec::new();
     for m in &run.model_calls {
-        if hit(&m.name) || m.model.as_deref().is_some_and(hit) || m.output_text.as_deref().is_some_and(hit) {
+        if hit(&m.name)
+            || m.model.as_deref().is_some_and(hit)
+            || m.output_text.as_deref().is_some_and(hit)
+        {
             matches.push(Item::Model(m.index));
         }
     }
@@ -548,17 +655,38 @@ pub fn search(app: &mut App, query: &str) {
     if run.final_answer.as_ref().is_some_and(|a| hit(&a.text)) {
         matches.push(Item::Answer);
     }
-    matches.retain(|i| selectable(t, *i) && t.model.row_of(*i).and_then(|r| t.position_of_row(r)).is_some());
+    matches.retain(|i| {
+        selectable(t, *i)
+            && t.model
+                .row_of(*i)
+                .and_then(|r| t.position_of_row(r))
+                .is_some()
+    });
     matches.sort_by_key(|i| t.model.row_of(*i));
     let here = t.model.row_of(t.selected).unwrap_or(0);
     let n = matches.len();
-    t.search.current = (n > 0).then(|| matches.iter().position(|i| t.model.row_of(*i).unwrap_or(0) >= here).unwrap_or(0));
+    t.search.current = (n > 0).then(|| {
+        matches
+            .iter()
+            .position(|i| t.model.row_of(*i).unwrap_or(0) >= here)
+            .unwrap_or(0)
+    });
     t.search.matches = matches;
     if let Some(i) = t.search.current {
         let item = t.search.matches[i];
         select(t, item, rows);
-        app.notify(Level::Info, format!("match {}/{n} for \"{}\"", i + 1, super::super::sanitize::line(query)));
+        app.notify(
+            Level::Info,
+            format!(
+                "match {}/{n} for \"{}\"",
+                i + 1,
+                super::super::sanitize::line(query)
+            ),
+        );
     } else {
-        app.notify(Level::Warn, format!("no match for \"{}\"", super::super::sanitize::line(query)));
+        app.notify(
+            Level::Warn,
+            format!("no match for \"{}\"", super::super::sanitize::line(query)),
+        );
     }
 }

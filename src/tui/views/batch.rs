@@ -40,11 +40,19 @@ impl BatchView<'_> {
         let th = self.theme;
         let Some(b) = t.batch.filter(|b| *b < t.model.run().batches.len()) else {
             frame.render_widget(pane(" batch ", th, self.focused), area);
-            frame.render_widget(Line::styled("this trace has no batches", th.dim), inner(area));
+            frame.render_widget(
+                Line::styled("this trace has no batches", th.dim),
+                inner(area),
+            );
             return;
         };
         frame.render_widget(pane(batch_title(t, b, th), th, self.focused), area);
-        BatchBody { trace: t, batch: b, theme: th }.render(frame, inner(area));
+        BatchBody {
+            trace: t,
+            batch: b,
+            theme: th,
+        }
+        .render(frame, inner(area));
     }
 }
 
@@ -57,9 +65,20 @@ pub fn batch_title(t: &TraceState, b: usize, th: &Theme) -> Line<'static> {
         parts.push(format!("model #{m}"));
     }
     parts.push(format!("{} calls", batch.calls.len()));
-    if let Some(l) = t.model.analysis().latency.batches.iter().find(|l| l.batch == b) {
+    if let Some(l) = t
+        .model
+        .analysis()
+        .latency
+        .batches
+        .iter()
+        .find(|l| l.batch == b)
+    {
         if let (Some(w), Some(s)) = (l.wall_nanos, l.sum_nanos) {
-            parts.push(format!("wall {} · sum {}", fmt_duration(w), fmt_duration(s)));
+            parts.push(format!(
+                "wall {} · sum {}",
+                fmt_duration(w),
+                fmt_duration(s)
+            ));
         }
         if let Some(x) = l.speedup {
             parts.push(format!("{x:.2}x"));
@@ -70,8 +89,15 @@ pub fn batch_title(t: &TraceState, b: usize, th: &Theme) -> Line<'static> {
     }
     let mut spans = vec![Span::styled(parts.join(" · "), th.title)];
     if let Some(sev) = t.model.batch_severity.get(b).copied().flatten() {
-        let style = if sev == Severity::Observed { th.conflict } else { th.latent };
-        spans.push(Span::styled(format!(" · {} {}", symbols::CONFLICT, sev.as_str()), style));
+        let style = if sev == Severity::Observed {
+            th.conflict
+        } else {
+            th.latent
+        };
+        spans.push(Span::styled(
+            format!(" · {} {}", symbols::CONFLICT, sev.as_str()),
+            style,
+        ));
     }
     spans.push(Span::raw(" "));
     Line::from(spans)
@@ -91,7 +117,12 @@ impl BatchBody<'_> {
         let m = &t.model;
         let b = self.batch;
         let lanes = m.batch_lanes.get(b).cloned().unwrap_or_default();
-        let findings: Vec<_> = m.analysis().findings.iter().filter(|f| f.batch == b).collect();
+        let findings: Vec<_> = m
+            .analysis()
+            .findings
+            .iter()
+            .filter(|f| f.batch == b)
+            .collect();
         let matrix = m.batch_matrices.get(b);
         let matrix_rows = matrix.map_or(0, |x| x.rows.len() as u16);
         let lane_rows = lanes.len() as u16;
@@ -105,7 +136,11 @@ impl BatchBody<'_> {
 
         let window = self.window();
         let lw = label_width(lanes_area.width).min(lanes_area.width);
-        for (i, lane) in lanes.iter().enumerate().take(usize::from(lanes_area.height)) {
+        for (i, lane) in lanes
+            .iter()
+            .enumerate()
+            .take(usize::from(lanes_area.height))
+        {
             let y = lanes_area.y + i as u16;
             let shown = match t.selected {
                 Item::Call(c) if lane.contains(&c) => c,
@@ -123,21 +158,55 @@ impl BatchBody<'_> {
             }
             let selected = t.selected == Item::Call(shown);
             let line = if selected {
-                Line::from(vec![Span::styled(symbols::CURSOR, th.selected), Span::styled(label, th.selected)])
+                Line::from(vec![
+                    Span::styled(symbols::CURSOR, th.selected),
+                    Span::styled(label, th.selected),
+                ])
             } else {
-                Line::from(vec![Span::raw(" "), Span::styled(label, if conflict { th.conflict } else { th.base })])
+                Line::from(vec![
+                    Span::raw(" "),
+                    Span::styled(label, if conflict { th.conflict } else { th.base }),
+                ])
             };
-            frame.render_widget(line, Rect { x: lanes_area.x, y, width: lw, height: 1 });
-            let row = Row::Lane { batch: Some(b), lane: i, calls: lane.clone() };
-            let bars = Rect { x: lanes_area.x + lw + 1, y, width: lanes_area.width.saturating_sub(lw + 1), height: 1 };
             frame.render_widget(
-                Swimlane { model: m, row: &row, window, selected: t.selected, conflicts_only: false, theme: th },
+                line,
+                Rect {
+                    x: lanes_area.x,
+                    y,
+                    width: lw,
+                    height: 1,
+                },
+            );
+            let row = Row::Lane {
+                batch: Some(b),
+                lane: i,
+                calls: lane.clone(),
+            };
+            let bars = Rect {
+                x: lanes_area.x + lw + 1,
+                y,
+                width: lanes_area.width.saturating_sub(lw + 1),
+                height: 1,
+            };
+            frame.render_widget(
+                Swimlane {
+                    model: m,
+                    row: &row,
+                    window,
+                    selected: t.selected,
+                    conflicts_only: false,
+                    theme: th,
+                },
                 bars,
             );
         }
 
         if let Some(matrix) = matrix.filter(|x| !x.rows.is_empty()) {
-            let inner_area = Rect { y: matrix_area.y + 1, height: matrix_area.height.saturating_sub(1), ..matrix_area };
+            let inner_area = Rect {
+                y: matrix_area.y + 1,
+                height: matrix_area.height.saturating_sub(1),
+                ..matrix_area
+            };
             frame.render_widget(Line::styled("resources", th.title), matrix_area);
             MatrixTable {
                 model: m,
@@ -154,11 +223,19 @@ impl BatchBody<'_> {
 
         let mut lines = Vec::new();
         if findings.is_empty() {
-            let note = if lanes.len() > 1 { "no conflict found between these siblings" } else { "a single call: nothing ran beside it" };
+            let note = if lanes.len() > 1 {
+                "no conflict found between these siblings"
+            } else {
+                "a single call: nothing ran beside it"
+            };
             lines.push(Line::styled(note, th.dim));
         }
         for f in findings {
-            let style = if f.severity == Severity::Observed { th.conflict } else { th.latent };
+            let style = if f.severity == Severity::Observed {
+                th.conflict
+            } else {
+                th.latent
+            };
             lines.push(Line::styled(
                 format!(
                     "{} {} {}: {}",
@@ -170,7 +247,10 @@ impl BatchBody<'_> {
                 style,
             ));
         }
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), findings_area);
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }),
+            findings_area,
+        );
     }
 
     /// The batch's own extent, with a little air on both sides.
@@ -180,9 +260,15 @@ impl BatchBody<'_> {
             Some(s) => {
                 let len = (s.end - s.start).max(1);
                 let pad = (len / 20).max(1);
-                Window { start: s.start.saturating_sub(pad), span: len + 2 * pad }
+                Window {
+                    start: s.start.saturating_sub(pad),
+                    span: len + 2 * pad,
+                }
             }
-            None => Window { start: 0, span: m.axis.length },
+            None => Window {
+                start: 0,
+                span: m.axis.length,
+            },
         }
     }
 }

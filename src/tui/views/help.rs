@@ -19,9 +19,19 @@ pub struct HelpView<'a> {
 impl HelpView<'_> {
     pub fn render(&self, frame: &mut Frame, area: Rect) {
         let th = self.theme;
-        let [_, middle, _] =
-            Layout::horizontal([Constraint::Fill(1), Constraint::Max(72), Constraint::Fill(1)]).areas(area);
-        let key_w = self.lines.iter().map(|l| l.keys.chars().count()).max().unwrap_or(0).min(22);
+        let [_, middle, _] = Layout::horizontal([
+            Constraint::Fill(1),
+            Constraint::Max(72),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        let key_w = self
+            .lines
+            .iter()
+            .map(|l| l.keys.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(22);
         let mut lines: Vec<Line> = self
             .lines
             .iter()
@@ -45,7 +55,11 @@ impl HelpView<'_> {
             ),
             th.dim,
         ));
-        let block = pane(Line::styled(" help · ? or Esc to close ", th.title), th, true);
+        let block = pane(
+            Line::styled(" help · ? or Esc to close ", th.title),
+            th,
+            true,
+        );
         frame.render_widget(Clear, middle);
         frame.render_widget(Paragraph::new(lines).block(block), middle);
     }

@@ -23,7 +23,14 @@ impl InspectorView<'_> {
         let ins = &self.trace.inspector;
         let title = Line::from(vec![
             Span::styled(" inspector", th.title),
-            Span::styled(if self.focused { " (j/k scroll, Esc back) " } else { " (Tab to focus) " }, th.dim),
+            Span::styled(
+                if self.focused {
+                    " (j/k scroll, Esc back) "
+                } else {
+                    " (Tab to focus) "
+                },
+                th.dim,
+            ),
         ]);
         let block = pane(title, th, self.focused);
         // Only the lines from the scroll position on are handed to the paragraph: a huge result
@@ -47,6 +54,11 @@ impl InspectorView<'_> {
                 Line::styled(l.text.as_str(), style)
             })
             .collect();
-        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            area,
+        );
     }
 }

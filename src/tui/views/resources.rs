@@ -38,7 +38,14 @@ impl ResourcesView<'_> {
         let th = self.theme;
         let scope = match (t.resources.scope, t.batch) {
             (ResourceScope::Batch, Some(b)) => {
-                format!("batch {}", t.model.run().batches.get(b).map_or("?".into(), |b| sanitize::line(&b.id).into_owned()))
+                format!(
+                    "batch {}",
+                    t.model
+                        .run()
+                        .batches
+                        .get(b)
+                        .map_or("?".into(), |b| sanitize::line(&b.id).into_owned())
+                )
             }
             _ => "whole trace".into(),
         };
@@ -50,7 +57,10 @@ impl ResourcesView<'_> {
         let matrix = t.matrix();
         let body = inner(area);
         if matrix.rows.is_empty() {
-            frame.render_widget(Line::styled("no resource accesses known for these calls", th.dim), body);
+            frame.render_widget(
+                Line::styled("no resource accesses known for these calls", th.dim),
+                body,
+            );
             return;
         }
         MatrixTable {
@@ -83,29 +93,69 @@ impl MatrixTable<'_> {
         let fit_cols = usize::from((area.width.saturating_sub(name_w) / COLUMN_WIDTH).max(1));
         let fit_rows = usize::from(area.height.saturating_sub(1).max(1));
         // Scroll so the selected cell is on screen: derived from state, nothing stored.
-        let first_col = self.selected_column.map_or(0, |c| (c + 1).saturating_sub(fit_cols));
-        let first_row = self.selected_row.map_or(0, |r| (r + 1).saturating_sub(fit_rows));
-        let columns: Vec<usize> = (first_col..self.matrix.columns.len()).take(fit_cols).collect();
+        let first_col = self
+            .selected_column
+            .map_or(0, |c| (c + 1).saturating_sub(fit_cols));
+        let first_row = self
+            .selected_row
+            .map_or(0, |r| (r + 1).saturating_sub(fit_rows));
+        let columns: Vec<usize> = (first_col..self.matrix.columns.len())
+            .take(fit_cols)
+            .collect();
 
         let mut header = vec![Span::styled(pad("resource", name_w), th.dim)];
         for &col in &columns {
             let call = self.matrix.columns[col];
-            let id = self.model.run().tool_calls.get(call).map_or(String::new(), |c| c.display_id());
-            let style = if self.selected_column == Some(col) { th.selected } else { th.dim };
-            header.push(Span::styled(pad(&sanitize::short(&id, usize::from(COLUMN_WIDTH) - 1), COLUMN_WIDTH), style));
+            let id = self
+                .model
+                .run()
+                .tool_calls
+                .get(call)
+                .map_or(String::new(), |c| c.display_id());
+            let style = if self.selected_column == Some(col) {
+                th.selected
+            } else {
+                th.dim
+            };
+            header.push(Span::styled(
+                pad(
+                    &sanitize::short(&id, usize::from(COLUMN_WIDTH) - 1),
+                    COLUMN_WIDTH,
+                ),
+                style,
+            ));
         }
         frame.render_widget(Line::from(header), Rect { height: 1, ..area });
 
-        for (i, row) in self.matrix.rows.iter().enumerate().skip(first_row).take(fit_rows) {
+        for (i, row) in self
+            .matrix
+            .rows
+            .iter()
+            .enumerate()
+            .skip(first_row)
+            .take(fit_rows)
+        {
             let y = area.y + 1 + (i - first_row) as u16;
             let selected_row = self.selected_row == Some(i);
             let (mark, name_style) = match row.conflict {
                 Some(s) => (symbols::CONFLICT, self.conflict_style(s)),
                 None => (" ", th.base),
             };
-            let name_style = if selected_row { th.selected } else { name_style };
-            let mut spans =
-                vec![Span::styled(pad(&format!("{mark}{}", sanitize::short(&row.resource, usize::from(name_w) - 2)), name_w), name_style)];
+            let name_style = if selected_row {
+                th.selected
+            } else {
+                name_style
+            };
+            let mut spans = vec![Span::styled(
+                pad(
+                    &format!(
+                        "{mark}{}",
+                        sanitize::short(&row.resource, usize::from(name_w) - 2)
+                    ),
+                    name_w,
+                ),
+                name_style,
+            )];
             for &col in &columns {
                 let (text, style) = match row.cell(col) {
                     Some(cell) => {
@@ -118,10 +168,21 @@ impl MatrixTable<'_> {
                     }
                     None => ("·".to_owned(), th.dim),
                 };
-                let style = if selected_row && self.selected_column == Some(col) { th.selected } else { style };
+                let style = if selected_row && self.selected_column == Some(col) {
+                    th.selected
+                } else {
+                    style
+                };
                 spans.push(Span::styled(pad(&text, COLUMN_WIDTH), style));
             }
-            frame.render_widget(Line::from(spans), Rect { y, height: 1, ..area });
+            frame.render_widget(
+                Line::from(spans),
+                Rect {
+                    y,
+                    height: 1,
+                    ..area
+                },
+            );
         }
     }
 

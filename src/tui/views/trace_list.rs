@@ -35,29 +35,46 @@ impl TraceListView<'_> {
     pub fn render(&self, frame: &mut Frame, area: Rect) {
         let th = self.theme;
         let l = &self.app.list;
-        let mut title = vec![Span::styled(format!(" traces · {} of {}", l.visible.len(), l.all.len()), th.title)];
-        title.push(Span::styled(format!(" · {} · {}", l.sort.label(), l.filter.label()), th.base));
+        let mut title = vec![Span::styled(
+            format!(" traces · {} of {}", l.visible.len(), l.all.len()),
+            th.title,
+        )];
+        title.push(Span::styled(
+            format!(" · {} · {}", l.sort.label(), l.filter.label()),
+            th.base,
+        ));
         if !l.query.is_empty() {
-            title.push(Span::styled(format!(" · filter \"{}\"", sanitize::short(&l.query, 30)), th.matched));
+            title.push(Span::styled(
+                format!(" · filter \"{}\"", sanitize::short(&l.query, 30)),
+                th.matched,
+            ));
         }
         title.push(Span::raw(" "));
         let block = pane(Line::from(title), th, true);
         let body = inner(area);
         let message = match &l.load {
             LoadState::Loading => Some(("loading traces…".to_owned(), th.dim)),
-            LoadState::Failed(e) => Some((format!("cannot list traces: {}", sanitize::line(e)), th.error)),
+            LoadState::Failed(e) => Some((
+                format!("cannot list traces: {}", sanitize::line(e)),
+                th.error,
+            )),
             LoadState::Ready if l.all.is_empty() => Some((
-                "no traces stored yet: run `fanout ingest FILE…` or open files with `fanout FILE…`".to_owned(),
+                "no traces stored yet: run `fanout ingest FILE…` or open files with `fanout FILE…`"
+                    .to_owned(),
                 th.dim,
             )),
-            LoadState::Ready if l.visible.is_empty() => {
-                Some(("no trace matches the filter (Esc clears it, f changes it)".to_owned(), th.dim))
-            }
+            LoadState::Ready if l.visible.is_empty() => Some((
+                "no trace matches the filter (Esc clears it, f changes it)".to_owned(),
+                th.dim,
+            )),
             LoadState::Ready => None,
         };
         frame.render_widget(block, area);
         if let Some((text, style)) = message {
-            frame.render_widget(Paragraph::new(text).style(style).wrap(Wrap { trim: true }), body);
+            frame.render_widget(
+                Paragraph::new(text).style(style).wrap(Wrap { trim: true }),
+                body,
+            );
             return;
         }
         let rows_fit = list_rows(area);
@@ -71,7 +88,18 @@ impl TraceListView<'_> {
             .map(|e| self.row(e, wide))
             .collect();
         let header: Vec<&str> = if wide {
-            vec!["", "start (UTC)", "service", "root", "duration", "spans", "model", "tools", "batches", "findings"]
+            vec![
+                "",
+                "start (UTC)",
+                "service",
+                "root",
+                "duration",
+                "spans",
+                "model",
+                "tools",
+                "batches",
+                "findings",
+            ]
         } else {
             vec!["", "service", "duration", "tools", "findings"]
         };
@@ -89,7 +117,13 @@ impl TraceListView<'_> {
                 Constraint::Length(8),
             ]
         } else {
-            vec![Constraint::Length(2), Constraint::Fill(1), Constraint::Length(8), Constraint::Length(5), Constraint::Length(8)]
+            vec![
+                Constraint::Length(2),
+                Constraint::Fill(1),
+                Constraint::Length(8),
+                Constraint::Length(5),
+                Constraint::Length(8),
+            ]
         };
         let table = Table::new(rows, widths)
             .header(Row::new(header).style(th.dim))
@@ -97,7 +131,8 @@ impl TraceListView<'_> {
             .highlight_symbol(symbols::CURSOR)
             .column_spacing(1);
         // A fresh state each frame: the offset is already applied by skipping rows above.
-        let mut state = TableState::default().with_selected(Some(l.selected.saturating_sub(l.scroll)));
+        let mut state =
+            TableState::default().with_selected(Some(l.selected.saturating_sub(l.scroll)));
         frame.render_stateful_widget(table, body, &mut state);
     }
 
@@ -112,7 +147,11 @@ impl TraceListView<'_> {
         };
         let service = sanitize::line(s.service.as_deref().unwrap_or("?")).into_owned();
         let duration = s.duration_nanos.map_or("untimed".to_owned(), fmt_duration);
-        let findings = if s.findings == 0 { "-".to_owned() } else { s.findings.to_string() };
+        let findings = if s.findings == 0 {
+            "-".to_owned()
+        } else {
+            s.findings.to_string()
+        };
         let cells: Vec<Cell> = if wide {
             vec![
                 Cell::from(Span::styled(badge, style)),
@@ -144,5 +183,7 @@ fn fmt_start(nanos: u64) -> String {
     i64::try_from(nanos)
         .ok()
         .map(chrono::DateTime::from_timestamp_nanos)
-        .map_or("?".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .map_or("?".to_owned(), |t| {
+            t.format("%Y-%m-%d %H:%M:%S").to_string()
+        })
 }

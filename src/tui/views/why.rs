@@ -49,15 +49,27 @@ impl WhyView<'_> {
         let body = inner(area);
         if steps.is_empty() {
             let msg = "no why path: analysis did not trace any value of the final answer back to a tool result";
-            frame.render_widget(Paragraph::new(msg).style(th.dim).wrap(Wrap { trim: true }), body);
+            frame.render_widget(
+                Paragraph::new(msg).style(th.dim).wrap(Wrap { trim: true }),
+                body,
+            );
             return;
         }
         let path_rows = (steps.len() as u16).min(body.height / 2).max(1);
-        let [path, rule, batch_area] =
-            Layout::vertical([Constraint::Length(path_rows), Constraint::Length(1), Constraint::Min(0)]).areas(body);
+        let [path, rule, batch_area] = Layout::vertical([
+            Constraint::Length(path_rows),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(body);
         let current = t.why_step.unwrap_or(0);
         let first = (current + 1).saturating_sub(usize::from(path_rows));
-        for (i, step) in steps.iter().enumerate().skip(first).take(usize::from(path_rows)) {
+        for (i, step) in steps
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(usize::from(path_rows))
+        {
             let y = path.y + (i - first) as u16;
             let (text, conflict) = self.describe(step);
             let style = if i == current {
@@ -70,15 +82,27 @@ impl WhyView<'_> {
             let cursor = if i == current { symbols::CURSOR } else { " " };
             let arrow = if i == 0 { symbols::ANSWER } else { "←" };
             frame.render_widget(
-                Line::from(vec![Span::styled(cursor, style), Span::styled(format!(" {arrow} {text}"), style)]),
-                Rect { y, height: 1, ..path },
+                Line::from(vec![
+                    Span::styled(cursor, style),
+                    Span::styled(format!(" {arrow} {text}"), style),
+                ]),
+                Rect {
+                    y,
+                    height: 1,
+                    ..path
+                },
             );
         }
         if let Some(b) = t.batch.filter(|b| *b < t.model.run().batches.len()) {
             let mut title = batch_title(t, b, th);
             title.spans.insert(0, Span::styled("─", th.border));
             frame.render_widget(title, rule);
-            BatchBody { trace: t, batch: b, theme: th }.render(frame, batch_area);
+            BatchBody {
+                trace: t,
+                batch: b,
+                theme: th,
+            }
+            .render(frame, batch_area);
         }
     }
 
@@ -88,28 +112,55 @@ impl WhyView<'_> {
         let run = m.run();
         let call_name = |c: usize| {
             run.tool_calls.get(c).map_or("?".to_owned(), |c| {
-                format!("{} {}", sanitize::short(&c.display_id(), 24), sanitize::line(&c.name))
+                format!(
+                    "{} {}",
+                    sanitize::short(&c.display_id(), 24),
+                    sanitize::line(&c.name)
+                )
             })
         };
         match step {
             WhyStep::Answer { text, value } => {
-                let v = value.as_deref().map_or(String::new(), |v| format!(" (value {})", sanitize::short(v, 40)));
-                (format!("answer: \"{}\"{v}", sanitize::short(text, 80)), false)
+                let v = value.as_deref().map_or(String::new(), |v| {
+                    format!(" (value {})", sanitize::short(v, 40))
+                });
+                (
+                    format!("answer: \"{}\"{v}", sanitize::short(text, 80)),
+                    false,
+                )
             }
             WhyStep::Call { call, value } => {
-                let v = value.as_deref().map_or(String::new(), |v| format!(" produced {}", sanitize::short(v, 40)));
-                let mark = if m.is_conflict(*call) { format!(" {}", symbols::CONFLICT) } else { String::new() };
-                (format!("call {}{v}{mark}", call_name(*call)), m.is_conflict(*call))
+                let v = value.as_deref().map_or(String::new(), |v| {
+                    format!(" produced {}", sanitize::short(v, 40))
+                });
+                let mark = if m.is_conflict(*call) {
+                    format!(" {}", symbols::CONFLICT)
+                } else {
+                    String::new()
+                };
+                (
+                    format!("call {}{v}{mark}", call_name(*call)),
+                    m.is_conflict(*call),
+                )
             }
             WhyStep::Batch { batch } => {
                 let b = run.batches.get(*batch);
-                let text = b.map_or("batch ?".into(), |b| format!("batch {} · {} calls", sanitize::line(&b.id), b.calls.len()));
-                (text, m.batch_severity.get(*batch).copied().flatten().is_some())
+                let text = b.map_or("batch ?".into(), |b| {
+                    format!("batch {} · {} calls", sanitize::line(&b.id), b.calls.len())
+                });
+                (
+                    text,
+                    m.batch_severity.get(*batch).copied().flatten().is_some(),
+                )
             }
             WhyStep::Finding { finding, sibling } => {
                 let f = m.analysis().findings.get(*finding);
-                let what = f.map_or("finding ?".into(), |f| sanitize::line(&f.explanation).into_owned());
-                let with = sibling.map_or(String::new(), |s| format!(" — collided with {}", call_name(s)));
+                let what = f.map_or("finding ?".into(), |f| {
+                    sanitize::line(&f.explanation).into_owned()
+                });
+                let with = sibling.map_or(String::new(), |s| {
+                    format!(" — collided with {}", call_name(s))
+                });
                 (format!("{} {what}{with}", symbols::CONFLICT), true)
             }
         }

@@ -8,9 +8,9 @@ use ratatui::widgets::Widget;
 
 use super::super::app::{App, Level, PromptTarget, Screen, TraceState};
 use super::super::sanitize;
+use super::super::theme::Theme;
 use super::super::trace_model::Item;
 use super::super::views::short_id;
-use super::super::theme::Theme;
 
 pub struct StatusLine<'a> {
     pub app: &'a App,
@@ -21,9 +21,15 @@ fn selection(t: &TraceState) -> String {
     let run = t.model.run();
     match t.selected {
         Item::Model(m) => format!("model call #{m}"),
-        Item::Batch(b) => run.batches.get(b).map_or("batch".into(), |b| format!("batch {}", sanitize::line(&b.id))),
+        Item::Batch(b) => run.batches.get(b).map_or("batch".into(), |b| {
+            format!("batch {}", sanitize::line(&b.id))
+        }),
         Item::Call(c) => run.tool_calls.get(c).map_or("call".into(), |c| {
-            format!("{} {}", sanitize::short(&c.display_id(), 20), sanitize::short(&c.name, 30))
+            format!(
+                "{} {}",
+                sanitize::short(&c.display_id(), 20),
+                sanitize::short(&c.name, 30)
+            )
         }),
         Item::Answer => "final answer".into(),
     }
@@ -49,7 +55,12 @@ impl Widget for StatusLine<'_> {
         }
         let place = match (&app.screen, &app.trace) {
             (Screen::Trace, Some(t)) => {
-                format!(" {} › {} › {}", short_id(&t.model.run().trace_id.to_hex()), t.view.label(), selection(t))
+                format!(
+                    " {} › {} › {}",
+                    short_id(&t.model.run().trace_id.to_hex()),
+                    t.view.label(),
+                    selection(t)
+                )
             }
             _ => match app.loading {
                 Some(id) => format!(" traces › loading {}…", short_id(&id.to_hex())),
@@ -67,7 +78,10 @@ impl Widget for StatusLine<'_> {
                 Level::Warn => th.status.patch(th.warn),
                 Level::Error => th.status.patch(th.error),
             };
-            spans.push(Span::styled(format!("  {}", sanitize::line(&n.text)), style));
+            spans.push(Span::styled(
+                format!("  {}", sanitize::line(&n.text)),
+                style,
+            ));
         }
         let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
         let width = usize::from(area.width);

@@ -32,7 +32,9 @@ impl Scale {
         let t = t.clamp(self.window.start, self.window.start + span) - self.window.start;
         let w = u128::from(self.area.width);
         let col = u128::from(t) * w / u128::from(span);
-        u16::try_from(col).unwrap_or(u16::MAX).min(self.area.width.saturating_sub(1))
+        u16::try_from(col)
+            .unwrap_or(u16::MAX)
+            .min(self.area.width.saturating_sub(1))
     }
 
     /// Columns covered by `span`, or `None` when it is outside the window.
@@ -96,24 +98,46 @@ impl Widget for Swimlane<'_> {
         if area.width == 0 || area.height == 0 {
             return;
         }
-        let scale = Scale { area, window: self.window };
+        let scale = Scale {
+            area,
+            window: self.window,
+        };
         let m = self.model;
         let t = self.theme;
         match self.row {
             Row::Model(i) => {
-                let Some(span) = m.model_span.get(*i).copied().flatten() else { return };
-                let Some((a, b)) = scale.columns(span) else { return };
+                let Some(span) = m.model_span.get(*i).copied().flatten() else {
+                    return;
+                };
+                let Some((a, b)) = scale.columns(span) else {
+                    return;
+                };
                 let sel = self.selected == Item::Model(*i);
                 let style = if sel { t.selected } else { t.model };
                 for x in a..b {
                     put(buf, area, x, b, symbols::MODEL_BAR, style);
                 }
-                let label = self.label_for(m.model_label.get(*i).map_or("", String::as_str), false, Some(span));
-                put(buf, area, b, area.width, &label, if sel { t.selected } else { t.dim });
+                let label = self.label_for(
+                    m.model_label.get(*i).map_or("", String::as_str),
+                    false,
+                    Some(span),
+                );
+                put(
+                    buf,
+                    area,
+                    b,
+                    area.width,
+                    &label,
+                    if sel { t.selected } else { t.dim },
+                );
             }
             Row::BatchHeader(i) => {
-                let Some(span) = m.batch_span.get(*i).copied().flatten() else { return };
-                let Some((a, b)) = scale.columns(span) else { return };
+                let Some(span) = m.batch_span.get(*i).copied().flatten() else {
+                    return;
+                };
+                let Some((a, b)) = scale.columns(span) else {
+                    return;
+                };
                 let sev = m.batch_severity.get(*i).copied().flatten();
                 let style = if self.selected == Item::Batch(*i) {
                     t.selected
@@ -132,13 +156,21 @@ impl Widget for Swimlane<'_> {
             }
             Row::Answer => {
                 let x = scale.column(m.answer_at);
-                let style = if self.selected == Item::Answer { t.selected } else { t.answer };
+                let style = if self.selected == Item::Answer {
+                    t.selected
+                } else {
+                    t.answer
+                };
                 put(buf, area, x, area.width, symbols::ANSWER, style);
             }
             Row::Lane { calls, .. } => {
                 // Calls in a lane never overlap and are sorted, so the visible ones are a run.
                 let first = calls.partition_point(|c| {
-                    m.call_span.get(*c).copied().flatten().is_some_and(|s| s.end < self.window.start)
+                    m.call_span
+                        .get(*c)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|s| s.end < self.window.start)
                 });
                 let visible: Vec<(usize, u16, u16)> = calls[first..]
                     .iter()
@@ -146,7 +178,9 @@ impl Widget for Swimlane<'_> {
                     .map_while(|c| {
                         let span = m.call_span.get(*c).copied().flatten();
                         match span {
-                            Some(s) if s.start >= self.window.start + self.window.span.max(1) => None,
+                            Some(s) if s.start >= self.window.start + self.window.span.max(1) => {
+                                None
+                            }
                             Some(s) => Some(scale.columns(s).map(|(a, b)| (*c, a, b))),
                             None => Some(None),
                         }
@@ -166,9 +200,18 @@ impl Widget for Swimlane<'_> {
                     }
                     let next = visible.get(i + 1).map_or(area.width, |n| n.1);
                     if next > b + 2 {
-                        let label =
-                            self.label_for(m.call_label.get(c).map_or("", String::as_str), sev.is_some(), m.call_span[c]);
-                        let lstyle = if sel { t.selected } else if sev.is_some() { base } else { t.base };
+                        let label = self.label_for(
+                            m.call_label.get(c).map_or("", String::as_str),
+                            sev.is_some(),
+                            m.call_span[c],
+                        );
+                        let lstyle = if sel {
+                            t.selected
+                        } else if sev.is_some() {
+                            base
+                        } else {
+                            t.base
+                        };
                         put(buf, area, b, next.saturating_sub(1), &label, lstyle);
                     }
                 }
@@ -189,7 +232,10 @@ impl Widget for TimeScale<'_> {
         if area.width == 0 || area.height == 0 {
             return;
         }
-        let scale = Scale { area, window: self.window };
+        let scale = Scale {
+            area,
+            window: self.window,
+        };
         let step = 14u16;
         let mut x = 0u16;
         while x < area.width {
@@ -198,7 +244,14 @@ impl Widget for TimeScale<'_> {
                 AxisUnit::Nanos => fmt_duration(t),
                 AxisUnit::Steps => format!("#{}", t + 1),
             };
-            put(buf, area, x, area.width, &format!("╵{label}"), self.theme.dim);
+            put(
+                buf,
+                area,
+                x,
+                area.width,
+                &format!("╵{label}"),
+                self.theme.dim,
+            );
             x = x.saturating_add(step);
         }
     }
@@ -210,12 +263,30 @@ mod tests {
 
     #[test]
     fn scale_maps_the_window_onto_columns() {
-        let s = Scale { area: Rect::new(5, 0, 100, 1), window: Window { start: 1000, span: 1000 } };
+        let s = Scale {
+            area: Rect::new(5, 0, 100, 1),
+            window: Window {
+                start: 1000,
+                span: 1000,
+            },
+        };
         assert_eq!(s.column(1000), 0);
         assert_eq!(s.column(1500), 50);
         assert_eq!(s.column(5000), 99);
-        assert_eq!(s.columns(Interval { start: 1100, end: 1101 }), Some((10, 11)));
-        assert_eq!(s.columns(Interval { start: 3000, end: 4000 }), None);
+        assert_eq!(
+            s.columns(Interval {
+                start: 1100,
+                end: 1101
+            }),
+            Some((10, 11))
+        );
+        assert_eq!(
+            s.columns(Interval {
+                start: 3000,
+                end: 4000
+            }),
+            None
+        );
         assert_eq!(s.position(50), 1500);
     }
 }

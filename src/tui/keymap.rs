@@ -258,6 +258,12 @@ impl Keymap {
     }
 }
 
+/// Where a user keymap is looked for when none is given: `<config dir>/fanout/keymap.toml`
+/// (e.g. `~/.config/fanout/keymap.toml` on Linux).
+pub fn default_path() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("", "", "fanout").map(|d| d.config_dir().join("keymap.toml"))
+}
+
 /// What a terminal key press means right now.
 pub fn key_action(app: &App, keymap: &Keymap, key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {

@@ -570,3 +570,70 @@ fn the_loop_opens_a_trace_and_walks_back_from_the_answer() {
             && screen.contains("account:acc-1001")
     );
 }
+
+#[test]
+fn inconsistent_indices_from_upstream_never_panic() {
+    use crate::analysis::{BatchLanes, WhyStep};
+    let mut t = fixtures::lost_update();
+    t.run.batches[1].calls.push(99);
+    t.run.batches[2].index = 42;
+    t.run.batches[2].emitted_by = Some(77);
+    t.run.tool_calls[0].batch = Some(12);
+    t.run.model_calls[1].emitted.push(55);
+    t.analysis.lanes[1] = BatchLanes {
+        batch: 1,
+        lanes: vec![0, 5, 9],
+        lane_count: 1,
+    };
+    t.analysis.findings[0].batch = 31;
+    t.analysis.findings[0].calls.push(1000);
+    t.analysis.accesses.truncate(2);
+    t.analysis.why.steps.push(WhyStep::Call {
+        call: 500,
+        value: None,
+    });
+    t.analysis.why.steps.push(WhyStep::Batch { batch: 600 });
+    t.analysis.why.steps.push(WhyStep::Finding {
+        finding: 700,
+        sibling: None,
+    });
+    let mut app = fixtures::app(100, 30);
+    fixtures::open(&mut app, t);
+    use Action::*;
+    for a in [
+        MoveDown,
+        MoveDown,
+        Last,
+        First,
+        NextBatch,
+        NextBatch,
+        NextBatch,
+        PrevBatch,
+        NextFinding,
+        ShowBatch,
+        MoveDown,
+        MoveDown,
+        MoveDown,
+        ShowResources,
+        MoveRight,
+        MoveRight,
+        ToggleScope,
+        MoveRight,
+        ToggleConflictsOnly,
+        JumpToAnswer,
+        StepBack,
+        StepBack,
+        StepBack,
+        StepBack,
+        StepBack,
+        StepBack,
+        StepBack,
+        Open,
+        ZoomIn,
+        PanRight,
+        Last,
+    ] {
+        super::update::update(&mut app, a);
+        draw(&app);
+    }
+}

@@ -12,7 +12,12 @@
 use std::collections::HashMap;
 
 use crate::analysis::{Analysis, AnalyzedTrace, Severity};
-use crate::model::{Run, Span, SpanId, Timing, Trace};
+use crate::model::{Run, Span, SpanId, Trace};
+
+mod place;
+
+pub use place::assign_lanes;
+use place::{lanes_of, place};
 
 use super::matrix::ResourceMatrix;
 use super::sanitize;
@@ -142,7 +147,8 @@ impl TraceModel {
         let batch_lanes: Vec<Vec<Vec<usize>>> = run
             .batches
             .iter()
-            .map(|b| lanes_of(b.index, &b.calls, analysis, &call_span))
+            .enumerate()
+            .map(|(i, b)| lanes_of(i, &b.calls, analysis, &call_span))
             .collect();
 
         let mut model = Self {
@@ -201,10 +207,11 @@ impl TraceModel {
         let run = &self.data.run;
         let mut by_model: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut orphan_batches = Vec::new();
-        for b in &run.batches {
+        // Positions, not the stored `index` fields: rows index vectors by them.
+        for (i, b) in run.batches.iter().enumerate() {
             match b.emitted_by.filter(|m| *m < run.model_calls.len()) {
-                Some(m) => by_model.entry(m).or_default().push(b.index),
-                None => orphan_batches.push(b.index),
+                Some(m) => by_model.entry(m).or_default().push(i),
+                None => orphan_batches.push(i),
             }
         }
         let mut rows = Vec::new();
@@ -341,7 +348,11 @@ impl TraceModel {
                     .filter(|c| !conflicts_only || self.is_conflict(*c));
                 let best = match near {
                     Some(t) => candidates.min_by_key(|c| {
-                        self.call_span[*c].map_or(u64::MAX, |s| s.mid().abs_diff(t))
+                        self.call_span
+                            .get(*c)
+                            .copied()
+                            .flatten()
+                            .map_or(u64::MAX, |s| s.mid().abs_diff(t))
                     }),
                     None => candidates.min(),
                 };
@@ -359,8 +370,7 @@ impl TraceModel {
                 .run()
                 .batches
                 .iter()
-                .find(|b| b.emitted_by == Some(m))
-                .map(|b| b.index),
+                .position(|b| b.emitted_by == Some(m)),
             Item::Answer => None,
         }
     }
@@ -370,189 +380,6 @@ fn set(v: &mut [usize], i: usize, row: usize) {
     if let Some(slot) = v.get_mut(i) {
         *slot = row;
     }
-}
-
-type Placement = (Axis, Vec<Option<Interval>>, Vec<Option<Interval>>, u64);
-
-/// Puts every model call and tool call on the axis.
-fn place(run: &Run) -> Placement {
-    let timed = run.timing == Timing::Recorded
-        && run
-            .model_calls
-            .iter()
-            .map(|m| m.start_unix_nano)
-            .chain(run.tool_calls.iter().map(|c| c.start_unix_nano))
-            .any(|s| s.is_some());
-    if timed {
-        place_timed(run)
-    } else {
-        place_steps(run)
-    }
-}
-
-fn place_timed(run: &Run) -> Placement {
-    let times = run
-        .model_calls
-        .iter()
-        .map(|m| (m.start_unix_nano, m.end_unix_nano))
-        .chain(
-            run.tool_calls
-                .iter()
-                .map(|c| (c.start_unix_nano, c.end_unix_nano)),
-        );
-    let (mut lo, mut hi) = (u64::MAX, 0u64);
-    for (s, e) in times {
-        if let Some(s) = s {
-            lo = lo.min(s);
-            hi = hi.max(s);
-        }
-        if let Some(e) = e {
-            hi = hi.max(e);
-        }
-    }
-    let origin = lo.min(hi);
-    let interval = |s: Option<u64>, e: Option<u64>| {
-        let s = s?.saturating_sub(origin);
-        Some(Interval {
-            start: s,
-            end: e.map_or(s, |e| e.saturating_sub(origin)).max(s),
-        })
-    };
-    let models = run
-        .model_calls
-        .iter()
-        .map(|m| interval(m.start_unix_nano, m.end_unix_nano))
-        .collect();
-    let calls = run
-        .tool_calls
-        .iter()
-        .map(|c| interval(c.start_unix_nano, c.end_unix_nano))
-        .collect();
-    let length = hi.saturating_sub(origin).max(1);
-    let answer_at = run
-        .final_answer
-        .as_ref()
-        .and_then(|a| a.model_call)
-        .and_then(|m| run.model_calls.get(m))
-        .and_then(|m| m.end_unix_nano)
-        .map_or(length, |e| e.saturating_sub(origin).min(length));
-    (
-        Axis {
-            unit: AxisUnit::Nanos,
-            origin,
-            length,
-        },
-        models,
-        calls,
-        answer_at,
-    )
-}
-
-/// Untimed: model call, then the calls it emitted (emission order), one step each.
-fn place_steps(run: &Run) -> Placement {
-    let mut models = vec![None; run.model_calls.len()];
-    let mut calls = vec![None; run.tool_calls.len()];
-    let mut step = 0u64;
-    let mut take = |slot: &mut Option<Interval>| {
-        if slot.is_none() {
-            *slot = Some(Interval {
-                start: step,
-                end: step + 1,
-            });
-            step += 1;
-        }
-    };
-    for m in &run.model_calls {
-        if let Some(slot) = models.get_mut(m.index) {
-            take(slot);
-        }
-        for &c in &m.emitted {
-            if let Some(slot) = calls.get_mut(c) {
-                take(slot);
-            }
-        }
-    }
-    for slot in &mut calls {
-        take(slot);
-    }
-    let length = step.max(1);
-    (
-        Axis {
-            unit: AxisUnit::Steps,
-            origin: 0,
-            length,
-        },
-        models,
-        calls,
-        length,
-    )
-}
-
-/// The lanes of one batch: analysis's assignment when it covers the batch, else computed.
-fn lanes_of(
-    batch: usize,
-    calls: &[usize],
-    analysis: &Analysis,
-    spans: &[Option<Interval>],
-) -> Vec<Vec<usize>> {
-    let given = analysis
-        .lanes
-        .iter()
-        .find(|l| l.batch == batch)
-        .filter(|l| l.lanes.len() == calls.len());
-    let mut lanes: Vec<Vec<usize>> = match given {
-        Some(l) => {
-            let mut lanes = vec![Vec::new(); l.lanes.iter().max().map_or(0, |m| m + 1)];
-            for (call, lane) in calls.iter().zip(&l.lanes) {
-                if let Some(v) = lanes.get_mut(*lane) {
-                    v.push(*call);
-                }
-            }
-            lanes.retain(|l| !l.is_empty());
-            lanes
-        }
-        None => return assign_lanes(calls, spans),
-    };
-    for lane in &mut lanes {
-        lane.sort_by_key(|c| {
-            (
-                spans
-                    .get(*c)
-                    .copied()
-                    .flatten()
-                    .map_or(u64::MAX, |s| s.start),
-                *c,
-            )
-        });
-    }
-    lanes
-}
-
-/// Greedy interval partitioning: each call goes to the first lane whose last call ended before
-/// it starts. Calls without a position get a lane each.
-pub fn assign_lanes(calls: &[usize], spans: &[Option<Interval>]) -> Vec<Vec<usize>> {
-    let mut order: Vec<(Option<Interval>, usize)> = calls
-        .iter()
-        .map(|c| (spans.get(*c).copied().flatten(), *c))
-        .collect();
-    order.sort_by_key(|(s, c)| (s.map_or(u64::MAX, |s| s.start), *c));
-    let mut lanes: Vec<(u64, Vec<usize>)> = Vec::new();
-    for (span, call) in order {
-        match span {
-            Some(s) => match lanes
-                .iter_mut()
-                .find(|(end, v)| *end <= s.start && !v.is_empty())
-            {
-                Some((end, v)) => {
-                    *end = s.end.max(s.start + 1);
-                    v.push(call);
-                }
-                None => lanes.push((s.end.max(s.start + 1), vec![call])),
-            },
-            None => lanes.push((u64::MAX, vec![call])),
-        }
-    }
-    lanes.into_iter().map(|(_, v)| v).collect()
 }
 
 #[cfg(test)]

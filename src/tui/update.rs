@@ -3,9 +3,10 @@
 //! does I/O itself, so tests drive it with plain actions.
 //!
 //! This file holds the dispatch, the overlays (help, prompt) and the trace list; the trace
-//! screen lives in [`trace`], the inspector text in [`inspect`].
+//! screen lives in [`trace`] and [`jump`], the inspector text in [`inspect`].
 
 mod inspect;
+mod jump;
 mod trace;
 
 use ratatui::layout::Rect;

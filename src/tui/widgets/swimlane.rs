@@ -203,7 +203,7 @@ impl Widget for Swimlane<'_> {
                         let label = self.label_for(
                             m.call_label.get(c).map_or("", String::as_str),
                             sev.is_some(),
-                            m.call_span[c],
+                            m.call_span.get(c).copied().flatten(),
                         );
                         let lstyle = if sel {
                             t.selected

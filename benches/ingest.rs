@@ -113,9 +113,14 @@ fn main() {
     let spans = env_usize("FANOUT_BENCH_SPANS", 1_000_000);
     let runs = env_usize("FANOUT_BENCH_RUNS", 3).max(1);
     let dir = tempfile::tempdir().expect("temp dir");
-    let input = dir.path().join("agent-traces.otlp.jsonl");
+    // FANOUT_BENCH_INPUT keeps the generated file (or reuses it) for profiling.
+    let input = std::env::var_os("FANOUT_BENCH_INPUT")
+        .map_or_else(|| dir.path().join("agent-traces.otlp.jsonl"), Into::into);
     let t = Instant::now();
-    let bytes = generate(&input, spans).expect("generate input");
+    let bytes = match std::fs::metadata(&input) {
+        Ok(m) if std::env::var_os("FANOUT_BENCH_INPUT").is_some() => m.len(),
+        _ => generate(&input, spans).expect("generate input"),
+    };
     eprintln!(
         "generated {spans} spans, {:.1} MB ({:.1} KB/span) in {:.1}s",
         bytes as f64 / 1e6,

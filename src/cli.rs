@@ -1,11 +1,16 @@
 //! Command-line interface: clap definitions and dispatch. Each subcommand lives in `cli/` with its
 //! arguments and its `run`; they call `pipeline`, `store`, `analysis` and `export`, and print.
 
+mod audit;
 mod db;
+mod export_cmd;
 mod ingest;
 mod list;
+mod output;
 mod reindex;
 mod show;
+mod trace_arg;
+mod why;
 
 use std::path::PathBuf;
 
@@ -35,11 +40,23 @@ Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 #[command(name = "fanout", version, about = ABOUT, after_help = format!("{AFTER_HELP}\n\n{EXIT_HELP}"))]
 pub struct Cli {
     /// Database file (created if missing).
-    #[arg(long, global = true, env = "FANOUT_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "FANOUT_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub db: Option<PathBuf>,
 
     /// Tool catalog declaring tools' access modes and resources (default: ./fanout.toml if present).
-    #[arg(long, global = true, env = "FANOUT_CATALOG", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "FANOUT_CATALOG",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub catalog: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -58,6 +75,12 @@ pub enum Command {
     List(list::Args),
     /// Print one run: model calls, their batches of tool calls, and the final answer.
     Show(show::Args),
+    /// Walk back from the final answer to the batch that fed it, in plain words.
+    Why(why::Args),
+    /// Report conflicts between parallel siblings, for people or CI (exit 1 when found).
+    Audit(audit::Args),
+    /// Write an annotated timeline: Perfetto/Chrome trace, SVG, Markdown or JSON.
+    Export(export_cmd::Args),
     /// Rebuild the derived tables (model calls, tool calls, batches, findings) from the raw spans.
     Reindex(reindex::Args),
 }
@@ -70,6 +93,9 @@ pub fn run() -> Exit {
         Some(Command::List(ref args)) => list::run(&cli, args),
         Some(Command::Show(ref args)) => show::run(&cli, args),
         Some(Command::Reindex(ref args)) => reindex::run(&cli, args),
+        Some(Command::Why(ref args)) => why::run(&cli, args),
+        Some(Command::Audit(ref args)) => audit::run(&cli, args),
+        Some(Command::Export(ref args)) => export_cmd::run(&cli, args),
         None if !cli.files.is_empty() => ingest::run_then_show(&cli),
         None => {
             eprintln!("fanout: the interactive viewer is not built yet; try `fanout list` or `fanout --help`");
@@ -78,6 +104,7 @@ pub fn run() -> Exit {
     };
     match outcome {
         Ok(exit) => exit,
+        Err(e) if output::is_broken_pipe(&e) => Exit::Success,
         Err(e) => {
             report_error(&e);
             Exit::Error

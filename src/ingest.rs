@@ -6,11 +6,15 @@
 //! [`IngestError`] naming file, line or byte offset, and field, unless the caller asked to skip
 //! invalid records, in which case the problem goes to [`Sink::skipped`] and parsing goes on.
 
+pub mod compression;
 pub mod detect;
 pub mod error;
 mod lenient;
 pub mod native;
 pub mod otlp_json;
+pub mod otlp_proto;
+pub mod synth;
+pub mod transcript;
 
 use crate::model::Span;
 pub use detect::{detect, load_path, read_any};

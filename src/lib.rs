@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod exit;
+pub mod export;
 pub mod ingest;
 pub mod model;
 pub mod normalize;

@@ -11,11 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 
-use sha2::{Digest, Sha256};
-
 use crate::analysis::{analyze_trace, AnalyzedTrace, Catalog};
 use crate::ingest::{read_any, Format, IngestError, OnInvalid, ReadError, Sink, SinkError};
-use crate::model::{Span, TraceId};
+use crate::model::{Span, Trace, TraceId};
+use crate::normalize::detect::{classify, Role};
 use crate::store::{self, Store};
 
 /// One input: a file, or standard input (`-`).
@@ -68,6 +67,10 @@ pub struct StoredInput {
     pub traces: Vec<TraceId>,
     pub already_ingested: bool,
     pub skipped: Vec<IngestError>,
+    /// Spans that record a model call, by convention (counted while reading).
+    pub model_spans: usize,
+    /// Spans that record a tool execution.
+    pub tool_spans: usize,
 }
 
 /// Inputs larger than this get a progress bar.
@@ -107,7 +110,7 @@ fn ingest_one(
     let read_bytes = Arc::new(AtomicU64::new(0));
     let hashing = HashingReader {
         inner: reader,
-        hasher: Sha256::new(),
+        hasher: blake3::Hasher::new(),
         read: Arc::clone(&read_bytes),
     };
     let bar = progress_bar(opts.progress, size, &name);
@@ -119,6 +122,8 @@ fn ingest_one(
         let mut sink = ChannelSink {
             tx,
             skipped: Vec::new(),
+            model_spans: 0,
+            tool_spans: 0,
         };
         let result = read_any(
             &parser_name,
@@ -129,7 +134,13 @@ fn ingest_one(
         );
         // Drain what detection or an early error left unread so the digest covers the whole input.
         let _ = io::copy(&mut reader, &mut io::sink());
-        (result, sink.skipped, reader.hasher.finalize())
+        let roles = (sink.model_spans, sink.tool_spans);
+        (
+            result,
+            sink.skipped,
+            *reader.hasher.finalize().as_bytes(),
+            roles,
+        )
     });
 
     let mut file_tx = store.begin_file().map_err(|e| format!("{name}: {e}"))?;
@@ -144,7 +155,7 @@ fn ingest_one(
         }
     }
     drop(rx);
-    let (result, skipped, digest) = parser
+    let (result, skipped, digest, (model_spans, tool_spans)) = parser
         .join()
         .map_err(|_| format!("{name}: the reader thread failed"))?;
     if let Some(bar) = bar {
@@ -165,6 +176,8 @@ fn ingest_one(
         traces: outcome.traces,
         already_ingested: known,
         skipped,
+        model_spans,
+        tool_spans,
     })
 }
 
@@ -193,10 +206,19 @@ fn progress_bar(wanted: bool, size: Option<u64>, name: &str) -> Option<indicatif
 struct ChannelSink {
     tx: mpsc::SyncSender<Vec<Span>>,
     skipped: Vec<IngestError>,
+    model_spans: usize,
+    tool_spans: usize,
 }
 
 impl Sink for ChannelSink {
     fn spans(&mut self, spans: Vec<Span>) -> Result<(), SinkError> {
+        for span in &spans {
+            match classify(span).map(|c| c.role) {
+                Some(Role::Model) => self.model_spans += 1,
+                Some(Role::Tool) => self.tool_spans += 1,
+                _ => {}
+            }
+        }
         self.tx
             .send(spans)
             .map_err(|_| SinkError("the database stopped accepting spans".into()))
@@ -209,7 +231,7 @@ impl Sink for ChannelSink {
 
 struct HashingReader {
     inner: Box<dyn Read + Send>,
-    hasher: Sha256,
+    hasher: blake3::Hasher,
     read: Arc<AtomicU64>,
 }
 
@@ -222,21 +244,111 @@ impl Read for HashingReader {
     }
 }
 
-/// Normalizes and analyses each trace and caches the result in the derived tables.
+/// What an analysis pass found, summed over traces.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub traces: usize,
+    pub model_calls: usize,
+    pub tool_calls: usize,
+    pub batches: usize,
+    pub findings: usize,
+}
+
+impl Totals {
+    fn add(&mut self, a: &AnalyzedTrace) {
+        self.traces += 1;
+        self.model_calls += a.run.model_calls.len();
+        self.tool_calls += a.run.tool_calls.len();
+        self.batches += a.run.batches.len();
+        self.findings += a.analysis.findings.len();
+    }
+}
+
+/// Normalizes and analyses each trace and caches the result in the derived tables. On a file
+/// database, two reader threads load and analyse while this thread writes.
 pub fn analyze_traces(
     store: &mut Store,
     ids: &[TraceId],
     catalog: &Catalog,
-) -> Result<Vec<AnalyzedTrace>, store::Error> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(trace) = store.load_trace(*id)? {
-            let analyzed = analyze_trace(&trace, catalog);
-            store.write_analysis(&trace, &analyzed)?;
-            out.push(analyzed);
+) -> Result<Totals, store::Error> {
+    let workers = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    let Some(path) = store
+        .path()
+        .map(Path::to_owned)
+        .filter(|_| workers > 1 && ids.len() > 8)
+    else {
+        let mut totals = Totals::default();
+        for id in ids {
+            if let Some(trace) = store.load_trace(*id)? {
+                let analyzed = analyze_trace(&trace, catalog);
+                store.write_analysis(&trace, &analyzed)?;
+                totals.add(&analyzed);
+            }
         }
+        return Ok(totals);
+    };
+    let next = AtomicU64::new(0);
+    let (tx, rx) = mpsc::sync_channel::<Result<(Trace, AnalyzedTrace), store::Error>>(64);
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, path) = (&next, &path);
+            scope.spawn(move || {
+                let reader = match Store::open_read_only(path) {
+                    Ok(r) => r,
+                    Err(e) => return drop(tx.send(Err(e))),
+                };
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(id) = ids.get(i) else { return };
+                    let item = reader.load_trace(*id).map(|t| {
+                        t.map(|t| {
+                            let analyzed = analyze_trace(&t, catalog);
+                            (t, analyzed)
+                        })
+                    });
+                    let sent = match item {
+                        Ok(Some(pair)) => tx.send(Ok(pair)),
+                        Ok(None) => Ok(()),
+                        Err(e) => tx.send(Err(e)),
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut totals = Totals::default();
+        for item in rx {
+            let (trace, analyzed) = item?;
+            store.write_analysis(&trace, &analyzed)?;
+            totals.add(&analyzed);
+        }
+        Ok(totals)
+    })
+}
+
+/// Analyses every stored trace whose derived rows are missing or stale (new spans arrived), so
+/// the trace list and reports are current. Returns how many traces were analysed.
+pub fn ensure_analyzed(store: &mut Store, catalog: &Catalog) -> Result<Totals, store::Error> {
+    let ids = store.unanalyzed_trace_ids()?;
+    if ids.is_empty() {
+        return Ok(Totals::default());
     }
-    Ok(out)
+    let bar = (ids.len() > 500 && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(format!("analysing {} traces", ids.len()));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    let totals = analyze_traces(store, &ids, catalog)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(totals)
 }
 
 /// Loads one stored trace and analyses it (without writing anything).

@@ -5,7 +5,10 @@
 use std::borrow::Cow;
 
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
 }
 
 fn is_unsafe(c: char) -> bool {
@@ -51,6 +54,11 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     match chars.next() {
         Some('[') => skip_until_final(chars),
         Some(']' | 'P' | '_' | '^' | 'X') => skip_string(chars),
+        // nF sequences (ESC ( B, ESC # 8, ...): intermediate bytes, then one final byte.
+        Some(' '..='/') => {
+            while chars.next_if(|c| (' '..='/').contains(c)).is_some() {}
+            chars.next();
+        }
         // Two-byte sequence (ESC c, ESC 7, ...): the one character after ESC is dropped.
         _ => {}
     }
@@ -96,6 +104,11 @@ mod tests {
     fn escape_sequences_and_controls_are_removed() {
         let evil = "a\u{1b}[31mred\u{1b}[0m\u{1b}]0;title\u{7}b\u{7}\u{8}c\u{202e}d\u{9b}2Je";
         assert_eq!(sanitize(evil), "aredbcde");
+    }
+
+    #[test]
+    fn character_set_designations_and_arabic_marks_are_removed() {
+        assert_eq!(sanitize("a\u{1b}(Bb\u{1b}#8c\u{61c}d"), "abcd");
     }
 
     #[test]

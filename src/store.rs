@@ -46,6 +46,8 @@ pub enum Error {
 /// An open fanout database.
 pub struct Store {
     conn: Connection,
+    /// The file, for opening more readers; `None` in memory.
+    path: Option<PathBuf>,
 }
 
 impl Store {
@@ -82,7 +84,10 @@ impl Store {
                 supported: migrations::LATEST,
             });
         }
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+        })
     }
 
     /// A private in-memory database (tests, one-shot audits).
@@ -106,7 +111,12 @@ impl Store {
         conn.pragma_update(None, "cache_size", -64_000)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrations::migrate(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self { conn, path: None })
+    }
+
+    /// The database file, when it is one (not in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The schema version of the open database.

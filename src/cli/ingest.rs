@@ -35,8 +35,9 @@ struct JsonReport {
     files: Vec<JsonFile>,
     traces: usize,
     spans_stored: usize,
-    tool_calls: usize,
-    model_calls: usize,
+    /// Spans recording a tool execution / a model call (normalization runs when traces are viewed).
+    tool_spans: usize,
+    model_spans: usize,
     failed_files: usize,
 }
 
@@ -64,7 +65,8 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         },
         progress: !args.json,
     };
-    let (reports, analyzed) = ingest_and_analyze(cli, &inputs, opts)?;
+    let mut store = db::open(cli)?;
+    let reports = pipeline::ingest_inputs(&mut store, &inputs, opts);
     let failed = reports.iter().filter(|r| r.result.is_err()).count();
     let skipped: usize = reports
         .iter()
@@ -72,9 +74,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         .map(|s| s.skipped.len())
         .sum();
     if args.json {
-        print_json(&reports, analyzed)?;
+        print_json(&reports)?;
     } else {
-        print_text(&reports, analyzed);
+        print_text(&reports);
     }
     Ok(if failed > 0 {
         Exit::Error
@@ -96,39 +98,17 @@ pub fn run_then_show(cli: &Cli) -> anyhow::Result<Exit> {
     run(cli, &args)
 }
 
-/// Counts of the analysed traces: (traces, model calls, tool calls).
-type Totals = (usize, usize, usize);
-
-fn ingest_and_analyze(
-    cli: &Cli,
-    inputs: &[Input],
-    opts: IngestOptions,
-) -> anyhow::Result<(Vec<InputReport>, Totals)> {
-    let mut store = db::open(cli)?;
-    let catalog = db::catalog(cli)?;
-    let reports = pipeline::ingest_inputs(&mut store, inputs, opts);
-    let mut touched: Vec<_> = reports
-        .iter()
-        .filter_map(|r| r.result.as_ref().ok())
-        .flat_map(|s| s.traces.iter().copied())
-        .collect();
-    touched.sort();
-    touched.dedup();
-    let analyzed = pipeline::analyze_traces(&mut store, &touched, &catalog)?;
-    let totals = (
-        analyzed.len(),
-        analyzed.iter().map(|a| a.run.model_calls.len()).sum(),
-        analyzed.iter().map(|a| a.run.tool_calls.len()).sum(),
-    );
-    Ok((reports, totals))
-}
-
-fn print_text(reports: &[InputReport], (traces, model_calls, tool_calls): Totals) {
+fn print_text(reports: &[InputReport]) {
     let mut stored = 0;
+    let (mut model_spans, mut tool_spans) = (0, 0);
+    let mut traces = std::collections::BTreeSet::new();
     for r in reports {
         match &r.result {
             Ok(s) => {
                 stored += s.new_spans;
+                model_spans += s.model_spans;
+                tool_spans += s.tool_spans;
+                traces.extend(s.traces.iter().copied());
                 let note = if s.already_ingested {
                     " (already ingested: nothing changed)"
                 } else {
@@ -155,13 +135,13 @@ fn print_text(reports: &[InputReport], (traces, model_calls, tool_calls): Totals
     } else {
         String::new()
     };
-    eprintln!("stored {stored} new spans in {traces} trace(s): {model_calls} model calls, {tool_calls} tool calls{skipped_files}");
+    eprintln!(
+        "stored {stored} new spans in {} trace(s): {model_spans} model-call spans, {tool_spans} tool-call spans{skipped_files}",
+        traces.len()
+    );
 }
 
-fn print_json(
-    reports: &[InputReport],
-    (traces, model_calls, tool_calls): Totals,
-) -> anyhow::Result<()> {
+fn print_json(reports: &[InputReport]) -> anyhow::Result<()> {
     let files: Vec<JsonFile> = reports
         .iter()
         .map(|r| match &r.result {
@@ -189,13 +169,16 @@ fn print_json(
             },
         })
         .collect();
+    let ok = || reports.iter().filter_map(|r| r.result.as_ref().ok());
+    let traces: std::collections::BTreeSet<_> =
+        ok().flat_map(|s| s.traces.iter().copied()).collect();
     let report = JsonReport {
         spans_stored: files.iter().map(|f| f.new_spans).sum(),
         failed_files: files.iter().filter(|f| !f.ok).count(),
         files,
-        traces,
-        tool_calls,
-        model_calls,
+        traces: traces.len(),
+        tool_spans: ok().map(|s| s.tool_spans).sum(),
+        model_spans: ok().map(|s| s.model_spans).sum(),
     };
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())

@@ -2,8 +2,11 @@
 
 use serde::Serialize;
 
-use super::{db, Cli};
+use std::io::Write as _;
+
+use super::{db, output, Cli};
 use crate::exit::Exit;
+use crate::pipeline;
 use crate::sanitize::sanitize_line;
 use crate::store::TraceSummary;
 
@@ -22,7 +25,8 @@ struct JsonRow<'a> {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
-    let store = db::open_existing(cli)?;
+    let mut store = db::open_existing(cli)?;
+    pipeline::ensure_analyzed(&mut store, &db::catalog(cli)?)?;
     let rows = store.trace_summaries()?;
     if args.json {
         let json: Vec<JsonRow> = rows
@@ -32,14 +36,19 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
                 start: s.start_unix_nano.map(format_time),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        let mut out = output::open(None)?;
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+        out.flush()?;
         return Ok(Exit::Success);
     }
     if rows.is_empty() {
         eprintln!("no traces stored yet: `fanout ingest FILE`");
         return Ok(Exit::Success);
     }
-    println!(
+    let mut out = output::open(None)?;
+    writeln!(
+        out,
         "{:<32}  {:<18}  {:<24}  {:<19}  {:>9}  {:>5}  {:>5}  {:>5}  {:>7}  FINDINGS",
         "TRACE",
         "SERVICE",
@@ -50,9 +59,10 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         "MODEL",
         "TOOLS",
         "BATCHES"
-    );
+    )?;
     for s in &rows {
-        println!(
+        writeln!(
+            out,
             "{:<32}  {:<18}  {:<24}  {:<19}  {:>9}  {:>5}  {:>5}  {:>5}  {:>7}  {}",
             s.trace_id,
             clip(s.service.as_deref().unwrap_or("-"), 18),
@@ -71,8 +81,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
                 Some(sev) => format!("{} ({})", s.findings, sev.as_str()),
                 None => "-".into(),
             }
-        );
+        )?;
     }
+    out.flush()?;
     Ok(Exit::Success)
 }
 

@@ -12,21 +12,10 @@ pub fn run(cli: &Cli, _args: &Args) -> anyhow::Result<Exit> {
     let mut store = db::open_existing(cli)?;
     let catalog = db::catalog(cli)?;
     store.clear_derived()?;
-    let ids = store.trace_ids()?;
-    let analyzed = pipeline::analyze_traces(&mut store, &ids, &catalog)?;
-    let findings: usize = analyzed.iter().map(|a| a.analysis.findings.len()).sum();
+    let t = pipeline::ensure_analyzed(&mut store, &catalog)?;
     eprintln!(
-        "reindexed {} trace(s): {} model calls, {} tool calls, {} batches, {findings} finding(s)",
-        analyzed.len(),
-        analyzed
-            .iter()
-            .map(|a| a.run.model_calls.len())
-            .sum::<usize>(),
-        analyzed
-            .iter()
-            .map(|a| a.run.tool_calls.len())
-            .sum::<usize>(),
-        analyzed.iter().map(|a| a.run.batches.len()).sum::<usize>(),
+        "reindexed {} trace(s): {} model calls, {} tool calls, {} batches, {} finding(s)",
+        t.traces, t.model_calls, t.tool_calls, t.batches, t.findings
     );
     Ok(Exit::Success)
 }

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use super::list::format_duration;
-use super::{db, Cli};
+use std::io::Write as _;
+
+use super::{db, output, Cli};
 use crate::exit::Exit;
 use crate::model::{Span, SpanId, Trace};
 use crate::pipeline;
@@ -17,7 +19,7 @@ pub struct Args {
     /// Print the raw span tree with timings instead of the run.
     #[arg(long)]
     pub spans: bool,
-    /// Print the normalized run and its analysis as JSON.
+    /// Print the run and its analysis as JSON (the documented report shape, docs/json-schema.md).
     #[arg(long)]
     pub json: bool,
 }
@@ -32,17 +34,28 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         anyhow::bail!("trace {id} is not stored (see `fanout list`)");
     };
     if args.spans {
-        print!("{}", span_tree(&trace));
+        let mut out = output::open(None)?;
+        out.write_all(span_tree(&trace).as_bytes())?;
+        out.flush()?;
         return Ok(Exit::Success);
     }
     let catalog = db::catalog(cli)?;
     let analyzed = pipeline::load_analyzed(&store, id, &catalog)?
         .ok_or_else(|| anyhow::anyhow!("trace {id} vanished"))?;
+    let report = crate::export::trace_report(&analyzed, None)?;
+    let mut out = output::open(None)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&analyzed)?);
+        crate::export::json::write(
+            &crate::export::Report {
+                schema_version: crate::export::SCHEMA_VERSION,
+                traces: vec![report],
+            },
+            &mut out,
+        )?;
     } else {
-        print!("{}", span_tree(&trace));
+        crate::export::text::write_show(&report, &mut out)?;
     }
+    out.flush()?;
     Ok(Exit::Success)
 }
 

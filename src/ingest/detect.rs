@@ -4,11 +4,12 @@
 //! only to break ties; `--format` skips it.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::{
-    otlp_json, Format, IngestError, Location, OnInvalid, ReadError, ReadStats, Sink, VecSink,
+    compression, otlp_json, otlp_proto, transcript, Format, IngestError, Location, OnInvalid,
+    ReadError, ReadStats, Sink, VecSink,
 };
 use crate::model::Span;
 
@@ -17,6 +18,10 @@ const PEEK: usize = 64 * 1024;
 
 /// Guesses the format of an input from its first bytes and its name.
 pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
+    if otlp_proto::looks_like_otlp_proto(head) {
+        return Ok(Format::OtlpProto);
+    }
+    let name = compression::strip_gz_suffix(name);
     let text = trim_start(head);
     if text.is_empty() {
         return Err("empty input".to_owned());
@@ -40,6 +45,10 @@ pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
     }
     if has("\"fanout\"") {
         return Ok(Format::Native);
+    }
+    // A whole document or a first JSON line that parses: ask the transcript dialects.
+    if let Some(format) = transcript::detect_bytes(text) {
+        return Ok(format);
     }
     if has("\"function_call_output\"")
         || has("\"type\":\"function_call\"")
@@ -85,11 +94,22 @@ pub fn read_any(
     on_invalid: OnInvalid,
     sink: &mut dyn Sink,
 ) -> Result<(Format, ReadStats), ReadError> {
-    let mut reader = BufReader::with_capacity(PEEK, reader);
-    let head = reader.fill_buf().map_err(|source| ReadError::Io {
+    let io = |source| ReadError::Io {
         file: file.to_owned(),
         source,
-    })?;
+    };
+    let reader = compression::decompressing_reader(reader, compression::DEFAULT_MAX_DECOMPRESSED)
+        .map_err(io)?;
+    // Peek with as many reads as it takes (a decompressor or a pipe may yield little per read),
+    // then put the head back in front of the rest.
+    let mut head = Vec::with_capacity(PEEK);
+    let mut reader = reader;
+    (&mut reader)
+        .take(PEEK as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    let reader = BufReader::with_capacity(PEEK, std::io::Cursor::new(head.clone()).chain(reader));
+    let head = head.as_slice();
     let format = match format {
         Some(f) => f,
         None => detect(head, file).map_err(|m| {
@@ -99,17 +119,32 @@ pub fn read_any(
     let stats = match format {
         Format::OtlpJson => otlp_json::read(file, reader, on_invalid, sink)?,
         Format::Native => super::native::read(file, reader, on_invalid, sink)?,
-        other => {
-            return Err(IngestError::new(
-                file,
-                Location::Whole,
-                None,
-                format!("format {} is not supported by this build", other.as_str()),
-            )
-            .into())
+        Format::OtlpProto => {
+            otlp_proto::read_owned(file, read_all(file, reader)?, on_invalid, sink)?
+        }
+        Format::OpenaiChat => {
+            transcript::openai_chat::read(file, &read_all(file, reader)?, on_invalid, sink)?
+        }
+        Format::OpenaiResponses => {
+            transcript::openai_responses::read(file, &read_all(file, reader)?, on_invalid, sink)?
+        }
+        Format::Anthropic => {
+            transcript::anthropic::read(file, &read_all(file, reader)?, on_invalid, sink)?
         }
     };
     Ok((format, stats))
+}
+
+/// The rest of an input, for the adapters that need it whole (protobuf, transcripts).
+fn read_all(file: &str, mut reader: impl Read) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReadError::Io {
+            file: file.to_owned(),
+            source,
+        })?;
+    Ok(bytes)
 }
 
 /// Reads a whole file into memory as spans (format detected). For tests and small tools.

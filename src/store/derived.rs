@@ -17,14 +17,23 @@ fn enum_name(v: &impl serde::Serialize) -> Result<String, Error> {
     Ok(json(v)?.trim_matches('"').to_owned())
 }
 
+/// Deletes one trace's derived rows (they are stale once the trace gains spans).
+pub(super) fn delete_derived(conn: &rusqlite::Connection, id: TraceId) -> Result<(), Error> {
+    for table in DERIVED_TABLES {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE trace_id = ?1"),
+            [&id.0[..]],
+        )?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Replaces the derived rows of one trace with `analyzed`.
     pub fn write_analysis(&mut self, trace: &Trace, analyzed: &AnalyzedTrace) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         let id = &trace.trace_id.0[..];
-        for table in DERIVED_TABLES {
-            tx.execute(&format!("DELETE FROM {table} WHERE trace_id = ?1"), [id])?;
-        }
+        delete_derived(&tx, trace.trace_id)?;
         let run = &analyzed.run;
         let analysis = &analyzed.analysis;
         let ids: std::collections::HashSet<_> = trace.spans.iter().map(|s| s.span_id).collect();

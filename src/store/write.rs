@@ -18,6 +18,8 @@ pub struct FileTx<'a> {
     scopes: Interner<Scope>,
     new_spans: usize,
     traces: BTreeSet<TraceId>,
+    /// Traces that received spans they did not have: their derived rows are stale.
+    changed: BTreeSet<TraceId>,
     skipped: Vec<IngestError>,
 }
 
@@ -59,6 +61,7 @@ impl Store {
             scopes: Interner::default(),
             new_spans: 0,
             traces: BTreeSet::new(),
+            changed: BTreeSet::new(),
             skipped: Vec::new(),
         })
     }
@@ -80,7 +83,7 @@ impl FileTx<'_> {
             let attributes = serde_json::to_string(&span.attributes).map_err(json_err)?;
             let events = serde_json::to_string(&span.events).map_err(json_err)?;
             let links = serde_json::to_string(&span.links).map_err(json_err)?;
-            new += stmt.execute(params![
+            let inserted = stmt.execute(params![
                 &span.trace_id.0[..],
                 &span.span_id.0[..],
                 span.parent_span_id.as_ref().map(|p| p.0.to_vec()),
@@ -101,6 +104,10 @@ impl FileTx<'_> {
                 resource_id,
                 scope_id,
             ])?;
+            if inserted > 0 {
+                self.changed.insert(span.trace_id);
+            }
+            new += inserted;
             self.traces.insert(span.trace_id);
         }
         self.new_spans += new;
@@ -132,6 +139,9 @@ impl FileTx<'_> {
 
     /// Commits the file: everything or nothing.
     pub fn commit(self, already_ingested: bool) -> Result<FileOutcome, Error> {
+        for id in &self.changed {
+            super::derived::delete_derived(&self.tx, *id)?;
+        }
         self.tx.commit()?;
         Ok(FileOutcome {
             new_spans: self.new_spans,

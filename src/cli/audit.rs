@@ -1,0 +1,122 @@
+//! `fanout audit`: analyse traces and report findings for people or CI, exiting 1 when a finding
+//! at or above `--fail-on` exists.
+
+use std::path::PathBuf;
+
+use super::{db, output, Cli};
+use crate::analysis::Severity;
+use crate::exit::Exit;
+use crate::export::{self, AuditFormat};
+use crate::ingest::OnInvalid;
+use crate::pipeline::{self, IngestOptions, Input};
+use crate::store::Store;
+
+/// The lowest severity that fails the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Executions overlapped in time, or results prove the interleaving.
+    Observed,
+    /// Also conflicts that did not overlap this time but are not ordered.
+    Latent,
+    /// Also serialized conflicts.
+    Info,
+    /// Report only; always exit 0.
+    Never,
+}
+
+impl FailOn {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            Self::Observed => Some(Severity::Observed),
+            Self::Latent => Some(Severity::Latent),
+            Self::Info => Some(Severity::Info),
+            Self::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "With FILEs and no --db, the files are audited in a private in-memory database \
+(nothing is written). With --db, the files are stored there first; without FILEs every trace in the \
+database is audited.\n\nExamples:\n  fanout audit traces/*.jsonl                        a table, exit 1 on observed conflicts\n  \
+fanout audit --fail-on latent --format sarif -o fanout.sarif traces/*.jsonl\n  \
+fanout audit --format junit -o fanout-junit.xml traces/*.jsonl\n\n\
+--format json is a versioned contract, documented in docs/json-schema.md."
+)]
+pub struct Args {
+    /// Trace files to audit (`-` for stdin).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: AuditFormat,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value = "observed")]
+    pub fail_on: FailOn,
+    /// Store the valid records of bad files instead of failing.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
+    let mut store = if args.files.is_empty() || cli.db.is_some() {
+        db::open(cli)?
+    } else {
+        Store::open_in_memory()?
+    };
+    let catalog = db::catalog(cli)?;
+    let ids = if args.files.is_empty() {
+        store.trace_ids()?
+    } else {
+        let inputs: Vec<Input> = args.files.iter().map(|p| Input::from_arg(p)).collect();
+        let opts = IngestOptions {
+            format: None,
+            on_invalid: if args.skip_invalid {
+                OnInvalid::Skip
+            } else {
+                OnInvalid::Fail
+            },
+            progress: true,
+        };
+        let mut ids = Vec::new();
+        let mut failed = false;
+        for report in pipeline::ingest_inputs(&mut store, &inputs, opts) {
+            match report.result {
+                Ok(stored) => ids.extend(stored.traces),
+                Err(e) => {
+                    eprintln!("error: {}", crate::sanitize::sanitize(&e));
+                    failed = true;
+                }
+            }
+        }
+        if failed {
+            anyhow::bail!("some inputs could not be read; nothing was audited (use --skip-invalid to audit the valid records)");
+        }
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let mut analyzed = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(a) = pipeline::load_analyzed(&store, id, &catalog)? {
+            analyzed.push(a);
+        }
+    }
+    let fail_on = args.fail_on.severity();
+    let mut out = output::open(args.output.as_deref())?;
+    export::audit(&analyzed, args.format, fail_on, &mut out)?;
+    out.flush()?;
+    let failing = analyzed
+        .iter()
+        .flat_map(|a| a.analysis.findings.iter())
+        .any(|f| fail_on.is_some_and(|min| f.severity >= min));
+    Ok(if failing {
+        Exit::Findings
+    } else {
+        Exit::Success
+    })
+}

@@ -143,7 +143,7 @@ impl Action {
             Self::ToggleScope => "resources: batch or whole trace",
             Self::CycleSort => "trace list: change sort",
             Self::CycleFindingFilter => "trace list: filter by finding",
-            Self::Export => "export the current view",
+            Self::Export => "export this view (.md .svg .json .perfetto.json)",
             Self::Help => "help",
             _ => return None,
         })

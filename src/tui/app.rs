@@ -331,6 +331,8 @@ pub enum PromptTarget {
     ListFilter,
     /// Searches the open trace on Enter.
     TraceSearch,
+    /// Asks where to export the current view; the extension picks the format.
+    ExportPath(super::source::ExportScope),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

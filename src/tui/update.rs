@@ -135,6 +135,7 @@ fn input(app: &mut App, key: InputKey) -> Vec<Effect> {
                     refresh_list(app);
                 }
                 PromptTarget::TraceSearch => trace::search(app, &text),
+                PromptTarget::ExportPath(scope) => return trace::export(app, scope, &text),
             }
             return vec![];
         }

@@ -456,24 +456,41 @@ fn help_opens_scrolls_and_closes_without_moving_the_selection() {
 }
 
 #[test]
-fn export_asks_for_the_view_in_front_of_the_user() {
+fn export_asks_where_then_sends_the_view_in_front_of_the_user() {
     let mut app = trace_app(120, 30);
     let id = fixtures::trace_id(1);
+    assert_eq!(update(&mut app, Action::Export), vec![]);
+    let prompt = app.prompt.clone().expect("a path prompt");
+    assert_eq!(prompt.text, "fanout-5b5b5b5b.md");
     assert_eq!(
-        update(&mut app, Action::Export),
+        update(&mut app, Action::Input(InputKey::Submit)),
         vec![Effect::Export(ExportRequest {
             trace_id: id,
-            scope: ExportScope::Trace
+            scope: ExportScope::Trace,
+            path: "fanout-5b5b5b5b.md".into()
         })]
     );
-    feed(&mut app, [Action::NextFinding, Action::ShowBatch]);
+    feed(
+        &mut app,
+        [Action::NextFinding, Action::ShowBatch, Action::Export],
+    );
+    assert_eq!(app.prompt.as_ref().unwrap().text, "fanout-5b5b5b5b-b2.md");
+    for _ in 0..2 {
+        update(&mut app, Action::Input(InputKey::Backspace));
+    }
+    for c in "svg".chars() {
+        update(&mut app, Action::Input(InputKey::Char(c)));
+    }
     assert_eq!(
-        update(&mut app, Action::Export),
+        update(&mut app, Action::Input(InputKey::Submit)),
         vec![Effect::Export(ExportRequest {
             trace_id: id,
-            scope: ExportScope::Batch(1)
+            scope: ExportScope::Batch(1),
+            path: "fanout-5b5b5b5b-b2.svg".into()
         })]
     );
+    feed(&mut app, [Action::Export, Action::Input(InputKey::Cancel)]);
+    assert!(app.prompt.is_none());
     update(&mut app, Action::ExportFinished(Err("disk full".into())));
     assert_eq!(app.notice.as_ref().unwrap().level, Level::Error);
 }

@@ -10,6 +10,7 @@ use super::super::action::{Action, Effect};
 use super::super::app::{
     App, Focus, Level, Prompt, PromptTarget, ResourceScope, Screen, TraceState, View, Window,
 };
+use super::super::sanitize;
 use super::super::source::{ExportRequest, ExportScope};
 use super::super::trace_model::{AxisUnit, Item, Row};
 use super::super::views::{self, timeline};
@@ -249,11 +250,27 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 _ => ExportScope::Trace,
             };
-            effects.push(Effect::Export(ExportRequest {
-                trace_id: t.model.run().trace_id,
-                scope,
-            }));
-            notice = Some((Level::Info, "exporting…".into()));
+            let run = t.model.run();
+            let hex = run.trace_id.to_hex();
+            let batch = match scope {
+                ExportScope::Batch(b) => run
+                    .batches
+                    .get(b)
+                    .map(|b| {
+                        let safe: String =
+                            b.id.chars()
+                                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                                .collect();
+                        format!("-{safe}")
+                    })
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            let text = format!("fanout-{}{batch}.md", hex.get(..8).unwrap_or(&hex));
+            app.prompt = Some(Prompt {
+                target: PromptTarget::ExportPath(scope),
+                text,
+            });
         }
         Action::Click { column, row } => click(t, area, column, row, rows),
         Action::ScrollDown { column, row } | Action::ScrollUp { column, row } => {
@@ -558,4 +575,26 @@ fn click(t: &mut TraceState, area: Rect, column: u16, row: u16, rows: usize) {
     if let Some(item) = t.model.item_at(model_row, near, t.conflicts_only) {
         select(t, item, rows);
     }
+}
+
+/// Asks the worker to write the export the prompt named.
+pub fn export(app: &mut App, scope: ExportScope, path: &str) -> Vec<Effect> {
+    let Some(t) = app.trace.as_ref() else {
+        return vec![];
+    };
+    let path = path.trim();
+    if path.is_empty() {
+        app.notify(Level::Warn, "export cancelled: no file name");
+        return vec![];
+    }
+    let request = ExportRequest {
+        trace_id: t.model.run().trace_id,
+        scope,
+        path: std::path::PathBuf::from(path),
+    };
+    app.notify(
+        Level::Info,
+        format!("exporting to {}…", sanitize::line(path)),
+    );
+    vec![Effect::Export(request)]
 }

@@ -44,6 +44,7 @@ impl Widget for StatusLine<'_> {
             let label = match p.target {
                 PromptTarget::ListFilter => "filter: ",
                 PromptTarget::TraceSearch => "search: ",
+                PromptTarget::ExportPath(_) => "export to (.md .svg .json .perfetto.json): ",
             };
             let line = Line::from(vec![
                 Span::styled(format!(" {label}"), th.status),

@@ -43,7 +43,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         return vec![];
     };
     let mut notice: Option<(Level, String)> = None;
-    let mut effects = vec![];
     match action {
         Action::Back => {
             if t.focus == Focus::Inspector {
@@ -301,7 +300,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if let Some((level, text)) = notice {
         app.notify(level, text);
     }
-    effects
+    vec![]
 }
 
 fn t_prompt(prompt: &mut Option<Prompt>, t: &TraceState) {

@@ -228,6 +228,14 @@ impl TerminalGuard {
                 return Err(e).context("cannot set up the terminal");
             }
         };
+        // A panic on the worker thread is caught there and shown as a failed load; it must not
+        // restore the terminal (or print over it) while the UI goes on.
+        let restore_and_report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() != Some(worker::THREAD_NAME) {
+                restore_and_report(info);
+            }
+        }));
         let guard = Self { terminal };
         execute!(std::io::stdout(), EnableMouseCapture).context("cannot enable the mouse")?;
         Ok(guard)

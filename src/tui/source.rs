@@ -116,6 +116,9 @@ impl StoreSource {
 
 impl TraceSource for StoreSource {
     fn summaries(&mut self) -> anyhow::Result<Vec<TraceEntry>> {
+        // Derived tables are filled lazily: analyse what ingest left stale so the list has
+        // its counts and badges (this runs on the worker thread, behind "loading traces…").
+        crate::pipeline::ensure_analyzed(&mut self.store, &self.catalog)?;
         let list = self.store.trace_summaries()?;
         Ok(list
             .into_iter()

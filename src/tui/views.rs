@@ -193,10 +193,12 @@ fn header_line<'a>(t: &'a super::app::TraceState, theme: &Theme) -> Line<'a> {
         ),
         Span::styled(
             format!(
-                " · {} model calls · {} tool calls · {} parallel batches",
+                " · {} model call{} · {} tool call{} · {parallel} parallel batch{}",
                 run.model_calls.len(),
+                plural(run.model_calls.len()),
                 run.tool_calls.len(),
-                parallel
+                plural(run.tool_calls.len()),
+                if parallel == 1 { "" } else { "es" },
             ),
             theme.base,
         ),

@@ -33,7 +33,7 @@ impl Worker {
     pub fn spawn(source: Box<dyn TraceSource>, out: Sender<Msg>) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
-            .name("fanout-worker".into())
+            .name(THREAD_NAME.into())
             .spawn(move || serve(source, &rx, &out))?;
         Ok(Self {
             tx: Some(tx),
@@ -62,7 +62,7 @@ fn serve(mut source: Box<dyn TraceSource>, rx: &Receiver<Request>, out: &Sender<
         let mut queue = vec![first];
         queue.extend(rx.try_iter());
         for request in coalesce(queue) {
-            let action = handle(source.as_mut(), request);
+            let action = guarded(source.as_mut(), request);
             if out.send(Msg::Action(action)).is_err() {
                 return;
             }
@@ -79,6 +79,35 @@ fn coalesce(queue: Vec<Request>) -> Vec<Request> {
         .filter(|(i, r)| !matches!(r, Request::Load(_)) || Some(*i) == last_load)
         .map(|(_, r)| r)
         .collect()
+}
+
+/// The worker thread's name; the TUI's panic hook leaves panics on it to [`guarded`].
+pub const THREAD_NAME: &str = "fanout-worker";
+
+/// Serves one request; a panic in the source (a bug in normalization or analysis on an odd
+/// trace) becomes a failed load instead of taking the UI down.
+fn guarded(source: &mut dyn TraceSource, request: Request) -> Action {
+    let id = match &request {
+        Request::Load(id) => Some(*id),
+        _ => None,
+    };
+    let is_export = matches!(request, Request::Export(_));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(source, request))) {
+        Ok(action) => action,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            let message = format!("internal error while reading the trace: {what}");
+            match (id, is_export) {
+                (Some(id), _) => Action::LoadFailed { id, message },
+                (None, true) => Action::ExportFinished(Err(message)),
+                (None, false) => Action::SummariesFailed(message),
+            }
+        }
+    }
 }
 
 fn handle(source: &mut dyn TraceSource, request: Request) -> Action {
@@ -110,6 +139,36 @@ mod tests {
     use crate::tui::fixtures;
     use crate::tui::source::{LoadedTrace, MemorySource};
     use std::time::Duration;
+
+    struct Exploding;
+
+    impl TraceSource for Exploding {
+        fn summaries(&mut self) -> anyhow::Result<Vec<crate::tui::source::TraceEntry>> {
+            Ok(vec![])
+        }
+
+        fn load(&mut self, _: TraceId) -> anyhow::Result<Option<LoadedTrace>> {
+            panic!("index out of bounds in analysis")
+        }
+    }
+
+    #[test]
+    fn a_panicking_source_becomes_a_failed_load() {
+        let id = fixtures::trace_id(1);
+        match guarded(&mut Exploding, Request::Load(id)) {
+            Action::LoadFailed { id: got, message } => {
+                assert_eq!(got, id);
+                assert!(
+                    message.contains("index out of bounds in analysis"),
+                    "{message}"
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(
+            matches!(guarded(&mut Exploding, Request::Summaries), Action::SummariesLoaded(l) if l.is_empty())
+        );
+    }
 
     #[test]
     fn only_the_newest_load_survives_coalescing() {

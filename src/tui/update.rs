@@ -193,7 +193,14 @@ fn list(app: &mut App, action: Action) -> Vec<Effect> {
             app.notify(Level::Info, format!("sorted: {}", app.list.sort.label()));
         }
         Action::CycleFindingFilter => {
-            app.list.filter = app.list.filter.next();
+            let mut next = app.list.filter.next();
+            // Filtering by kind needs the kinds; a source that cannot tell them gets the two
+            // filters that work instead of empty lists.
+            let kinds_known = app.list.all.iter().any(|e| !e.finding_kinds.is_empty());
+            if !kinds_known && matches!(next, super::app::FindingFilter::Kind(_)) {
+                next = super::app::FindingFilter::All;
+            }
+            app.list.filter = next;
             refresh_list(app);
             app.notify(Level::Info, format!("showing {}", app.list.filter.label()));
         }

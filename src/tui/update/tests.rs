@@ -90,6 +90,18 @@ fn list_filters_by_text_by_findings_and_sorts() {
 }
 
 #[test]
+fn without_known_kinds_the_finding_filter_skips_the_kind_filters() {
+    let mut app = fixtures::app(100, 20);
+    let mut entries = fixtures::summaries();
+    entries.iter_mut().for_each(|e| e.finding_kinds.clear());
+    update(&mut app, Action::SummariesLoaded(entries));
+    update(&mut app, Action::CycleFindingFilter);
+    assert_eq!(app.list.filter, FindingFilter::WithFindings);
+    update(&mut app, Action::CycleFindingFilter);
+    assert_eq!(app.list.filter, FindingFilter::All);
+}
+
+#[test]
 fn a_late_answer_for_an_abandoned_load_is_dropped() {
     let mut app = fixtures::app(100, 20);
     fixtures::open(&mut app, fixtures::lost_update());
@@ -523,6 +535,17 @@ fn clicks_select_and_the_wheel_scrolls() {
         Item::Model(0),
         "the wheel scrolls without selecting"
     );
+    // In the batch view, a click on a lane selects its call.
+    feed(&mut app, [Action::NextFinding, Action::ShowBatch]);
+    let inner = crate::tui::views::inner(crate::tui::views::main_area(&app).unwrap());
+    update(
+        &mut app,
+        Action::Click {
+            column: inner.x + 3,
+            row: inner.y + 1,
+        },
+    );
+    assert_eq!(selected(&app), Item::Call(2));
     let mut list = fixtures::app(100, 20);
     let body = crate::tui::views::inner(crate::tui::views::screen_areas(list.area).body);
     update(

@@ -559,6 +559,20 @@ fn click(t: &mut TraceState, area: Rect, column: u16, row: u16, rows: usize) {
         return;
     }
     t.focus = Focus::Main;
+    if t.view == View::Batch {
+        // The batch view starts with one line per lane.
+        let inner = views::inner(main);
+        let lane = usize::from(row.saturating_sub(inner.y));
+        let call = t
+            .batch
+            .and_then(|b| t.model.batch_lanes.get(b))
+            .and_then(|l| l.get(lane))
+            .and_then(|l| l.first());
+        if let (true, Some(&c)) = (row >= inner.y, call) {
+            select(t, Item::Call(c), rows);
+        }
+        return;
+    }
     if t.view != View::Timeline {
         return;
     }

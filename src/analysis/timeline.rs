@@ -1,0 +1,92 @@
+//! Swimlane layout: which lane each call of a batch is drawn in. Overlapping calls never share a
+//! lane; a lane is reused once its last call has ended. Untimed runs get one lane per call, in
+//! emission order. Computed here as data so the TUI only maps it onto the screen.
+
+use super::types::BatchLanes;
+use crate::model::Run;
+
+/// Lanes of every batch, in `Run::batches` order.
+pub fn lanes(run: &Run) -> Vec<BatchLanes> {
+    run.batches
+        .iter()
+        .map(|b| {
+            let iv: Option<Vec<(u64, u64)>> = b
+                .calls
+                .iter()
+                .map(|&i| {
+                    run.tool_calls
+                        .get(i)
+                        .and_then(|c| Some((c.start_unix_nano?, c.end_unix_nano?)))
+                })
+                .collect();
+            let lanes = match iv {
+                Some(iv) => assign(&iv),
+                None => (0..b.calls.len()).collect(),
+            };
+            let lane_count = lanes.iter().max().map_or(0, |m| m + 1);
+            BatchLanes {
+                batch: b.index,
+                lanes,
+                lane_count,
+            }
+        })
+        .collect()
+}
+
+/// Greedy interval partitioning: by start time, first lane that is free.
+fn assign(iv: &[(u64, u64)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..iv.len()).collect();
+    order.sort_by_key(|&i| (iv[i].0, iv[i].1, i));
+    let mut lane_end: Vec<u64> = Vec::new();
+    let mut out = vec![0; iv.len()];
+    for i in order {
+        let (s, e) = iv[i];
+        let end = e.max(s);
+        match lane_end.iter().position(|&le| le <= s) {
+            Some(l) => {
+                lane_end[l] = end;
+                out[i] = l;
+            }
+            None => {
+                lane_end.push(end);
+                out[i] = lane_end.len() - 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::test_support::run;
+    use serde_json::json;
+
+    #[test]
+    fn overlapping_calls_never_share_a_lane_and_free_lanes_are_reused() {
+        let r = run(
+            vec![vec![
+                ("a", "t", json!({}), json!({}), Some((0, 100))),
+                ("b", "t", json!({}), json!({}), Some((10, 50))),
+                ("c", "t", json!({}), json!({}), Some((60, 90))),
+                ("d", "t", json!({}), json!({}), Some((95, 120))),
+            ]],
+            None,
+        );
+        let l = &lanes(&r)[0];
+        assert_eq!(l.lanes, vec![0, 1, 1, 1]);
+        assert_eq!(l.lane_count, 2);
+    }
+
+    #[test]
+    fn untimed_calls_get_one_lane_each() {
+        let r = run(
+            vec![vec![
+                ("a", "t", json!({}), json!({}), None),
+                ("b", "t", json!({}), json!({}), None),
+            ]],
+            None,
+        );
+        assert_eq!(lanes(&r)[0].lanes, vec![0, 1]);
+    }
+}

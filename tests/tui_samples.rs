@@ -155,3 +155,163 @@ fn every_sample_draws_in_every_view_at_every_size() {
         }
     }
 }
+
+fn sample(name: &str) -> (Trace, AnalyzedTrace) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-traces")
+        .join(name);
+    traces(&path)
+        .into_iter()
+        .next()
+        .expect("one trace in the sample")
+}
+
+fn screen(app: &App) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(app.area.width, app.area.height)).unwrap();
+    terminal
+        .draw(|f| views::render(app, &Theme::default(), f))
+        .unwrap();
+    terminal
+}
+
+fn run(app: &mut App, actions: impl IntoIterator<Item = Action>) {
+    for a in actions {
+        update(app, a);
+    }
+}
+
+fn text(terminal: &Terminal<TestBackend>) -> String {
+    let buf = terminal.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn lost_update_timeline_marks_both_deposits() {
+    let (trace, analyzed) = sample("lost_update.otlp.json");
+    let mut app = open(trace, analyzed, 100, 12);
+    run(&mut app, [Action::ToggleInspector]);
+    let terminal = screen(&app);
+    let buf = terminal.backend().buffer();
+    // Two lanes carry the conflict pattern, in the conflict style.
+    let rows: Vec<u16> = (0..buf.area.height)
+        .filter(|y| (0..buf.area.width).any(|x| buf[(x, *y)].symbol() == "▓"))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert!(buf
+        .content
+        .iter()
+        .filter(|c| c.symbol() == "▓")
+        .all(|c| c.fg == ratatui::style::Color::Red
+            && c.modifier.contains(ratatui::style::Modifier::BOLD)));
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn lost_update_after_a_then_b_shows_the_batch_the_siblings_and_the_account() {
+    // What the tmux end-to-end test looks for, at tmux's default size.
+    let (trace, analyzed) = sample("lost_update.otlp.json");
+    let mut app = open(trace, analyzed, 80, 24);
+    run(&mut app, [Action::JumpToAnswer, Action::StepBack]);
+    let terminal = screen(&app);
+    let s = text(&terminal);
+    assert!(
+        s.contains("call_kR7pW2") && s.contains("call_Zf4Gm8"),
+        "{s}"
+    );
+    assert!(
+        s.contains("account:acc-1001") && s.contains("lost update"),
+        "{s}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn lost_update_batch_view() {
+    let (trace, analyzed) = sample("lost_update.otlp.json");
+    let mut app = open(trace, analyzed, 100, 16);
+    run(
+        &mut app,
+        [
+            Action::ToggleInspector,
+            Action::NextFinding,
+            Action::ShowBatch,
+        ],
+    );
+    insta::assert_snapshot!(screen(&app).backend());
+}
+
+#[test]
+fn lost_update_resource_view() {
+    let (trace, analyzed) = sample("lost_update.otlp.json");
+    let mut app = open(trace, analyzed, 100, 10);
+    run(
+        &mut app,
+        [
+            Action::ToggleInspector,
+            Action::NextFinding,
+            Action::ShowResources,
+        ],
+    );
+    insta::assert_snapshot!(screen(&app).backend());
+}
+
+#[test]
+fn lost_update_inspector_on_the_second_deposit() {
+    let (trace, analyzed) = sample("lost_update.otlp.json");
+    let mut app = open(trace, analyzed, 72, 40);
+    run(
+        &mut app,
+        [Action::NextFinding, Action::MoveDown, Action::NextPane],
+    );
+    insta::assert_snapshot!(screen(&app).backend());
+}
+
+#[test]
+fn read_only_batch_has_no_conflict_marks() {
+    let (trace, analyzed) = sample("read_only_batch.otlp.json");
+    let mut app = open(trace, analyzed, 100, 14);
+    run(&mut app, [Action::ToggleInspector]);
+    let terminal = screen(&app);
+    let s = text(&terminal);
+    assert!(!s.contains('‼') && !s.contains('▓'), "{s}");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn every_sample_why_view_and_timeline_snapshot() {
+    // One why view per sample that has a why path, so a change in analysis shows up here too.
+    let mut seen = 0;
+    for path in samples()
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".otlp.json"))
+    {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .replace(".otlp.json", "");
+        let (trace, analyzed) = traces(&path).into_iter().next().expect("a trace");
+        if analyzed.analysis.why.steps.is_empty() {
+            continue;
+        }
+        seen += 1;
+        let mut app = open(trace, analyzed, 100, 22);
+        run(
+            &mut app,
+            [
+                Action::ToggleInspector,
+                Action::JumpToAnswer,
+                Action::StepBack,
+            ],
+        );
+        insta::assert_snapshot!(format!("why_{name}"), screen(&app).backend());
+    }
+    assert!(seen >= 2, "the samples have why paths");
+}

@@ -7,6 +7,7 @@
 
 mod inspect;
 mod jump;
+mod mouse;
 mod trace;
 
 use ratatui::layout::Rect;

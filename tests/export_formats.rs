@@ -284,7 +284,6 @@ fn every_format_is_valid_and_faithful_on_the_shared_corpus() {
 /// conflict is highlighted in the SVG and is a SARIF result with its kind and calls, the culprit
 /// batch is the first suspect in the JSON, and the why-path's calls are named by `fanout why`.
 #[test]
-#[ignore = "needs normalize + analysis (issues 3 and 4) in main; run with --ignored once they land"]
 fn the_samples_ground_truth_shows_in_every_format() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-traces");
     let expected: Value =

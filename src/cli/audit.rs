@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
+use std::io::Write as _;
+
 use super::{db, output, Cli};
-use crate::analysis::Severity;
+use crate::analysis::{catalog_audit, Severity};
 use crate::exit::Exit;
 use crate::export::{self, AuditFormat};
 use crate::ingest::OnInvalid;
@@ -57,6 +59,10 @@ pub struct Args {
     /// Store the valid records of bad files instead of failing.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Print the tool catalog audit instead of findings: every tool's access mode and whether it
+    /// looks atomic, idempotent and independent, plus merge candidates (with --format json: JSON).
+    #[arg(long)]
+    pub catalog_report: bool,
     /// Write the report to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -108,6 +114,22 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
     }
     let fail_on = args.fail_on.severity();
     let mut out = output::open(args.output.as_deref())?;
+    if args.catalog_report {
+        let pairs: Vec<_> = analyzed.iter().map(|a| (&a.run, &a.analysis)).collect();
+        let profiles = catalog_audit::audit_catalog(&pairs);
+        let merges = catalog_audit::merge_candidates(&pairs);
+        match args.format {
+            AuditFormat::Json => {
+                let json = serde_json::json!({"tools": profiles, "merge_candidates": merges});
+                serde_json::to_writer_pretty(&mut out, &json)?;
+                writeln!(out)?;
+            }
+            AuditFormat::Table => export::text::write_catalog_table(&profiles, &merges, &mut out)?,
+            other => anyhow::bail!("--catalog-report prints a table or JSON, not {other:?}"),
+        }
+        out.flush()?;
+        return Ok(Exit::Success);
+    }
     export::audit(&analyzed, args.format, fail_on, &mut out)?;
     out.flush()?;
     let failing = analyzed

@@ -6,6 +6,7 @@
 //! duration would be and state that order is exact but times are absent; nothing is invented.
 
 mod audit_table;
+mod catalog_table;
 mod why;
 
 use std::borrow::Cow;
@@ -15,6 +16,7 @@ use super::dto::{BatchDto, CallDto, TraceReport};
 use super::{args_summary, fmt_nanos, fmt_opt_nanos, fmt_speedup, truncate};
 
 pub use audit_table::write_audit_table;
+pub use catalog_table::write_catalog_table;
 pub use why::write_why;
 
 /// One line of untrusted text, safe for a terminal.

@@ -15,3 +15,4 @@ pub mod normalize;
 pub mod pipeline;
 pub mod sanitize;
 pub mod store;
+pub mod tui;

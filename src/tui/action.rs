@@ -1,0 +1,166 @@
+//! Everything the app can be asked to do, in one vocabulary shared by the keymap file and the
+//! code: user intents (imperative: `MoveDown`, `ZoomIn`) and results from the worker (past tense:
+//! `TraceLoaded`). Only [`update`](super::update::update) acts on them.
+//!
+//! Intents deserialize from snake_case names (`move_down`), which is what `assets/keymap.toml`
+//! binds keys to; internal variants are skipped so a keymap cannot fake a worker reply.
+
+use serde::Deserialize;
+
+use crate::model::TraceId;
+
+use super::source::{ExportRequest, TraceEntry};
+use super::trace_model::TraceModel;
+
+/// A key typed while a text prompt (search) is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKey {
+    Char(char),
+    Backspace,
+    Submit,
+    Cancel,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    MoveUp,
+    MoveDown,
+    MoveLeft,
+    MoveRight,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    /// Open the selected trace, batch or call.
+    Open,
+    /// Close the overlay, leave the pane or view, back to the list.
+    Back,
+    NextPane,
+    Search,
+    NextMatch,
+    PrevMatch,
+    PrevBatch,
+    NextBatch,
+    PrevFinding,
+    NextFinding,
+    ToggleConflictsOnly,
+    JumpToAnswer,
+    StepBack,
+    StepForward,
+    ZoomIn,
+    ZoomOut,
+    ZoomReset,
+    PanLeft,
+    PanRight,
+    ShowTimeline,
+    ShowBatch,
+    ShowResources,
+    ShowWhy,
+    ToggleInspector,
+    ToggleScope,
+    CycleSort,
+    CycleFindingFilter,
+    Export,
+    Help,
+
+    // ---- not bindable: terminal and worker events ----
+    #[serde(skip)]
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    #[serde(skip)]
+    Click {
+        column: u16,
+        row: u16,
+    },
+    #[serde(skip)]
+    ScrollUp {
+        column: u16,
+        row: u16,
+    },
+    #[serde(skip)]
+    ScrollDown {
+        column: u16,
+        row: u16,
+    },
+    #[serde(skip)]
+    Input(InputKey),
+    #[serde(skip)]
+    SummariesLoaded(Vec<TraceEntry>),
+    #[serde(skip)]
+    SummariesFailed(String),
+    #[serde(skip)]
+    TraceLoaded(Box<TraceModel>),
+    #[serde(skip)]
+    LoadFailed {
+        id: TraceId,
+        message: String,
+    },
+    #[serde(skip)]
+    ExportFinished(Result<String, String>),
+}
+
+impl Action {
+    /// One line for the help screen; `None` for internal actions.
+    pub fn describe(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Quit => "quit",
+            Self::MoveUp => "move up",
+            Self::MoveDown => "move down",
+            Self::MoveLeft => "previous call in the lane / column",
+            Self::MoveRight => "next call in the lane / column",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::First => "first row",
+            Self::Last => "last row",
+            Self::Open => "open the selected trace, batch or call",
+            Self::Back => "back: close overlay, leave pane, return to the list",
+            Self::NextPane => "next pane (main view / inspector)",
+            Self::Search => "search",
+            Self::NextMatch => "next match",
+            Self::PrevMatch => "previous match",
+            Self::PrevBatch => "previous batch",
+            Self::NextBatch => "next batch",
+            Self::PrevFinding => "previous finding",
+            Self::NextFinding => "next finding",
+            Self::ToggleConflictsOnly => "show only calls involved in findings",
+            Self::JumpToAnswer => "jump to the final answer",
+            Self::StepBack => "step back from the answer toward its batch",
+            Self::StepForward => "step forward toward the answer",
+            Self::ZoomIn => "zoom in (around the selection)",
+            Self::ZoomOut => "zoom out",
+            Self::ZoomReset => "show the whole run",
+            Self::PanLeft => "pan earlier in time",
+            Self::PanRight => "pan later in time",
+            Self::ShowTimeline => "timeline view",
+            Self::ShowBatch => "batch view",
+            Self::ShowResources => "resource view",
+            Self::ShowWhy => "why view",
+            Self::ToggleInspector => "show / hide the inspector",
+            Self::ToggleScope => "resources: batch or whole trace",
+            Self::CycleSort => "trace list: change sort",
+            Self::CycleFindingFilter => "trace list: filter by finding",
+            Self::Export => "export this view (.md .svg .json .perfetto.json)",
+            Self::Help => "help",
+            _ => return None,
+        })
+    }
+}
+
+/// What `update` asks the outside world to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadSummaries,
+    LoadTrace(TraceId),
+    Export(ExportRequest),
+}
+
+/// What the UI loop receives: terminal events and the worker's answers.
+#[derive(Debug)]
+pub enum Msg {
+    Terminal(ratatui::crossterm::event::Event),
+    Action(Action),
+}

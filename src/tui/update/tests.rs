@@ -1,0 +1,578 @@
+//! `update` driven with plain actions on the fixture runs; each test checks the state it leaves.
+
+use crate::tui::action::{Action, Effect, InputKey};
+use crate::tui::app::{FindingFilter, Focus, Level, Screen, SortKey, View};
+use crate::tui::fixtures::{self, feed, trace_app};
+use crate::tui::source::{ExportRequest, ExportScope};
+use crate::tui::trace_model::Item;
+
+use super::update;
+
+fn selected(app: &crate::tui::app::App) -> Item {
+    app.trace.as_ref().unwrap().selected
+}
+
+fn trace(app: &crate::tui::app::App) -> &crate::tui::app::TraceState {
+    app.trace.as_ref().unwrap()
+}
+
+#[test]
+fn list_is_sorted_newest_first_and_enter_asks_the_worker_for_the_trace() {
+    let mut app = fixtures::app(100, 20);
+    let ids: Vec<_> = app
+        .list
+        .visible
+        .iter()
+        .map(|i| app.list.all[*i].summary.trace_id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            fixtures::trace_id(3),
+            fixtures::trace_id(1),
+            fixtures::trace_id(2)
+        ]
+    );
+    update(&mut app, Action::MoveDown);
+    assert_eq!(
+        update(&mut app, Action::Open),
+        vec![Effect::LoadTrace(fixtures::trace_id(1))]
+    );
+    assert_eq!(app.loading, Some(fixtures::trace_id(1)));
+    assert_eq!(
+        app.screen,
+        Screen::List,
+        "stays on the list until the trace arrives"
+    );
+}
+
+#[test]
+fn list_filters_by_text_by_findings_and_sorts() {
+    let mut app = fixtures::app(100, 20);
+    feed(
+        &mut app,
+        [
+            Action::Search,
+            Action::Input(InputKey::Char('b')),
+            Action::Input(InputKey::Char('a')),
+        ],
+    );
+    assert_eq!(
+        app.list.visible.len(),
+        1,
+        "filters as you type: only bank-agent"
+    );
+    update(&mut app, Action::Input(InputKey::Cancel));
+    assert_eq!(app.list.visible.len(), 3);
+    update(&mut app, Action::CycleFindingFilter);
+    assert_eq!(app.list.filter, FindingFilter::WithFindings);
+    assert_eq!(app.list.visible.len(), 2);
+    update(&mut app, Action::CycleFindingFilter);
+    assert_eq!(
+        app.list.filter,
+        FindingFilter::Kind(crate::analysis::FindingKind::SharedStateMutation)
+    );
+    assert_eq!(app.list.visible.len(), 2);
+    update(&mut app, Action::CycleFindingFilter);
+    assert_eq!(app.list.visible.len(), 0, "no context-dependency findings");
+    feed(
+        &mut app,
+        [
+            Action::CycleFindingFilter,
+            Action::CycleFindingFilter,
+            Action::CycleSort,
+        ],
+    );
+    assert_eq!(app.list.filter, FindingFilter::All);
+    assert_eq!(app.list.sort, SortKey::Slowest);
+    let first = &app.list.all[app.list.visible[0]].summary;
+    assert_eq!(first.service.as_deref(), Some("bank-agent"));
+}
+
+#[test]
+fn without_known_kinds_the_finding_filter_skips_the_kind_filters() {
+    let mut app = fixtures::app(100, 20);
+    let mut entries = fixtures::summaries();
+    entries.iter_mut().for_each(|e| e.finding_kinds.clear());
+    update(&mut app, Action::SummariesLoaded(entries));
+    update(&mut app, Action::CycleFindingFilter);
+    assert_eq!(app.list.filter, FindingFilter::WithFindings);
+    update(&mut app, Action::CycleFindingFilter);
+    assert_eq!(app.list.filter, FindingFilter::All);
+}
+
+#[test]
+fn a_late_answer_for_an_abandoned_load_is_dropped() {
+    let mut app = fixtures::app(100, 20);
+    fixtures::open(&mut app, fixtures::lost_update());
+    assert_eq!(app.screen, Screen::Trace);
+    update(&mut app, Action::Back);
+    assert_eq!(app.screen, Screen::List);
+    assert!(app.trace.is_none(), "leaving a trace frees it");
+    let model = crate::tui::trace_model::TraceModel::build(crate::tui::source::LoadedTrace {
+        analyzed: fixtures::lost_update(),
+        raw: None,
+    });
+    update(&mut app, Action::TraceLoaded(Box::new(model)));
+    assert_eq!(app.screen, Screen::List);
+}
+
+#[test]
+fn load_failure_is_shown_and_keeps_the_list() {
+    let mut app = fixtures::app(100, 20);
+    app.loading = Some(fixtures::trace_id(7));
+    update(
+        &mut app,
+        Action::LoadFailed {
+            id: fixtures::trace_id(7),
+            message: "disk on fire".into(),
+        },
+    );
+    assert_eq!(app.loading, None);
+    let n = app.notice.as_ref().unwrap();
+    assert_eq!(n.level, Level::Error);
+    assert!(n.text.contains("disk on fire"));
+}
+
+#[test]
+fn j_and_k_walk_the_timeline_rows() {
+    let mut app = trace_app(120, 30);
+    assert_eq!(selected(&app), Item::Model(0));
+    let mut seen = vec![];
+    for _ in 0..6 {
+        update(&mut app, Action::MoveDown);
+        seen.push(selected(&app));
+    }
+    assert_eq!(
+        seen,
+        vec![
+            Item::Batch(0),
+            Item::Call(0),
+            Item::Model(1),
+            Item::Batch(1),
+            Item::Call(1),
+            Item::Call(2)
+        ]
+    );
+    update(&mut app, Action::MoveUp);
+    assert_eq!(selected(&app), Item::Call(1));
+    update(&mut app, Action::Last);
+    assert_eq!(selected(&app), Item::Answer);
+    update(&mut app, Action::First);
+    assert_eq!(selected(&app), Item::Model(0));
+    assert!(trace(&app)
+        .inspector
+        .lines
+        .iter()
+        .any(|l| l.text.contains("model call #0")));
+}
+
+#[test]
+fn selection_scrolls_into_view_on_a_short_terminal() {
+    let mut app = trace_app(60, 10);
+    update(&mut app, Action::Last);
+    let t = trace(&app);
+    let rows = super::trace::timeline_height(app.area, t);
+    let pos = t.selected_position().unwrap();
+    assert!(
+        pos >= t.scroll && pos < t.scroll + rows,
+        "pos {pos} scroll {} rows {rows}",
+        t.scroll
+    );
+    update(
+        &mut app,
+        Action::Resize {
+            width: 60,
+            height: 30,
+        },
+    );
+    assert_eq!(trace(&app).scroll, 0, "everything fits again");
+}
+
+#[test]
+fn zoom_centres_on_the_selection_and_pan_stays_in_the_run() {
+    let mut app = trace_app(120, 30);
+    let full = trace(&app).window;
+    assert_eq!((full.start, full.span), (0, 2_900_000_000));
+    feed(
+        &mut app,
+        [Action::NextFinding, Action::ZoomIn, Action::ZoomIn],
+    );
+    let w = trace(&app).window;
+    assert_eq!(w.span, 725_000_000);
+    let mid = trace(&app).model.call_span[1].unwrap().mid();
+    assert!(
+        w.start <= mid && mid < w.start + w.span,
+        "selected call stays in view"
+    );
+    for _ in 0..20 {
+        update(&mut app, Action::PanRight);
+    }
+    let w = trace(&app).window;
+    assert_eq!(
+        w.start + w.span,
+        2_900_000_000,
+        "pan stops at the end of the run"
+    );
+    for _ in 0..20 {
+        update(&mut app, Action::PanLeft);
+    }
+    assert_eq!(trace(&app).window.start, 0);
+    for _ in 0..10 {
+        update(&mut app, Action::ZoomOut);
+    }
+    assert_eq!(trace(&app).window, full);
+    feed(&mut app, [Action::ZoomIn, Action::ZoomReset]);
+    assert_eq!(trace(&app).window, full);
+}
+
+#[test]
+fn h_and_l_move_along_a_lane_or_pan() {
+    let mut app = trace_app(120, 30);
+    feed(&mut app, [Action::NextFinding, Action::ZoomIn]);
+    let before = trace(&app).window;
+    update(&mut app, Action::MoveRight);
+    assert_eq!(
+        selected(&app),
+        Item::Call(1),
+        "one call per lane: nothing to move to"
+    );
+    assert!(trace(&app).window.start > before.start, "so it pans");
+}
+
+#[test]
+fn brackets_step_through_batches_and_braces_through_findings() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::NextBatch);
+    assert_eq!(
+        selected(&app),
+        Item::Batch(2),
+        "starts from the suspect batch b2 (index 1)"
+    );
+    update(&mut app, Action::NextBatch);
+    assert_eq!(selected(&app), Item::Batch(2), "stops at the last batch");
+    feed(&mut app, [Action::PrevBatch, Action::PrevBatch]);
+    assert_eq!(selected(&app), Item::Batch(0));
+    assert_eq!(trace(&app).batch, Some(0));
+    update(&mut app, Action::NextFinding);
+    assert_eq!(selected(&app), Item::Call(1));
+    assert_eq!(trace(&app).finding, Some(0));
+    assert_eq!(trace(&app).batch, Some(1));
+    assert!(app
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("lost update on account:acc-1001"));
+    update(&mut app, Action::PrevFinding);
+    assert_eq!(
+        trace(&app).finding,
+        Some(0),
+        "one finding: wraps onto itself"
+    );
+}
+
+#[test]
+fn conflicts_only_keeps_just_the_calls_in_findings() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::ToggleConflictsOnly);
+    let t = trace(&app);
+    assert!(t.conflicts_only);
+    assert_eq!(t.visible_len(), 4, "batch header, two lanes, answer");
+    assert_eq!(
+        selected(&app),
+        Item::Call(1),
+        "the selection moved onto a conflict"
+    );
+    update(&mut app, Action::MoveUp);
+    assert_eq!(selected(&app), Item::Batch(1));
+    feed(
+        &mut app,
+        [Action::MoveDown, Action::MoveDown, Action::MoveDown],
+    );
+    assert_eq!(selected(&app), Item::Answer);
+    update(&mut app, Action::ToggleConflictsOnly);
+    assert_eq!(trace(&app).visible_len(), 13);
+}
+
+#[test]
+fn conflicts_only_on_a_clean_trace_says_there_is_nothing() {
+    let mut app = fixtures::app(120, 30);
+    let mut clean = fixtures::lost_update();
+    clean.analysis.findings.clear();
+    fixtures::open(&mut app, clean);
+    update(&mut app, Action::ToggleConflictsOnly);
+    assert!(!trace(&app).conflicts_only);
+    assert!(app.notice.as_ref().unwrap().text.contains("no findings"));
+}
+
+#[test]
+fn a_then_b_walks_back_from_the_answer_to_the_collision() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::JumpToAnswer);
+    assert_eq!(selected(&app), Item::Answer);
+    assert_eq!(trace(&app).why_step, Some(0));
+    assert_eq!(trace(&app).view, View::Timeline);
+    update(&mut app, Action::StepBack);
+    assert_eq!(trace(&app).view, View::Why);
+    assert_eq!(
+        selected(&app),
+        Item::Call(2),
+        "the call whose result produced 125"
+    );
+    assert_eq!(trace(&app).batch, Some(1));
+    update(&mut app, Action::StepBack);
+    assert_eq!(selected(&app), Item::Batch(1));
+    update(&mut app, Action::StepBack);
+    assert_eq!(
+        selected(&app),
+        Item::Call(1),
+        "the sibling it collided with"
+    );
+    assert_eq!(trace(&app).finding, Some(0));
+    update(&mut app, Action::StepBack);
+    assert_eq!(trace(&app).why_step, Some(3));
+    assert!(app
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("start of the why path"));
+    update(&mut app, Action::StepForward);
+    assert_eq!(trace(&app).why_step, Some(2));
+    // Enter shows the step's place in the timeline.
+    update(&mut app, Action::Open);
+    assert_eq!(trace(&app).view, View::Timeline);
+    assert_eq!(selected(&app), Item::Batch(1));
+}
+
+#[test]
+fn b_without_a_why_path_explains_itself() {
+    let mut app = fixtures::app(120, 30);
+    let mut t = fixtures::lost_update();
+    t.analysis.why.steps.clear();
+    fixtures::open(&mut app, t);
+    update(&mut app, Action::StepBack);
+    assert_eq!(trace(&app).view, View::Timeline);
+    assert!(app.notice.as_ref().unwrap().text.contains("no why path"));
+}
+
+#[test]
+fn search_finds_calls_by_name_and_arguments_and_n_cycles() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::Search);
+    for c in "DEPOSIT".chars() {
+        update(&mut app, Action::Input(InputKey::Char(c)));
+    }
+    update(&mut app, Action::Input(InputKey::Submit));
+    assert!(app.prompt.is_none());
+    assert_eq!(
+        trace(&app).search.matches,
+        vec![Item::Call(1), Item::Call(2)]
+    );
+    assert_eq!(selected(&app), Item::Call(1));
+    update(&mut app, Action::NextMatch);
+    assert_eq!(selected(&app), Item::Call(2));
+    update(&mut app, Action::NextMatch);
+    assert_eq!(selected(&app), Item::Call(1), "wraps");
+    update(&mut app, Action::PrevMatch);
+    assert_eq!(selected(&app), Item::Call(2));
+    // Arguments are searched too: only the first deposit carries amount 50.
+    update(&mut app, Action::Search);
+    for _ in 0..7 {
+        update(&mut app, Action::Input(InputKey::Backspace));
+    }
+    for c in "\"amount\":50".chars() {
+        update(&mut app, Action::Input(InputKey::Char(c)));
+    }
+    update(&mut app, Action::Input(InputKey::Submit));
+    assert_eq!(trace(&app).search.matches, vec![Item::Call(1)]);
+    feed(
+        &mut app,
+        [
+            Action::Search,
+            Action::Input(InputKey::Char('z')),
+            Action::Input(InputKey::Submit),
+        ],
+    );
+    assert!(app.notice.as_ref().unwrap().text.contains("no match"));
+}
+
+#[test]
+fn enter_tab_and_esc_move_between_views_and_panes() {
+    let mut app = trace_app(120, 30);
+    feed(
+        &mut app,
+        [
+            Action::MoveDown,
+            Action::MoveDown,
+            Action::MoveDown,
+            Action::MoveDown,
+        ],
+    );
+    assert_eq!(selected(&app), Item::Batch(1));
+    update(&mut app, Action::Open);
+    assert_eq!(trace(&app).view, View::Batch);
+    update(&mut app, Action::MoveDown);
+    assert_eq!(selected(&app), Item::Call(1));
+    update(&mut app, Action::MoveDown);
+    assert_eq!(selected(&app), Item::Call(2));
+    update(&mut app, Action::Open);
+    assert_eq!(trace(&app).focus, Focus::Inspector);
+    update(&mut app, Action::MoveDown);
+    assert_eq!(
+        trace(&app).inspector.scroll,
+        1,
+        "j scrolls the focused inspector"
+    );
+    assert_eq!(selected(&app), Item::Call(2));
+    update(&mut app, Action::NextPane);
+    assert_eq!(trace(&app).focus, Focus::Main);
+    update(&mut app, Action::NextPane);
+    update(&mut app, Action::Back);
+    assert_eq!(trace(&app).focus, Focus::Main);
+    update(&mut app, Action::Back);
+    assert_eq!(trace(&app).view, View::Timeline);
+    update(&mut app, Action::Back);
+    assert_eq!(app.screen, Screen::List);
+}
+
+#[test]
+fn resource_view_moves_over_cells_and_switches_scope() {
+    let mut app = trace_app(120, 30);
+    feed(&mut app, [Action::NextFinding, Action::ShowResources]);
+    let t = trace(&app);
+    assert_eq!(t.matrix().columns, vec![1, 2]);
+    assert_eq!(t.resources.column, 0);
+    update(&mut app, Action::MoveRight);
+    assert_eq!(selected(&app), Item::Call(2));
+    update(&mut app, Action::ToggleScope);
+    let t = trace(&app);
+    assert_eq!(t.matrix().columns, vec![0, 1, 2, 3, 4]);
+    assert_eq!(t.resources.column, 2, "the selected call keeps its column");
+}
+
+#[test]
+fn help_opens_scrolls_and_closes_without_moving_the_selection() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::Help);
+    assert_eq!(app.help, Some(0));
+    update(&mut app, Action::MoveDown);
+    assert_eq!(app.help, Some(1));
+    assert_eq!(selected(&app), Item::Model(0));
+    update(&mut app, Action::Back);
+    assert_eq!(app.help, None);
+    assert_eq!(app.screen, Screen::Trace);
+    feed(&mut app, [Action::Help, Action::Help]);
+    assert_eq!(app.help, None);
+}
+
+#[test]
+fn export_asks_where_then_sends_the_view_in_front_of_the_user() {
+    let mut app = trace_app(120, 30);
+    let id = fixtures::trace_id(1);
+    assert_eq!(update(&mut app, Action::Export), vec![]);
+    let prompt = app.prompt.clone().expect("a path prompt");
+    assert_eq!(prompt.text, "fanout-5b5b5b5b.md");
+    assert_eq!(
+        update(&mut app, Action::Input(InputKey::Submit)),
+        vec![Effect::Export(ExportRequest {
+            trace_id: id,
+            scope: ExportScope::Trace,
+            path: "fanout-5b5b5b5b.md".into()
+        })]
+    );
+    feed(
+        &mut app,
+        [Action::NextFinding, Action::ShowBatch, Action::Export],
+    );
+    assert_eq!(app.prompt.as_ref().unwrap().text, "fanout-5b5b5b5b-b2.md");
+    for _ in 0..2 {
+        update(&mut app, Action::Input(InputKey::Backspace));
+    }
+    for c in "svg".chars() {
+        update(&mut app, Action::Input(InputKey::Char(c)));
+    }
+    assert_eq!(
+        update(&mut app, Action::Input(InputKey::Submit)),
+        vec![Effect::Export(ExportRequest {
+            trace_id: id,
+            scope: ExportScope::Batch(1),
+            path: "fanout-5b5b5b5b-b2.svg".into()
+        })]
+    );
+    feed(&mut app, [Action::Export, Action::Input(InputKey::Cancel)]);
+    assert!(app.prompt.is_none());
+    update(&mut app, Action::ExportFinished(Err("disk full".into())));
+    assert_eq!(app.notice.as_ref().unwrap().level, Level::Error);
+}
+
+#[test]
+fn clicks_select_and_the_wheel_scrolls() {
+    let mut app = trace_app(120, 30);
+    let main = crate::tui::views::main_area(&app).unwrap();
+    let lanes = crate::tui::views::timeline::lanes_area(main);
+    // Row 5 is the first deposit's lane (M0 B0 L M1 B1 L…); click on its label.
+    update(
+        &mut app,
+        Action::Click {
+            column: lanes.x + 2,
+            row: lanes.y + 5,
+        },
+    );
+    assert_eq!(selected(&app), Item::Call(1));
+    let mut small = trace_app(120, 10);
+    update(
+        &mut small,
+        Action::ScrollDown {
+            column: lanes.x + 2,
+            row: lanes.y,
+        },
+    );
+    assert_eq!(trace(&small).scroll, 3);
+    assert_eq!(
+        selected(&small),
+        Item::Model(0),
+        "the wheel scrolls without selecting"
+    );
+    // In the batch view, a click on a lane selects its call.
+    feed(&mut app, [Action::NextFinding, Action::ShowBatch]);
+    let inner = crate::tui::views::inner(crate::tui::views::main_area(&app).unwrap());
+    update(
+        &mut app,
+        Action::Click {
+            column: inner.x + 3,
+            row: inner.y + 1,
+        },
+    );
+    assert_eq!(selected(&app), Item::Call(2));
+    let mut list = fixtures::app(100, 20);
+    let body = crate::tui::views::inner(crate::tui::views::screen_areas(list.area).body);
+    update(
+        &mut list,
+        Action::Click {
+            column: 5,
+            row: body.y + 2,
+        },
+    );
+    assert_eq!(list.list.selected, 1);
+    assert_eq!(
+        update(
+            &mut list,
+            Action::Click {
+                column: 5,
+                row: body.y + 2
+            }
+        ),
+        vec![Effect::LoadTrace(fixtures::trace_id(1))],
+        "clicking the selected trace opens it"
+    );
+}
+
+#[test]
+fn transcript_runs_zoom_in_steps() {
+    let mut app = fixtures::app(120, 30);
+    fixtures::open(&mut app, fixtures::transcript());
+    feed(&mut app, [Action::ZoomIn, Action::ZoomIn, Action::ZoomIn]);
+    assert_eq!(trace(&app).window.span, 4, "never narrower than four steps");
+}

@@ -1,0 +1,189 @@
+//! The trace list: every stored trace with its service, start, duration, counts and a badge for
+//! its worst finding. Only the rows in the scroll window are built each frame.
+//!
+//! ```text
+//! ┌ traces · 3 of 12 · newest first · only traces with findings · filter "bank" ┐
+//! │    start                service      root        duration  model tools …   │
+//! │▶‼  2025-11-21 04:40:00  bank-agent   invoke_…    2.90s     4     5    …    │
+//! └────────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::Frame;
+
+use crate::analysis::Severity;
+
+use super::super::app::{App, LoadState};
+use super::super::sanitize;
+use super::super::source::TraceEntry;
+use super::super::theme::{symbols, Theme};
+use super::{fmt_duration, inner, list_rows, pane};
+
+pub struct TraceListView<'a> {
+    pub app: &'a App,
+    pub theme: &'a Theme,
+}
+
+/// Whether the list is wide enough for every column.
+fn wide(width: u16) -> bool {
+    width >= 96
+}
+
+impl TraceListView<'_> {
+    pub fn render(&self, frame: &mut Frame, area: Rect) {
+        let th = self.theme;
+        let l = &self.app.list;
+        let mut title = vec![Span::styled(
+            format!(" traces · {} of {}", l.visible.len(), l.all.len()),
+            th.title,
+        )];
+        title.push(Span::styled(
+            format!(" · {} · {}", l.sort.label(), l.filter.label()),
+            th.base,
+        ));
+        if !l.query.is_empty() {
+            title.push(Span::styled(
+                format!(" · filter \"{}\"", sanitize::short(&l.query, 30)),
+                th.matched,
+            ));
+        }
+        title.push(Span::raw(" "));
+        let block = pane(Line::from(title), th, true);
+        let body = inner(area);
+        let message = match &l.load {
+            LoadState::Loading => Some(("loading traces…".to_owned(), th.dim)),
+            LoadState::Failed(e) => Some((
+                format!("cannot list traces: {}", sanitize::line(e)),
+                th.error,
+            )),
+            LoadState::Ready if l.all.is_empty() => Some((
+                "no traces stored yet: run `fanout ingest FILE…` or open files with `fanout FILE…`"
+                    .to_owned(),
+                th.dim,
+            )),
+            LoadState::Ready if l.visible.is_empty() => Some((
+                "no trace matches the filter (Esc clears it, f changes it)".to_owned(),
+                th.dim,
+            )),
+            LoadState::Ready => None,
+        };
+        frame.render_widget(block, area);
+        if let Some((text, style)) = message {
+            frame.render_widget(
+                Paragraph::new(text).style(style).wrap(Wrap { trim: true }),
+                body,
+            );
+            return;
+        }
+        let rows_fit = list_rows(area);
+        let wide = wide(body.width);
+        let rows: Vec<Row> = l
+            .visible
+            .iter()
+            .skip(l.scroll)
+            .take(rows_fit)
+            .filter_map(|i| l.all.get(*i))
+            .map(|e| self.row(e, wide))
+            .collect();
+        let header: Vec<&str> = if wide {
+            vec![
+                "",
+                "start (UTC)",
+                "service",
+                "root",
+                "duration",
+                "spans",
+                "model",
+                "tools",
+                "batches",
+                "findings",
+            ]
+        } else {
+            vec!["", "service", "duration", "tools", "findings"]
+        };
+        let widths: Vec<Constraint> = if wide {
+            vec![
+                Constraint::Length(2),
+                Constraint::Length(19),
+                Constraint::Fill(2),
+                Constraint::Fill(3),
+                Constraint::Length(8),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Length(5),
+                Constraint::Length(7),
+                Constraint::Length(8),
+            ]
+        } else {
+            vec![
+                Constraint::Length(2),
+                Constraint::Fill(1),
+                Constraint::Length(8),
+                Constraint::Length(5),
+                Constraint::Length(8),
+            ]
+        };
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(th.dim))
+            .row_highlight_style(th.selected)
+            .highlight_symbol(symbols::CURSOR)
+            .column_spacing(1);
+        // A fresh state each frame: the offset is already applied by skipping rows above.
+        let mut state =
+            TableState::default().with_selected(Some(l.selected.saturating_sub(l.scroll)));
+        frame.render_stateful_widget(table, body, &mut state);
+    }
+
+    fn row(&self, e: &TraceEntry, wide: bool) -> Row<'static> {
+        let th = self.theme;
+        let s = &e.summary;
+        let (badge, style) = match s.worst_severity {
+            Some(Severity::Observed) => (symbols::CONFLICT, th.conflict),
+            Some(Severity::Latent) => (symbols::LATENT, th.latent),
+            Some(Severity::Info) => ("i", th.info),
+            None => (" ", th.base),
+        };
+        let service = sanitize::line(s.service.as_deref().unwrap_or("?")).into_owned();
+        let duration = s.duration_nanos.map_or("untimed".to_owned(), fmt_duration);
+        let findings = if s.findings == 0 {
+            "-".to_owned()
+        } else {
+            s.findings.to_string()
+        };
+        let cells: Vec<Cell> = if wide {
+            vec![
+                Cell::from(Span::styled(badge, style)),
+                Cell::from(s.start_unix_nano.map_or("untimed".to_owned(), fmt_start)),
+                Cell::from(service),
+                Cell::from(sanitize::line(s.root_name.as_deref().unwrap_or("")).into_owned()),
+                Cell::from(duration),
+                Cell::from(s.span_count.to_string()),
+                Cell::from(s.model_calls.to_string()),
+                Cell::from(s.tool_calls.to_string()),
+                Cell::from(s.parallel_batches.to_string()),
+                Cell::from(Span::styled(findings, style)),
+            ]
+        } else {
+            vec![
+                Cell::from(Span::styled(badge, style)),
+                Cell::from(service),
+                Cell::from(duration),
+                Cell::from(s.tool_calls.to_string()),
+                Cell::from(Span::styled(findings, style)),
+            ]
+        };
+        Row::new(cells)
+    }
+}
+
+/// `2025-11-21 04:40:00` from nanoseconds since the epoch (UTC).
+fn fmt_start(nanos: u64) -> String {
+    i64::try_from(nanos)
+        .ok()
+        .map(chrono::DateTime::from_timestamp_nanos)
+        .map_or("?".to_owned(), |t| {
+            t.format("%Y-%m-%d %H:%M:%S").to_string()
+        })
+}

@@ -1,0 +1,96 @@
+//! The status line at the bottom: where you are and what is selected on the left, the latest
+//! notice or the open prompt, and key hints on the right (dropped first when space runs out).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::super::app::{App, Level, PromptTarget, Screen, TraceState};
+use super::super::sanitize;
+use super::super::theme::Theme;
+use super::super::trace_model::Item;
+use super::super::views::short_id;
+
+pub struct StatusLine<'a> {
+    pub app: &'a App,
+    pub theme: &'a Theme,
+}
+
+fn selection(t: &TraceState) -> String {
+    let run = t.model.run();
+    match t.selected {
+        Item::Model(m) => format!("model call #{m}"),
+        Item::Batch(b) => run.batches.get(b).map_or("batch".into(), |b| {
+            format!("batch {}", sanitize::line(&b.id))
+        }),
+        Item::Call(c) => run.tool_calls.get(c).map_or("call".into(), |c| {
+            format!(
+                "{} {}",
+                sanitize::short(&c.display_id(), 20),
+                sanitize::short(&c.name, 30)
+            )
+        }),
+        Item::Answer => "final answer".into(),
+    }
+}
+
+impl Widget for StatusLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let th = self.theme;
+        let app = self.app;
+        buf.set_style(area, th.status);
+        if let Some(p) = &app.prompt {
+            let label = match p.target {
+                PromptTarget::ListFilter => "filter: ",
+                PromptTarget::TraceSearch => "search: ",
+                PromptTarget::ExportPath(_) => "export to (.md .svg .json .perfetto.json): ",
+            };
+            let line = Line::from(vec![
+                Span::styled(format!(" {label}"), th.status),
+                Span::styled(format!("{}▏", sanitize::line(&p.text)), th.status),
+                Span::styled("  Enter ok · Esc cancel", th.status),
+            ]);
+            line.render(area, buf);
+            return;
+        }
+        let place = match (&app.screen, &app.trace) {
+            (Screen::Trace, Some(t)) => {
+                format!(
+                    " {} › {} › {}",
+                    short_id(&t.model.run().trace_id.to_hex()),
+                    t.view.label(),
+                    selection(t)
+                )
+            }
+            _ => match app.loading {
+                Some(id) => format!(" traces › loading {}…", short_id(&id.to_hex())),
+                None => " traces".to_owned(),
+            },
+        };
+        let hints = match app.screen {
+            Screen::List => "Enter open · / filter · f findings · s sort · ? help · q quit",
+            Screen::Trace => "[ ] batch · { } finding · a answer · b why · c conflicts · ? help",
+        };
+        let mut spans = vec![Span::styled(place, th.status)];
+        if let Some(n) = &app.notice {
+            let style = match n.level {
+                Level::Info => th.status,
+                Level::Warn => th.status.patch(th.warn),
+                Level::Error => th.status.patch(th.error),
+            };
+            spans.push(Span::styled(
+                format!("  {}", sanitize::line(&n.text)),
+                style,
+            ));
+        }
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let width = usize::from(area.width);
+        if used + hints.chars().count() + 3 <= width {
+            let gap = width - used - hints.chars().count() - 1;
+            spans.push(Span::styled(" ".repeat(gap), th.status));
+            spans.push(Span::styled(hints, th.status));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}

@@ -1,0 +1,292 @@
+//! Swimlane bars: one timeline row (a lane of tool calls, a model call, a batch's extent or the
+//! answer) drawn onto one line of cells for the visible time window, plus the scale above.
+//!
+//! Bars are scaled to the window; a call narrower than a cell still gets one cell. Meaning is
+//! carried by symbols as well as colour: `█` tool call, `▓` a call in a finding (with `‼` before
+//! its label), `░` model call (the wait on the model), `├─┤` a batch's extent, `◆` the answer.
+//! The selected call is drawn in reversed video.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::Widget;
+
+use crate::analysis::Severity;
+
+use super::super::app::Window;
+use super::super::theme::{symbols, Theme};
+use super::super::trace_model::{AxisUnit, Interval, Item, Row, TraceModel};
+use super::super::views::fmt_duration;
+
+/// Maps axis positions onto the columns of `area`.
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    pub area: Rect,
+    pub window: Window,
+}
+
+impl Scale {
+    /// The column of axis position `t` (clamped into the area), as an offset from `area.x`.
+    pub fn column(&self, t: u64) -> u16 {
+        let span = self.window.span.max(1);
+        let t = t.clamp(self.window.start, self.window.start + span) - self.window.start;
+        let w = u128::from(self.area.width);
+        let col = u128::from(t) * w / u128::from(span);
+        u16::try_from(col)
+            .unwrap_or(u16::MAX)
+            .min(self.area.width.saturating_sub(1))
+    }
+
+    /// Columns covered by `span`, or `None` when it is outside the window.
+    pub fn columns(&self, span: Interval) -> Option<(u16, u16)> {
+        let end_of_window = self.window.start + self.window.span.max(1);
+        if span.end < self.window.start || span.start >= end_of_window {
+            return None;
+        }
+        let a = self.column(span.start);
+        let b = self.column(span.end).max(a + 1).min(self.area.width);
+        Some((a, b))
+    }
+
+    /// The axis position under an offset column.
+    pub fn position(&self, column: u16) -> u64 {
+        let span = u128::from(self.window.span.max(1));
+        let w = u128::from(self.area.width.max(1));
+        self.window.start + u64::try_from(u128::from(column) * span / w).unwrap_or(0)
+    }
+}
+
+/// One timeline row's bars.
+pub struct Swimlane<'a> {
+    pub model: &'a TraceModel,
+    pub row: &'a Row,
+    pub window: Window,
+    pub selected: Item,
+    pub conflicts_only: bool,
+    pub theme: &'a Theme,
+}
+
+impl Swimlane<'_> {
+    fn label_for(&self, text: &str, conflict: bool, dur: Option<Interval>) -> String {
+        let mark = if conflict { symbols::CONFLICT } else { "" };
+        let dur = match (self.model.axis.unit, dur) {
+            (AxisUnit::Nanos, Some(s)) => format!(" {}", fmt_duration(s.end - s.start)),
+            _ => String::new(),
+        };
+        format!(" {mark}{text}{dur}")
+    }
+
+    fn conflict_style(&self, sev: Option<Severity>) -> Option<Style> {
+        match sev? {
+            Severity::Observed => Some(self.theme.conflict),
+            _ => Some(self.theme.latent),
+        }
+    }
+}
+
+/// Writes `text` from column `x` up to (not including) `limit`.
+fn put(buf: &mut Buffer, area: Rect, x: u16, limit: u16, text: &str, style: Style) {
+    let limit = limit.min(area.width);
+    if x >= limit {
+        return;
+    }
+    buf.set_stringn(area.x + x, area.y, text, usize::from(limit - x), style);
+}
+
+impl Widget for Swimlane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let scale = Scale {
+            area,
+            window: self.window,
+        };
+        let m = self.model;
+        let t = self.theme;
+        match self.row {
+            Row::Model(i) => {
+                let Some(span) = m.model_span.get(*i).copied().flatten() else {
+                    return;
+                };
+                let Some((a, b)) = scale.columns(span) else {
+                    return;
+                };
+                let sel = self.selected == Item::Model(*i);
+                let style = if sel { t.selected } else { t.model };
+                for x in a..b {
+                    put(buf, area, x, b, symbols::MODEL_BAR, style);
+                }
+                let label = self.label_for(
+                    m.model_label.get(*i).map_or("", String::as_str),
+                    false,
+                    Some(span),
+                );
+                put(
+                    buf,
+                    area,
+                    b,
+                    area.width,
+                    &label,
+                    if sel { t.selected } else { t.dim },
+                );
+            }
+            Row::BatchHeader(i) => {
+                let Some(span) = m.batch_span.get(*i).copied().flatten() else {
+                    return;
+                };
+                let Some((a, b)) = scale.columns(span) else {
+                    return;
+                };
+                let sev = m.batch_severity.get(*i).copied().flatten();
+                let style = if self.selected == Item::Batch(*i) {
+                    t.selected
+                } else {
+                    self.conflict_style(sev).unwrap_or(t.dim)
+                };
+                for x in a..b {
+                    let sym = match (x == a, x + 1 == b) {
+                        (true, true) => "│",
+                        (true, false) => "├",
+                        (false, true) => "┤",
+                        _ => "─",
+                    };
+                    put(buf, area, x, b, sym, style);
+                }
+            }
+            Row::Answer => {
+                let x = scale.column(m.answer_at);
+                let style = if self.selected == Item::Answer {
+                    t.selected
+                } else {
+                    t.answer
+                };
+                put(buf, area, x, area.width, symbols::ANSWER, style);
+            }
+            Row::Lane { calls, .. } => {
+                // Calls in a lane never overlap and are sorted, so the visible ones are a run.
+                let first = calls.partition_point(|c| {
+                    m.call_span
+                        .get(*c)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|s| s.end < self.window.start)
+                });
+                let visible: Vec<(usize, u16, u16)> = calls[first..]
+                    .iter()
+                    .filter(|c| !self.conflicts_only || m.is_conflict(**c))
+                    .map_while(|c| {
+                        let span = m.call_span.get(*c).copied().flatten();
+                        match span {
+                            Some(s) if s.start >= self.window.start + self.window.span.max(1) => {
+                                None
+                            }
+                            Some(s) => Some(scale.columns(s).map(|(a, b)| (*c, a, b))),
+                            None => Some(None),
+                        }
+                    })
+                    .flatten()
+                    .collect();
+                for (i, &(c, a, b)) in visible.iter().enumerate() {
+                    let sev = m.call_severity.get(c).copied().flatten();
+                    let sel = self.selected == Item::Call(c);
+                    let (sym, base) = match self.conflict_style(sev) {
+                        Some(s) => (symbols::CONFLICT_BAR, s),
+                        None => (symbols::CALL_BAR, t.call),
+                    };
+                    let style = if sel { t.selected } else { base };
+                    for x in a..b {
+                        put(buf, area, x, b, sym, style);
+                    }
+                    let next = visible.get(i + 1).map_or(area.width, |n| n.1);
+                    if next > b + 2 {
+                        let label = self.label_for(
+                            m.call_label.get(c).map_or("", String::as_str),
+                            sev.is_some(),
+                            m.call_span.get(c).copied().flatten(),
+                        );
+                        let lstyle = if sel {
+                            t.selected
+                        } else if sev.is_some() {
+                            base
+                        } else {
+                            t.base
+                        };
+                        put(buf, area, b, next.saturating_sub(1), &label, lstyle);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The scale line above the bars: tick labels at regular intervals.
+pub struct TimeScale<'a> {
+    pub window: Window,
+    pub unit: AxisUnit,
+    pub theme: &'a Theme,
+}
+
+impl Widget for TimeScale<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        let scale = Scale {
+            area,
+            window: self.window,
+        };
+        let step = 14u16;
+        let mut x = 0u16;
+        while x < area.width {
+            let t = scale.position(x);
+            let label = match self.unit {
+                AxisUnit::Nanos => fmt_duration(t),
+                AxisUnit::Steps => format!("#{}", t + 1),
+            };
+            put(
+                buf,
+                area,
+                x,
+                area.width,
+                &format!("╵{label}"),
+                self.theme.dim,
+            );
+            x = x.saturating_add(step);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_maps_the_window_onto_columns() {
+        let s = Scale {
+            area: Rect::new(5, 0, 100, 1),
+            window: Window {
+                start: 1000,
+                span: 1000,
+            },
+        };
+        assert_eq!(s.column(1000), 0);
+        assert_eq!(s.column(1500), 50);
+        assert_eq!(s.column(5000), 99);
+        assert_eq!(
+            s.columns(Interval {
+                start: 1100,
+                end: 1101
+            }),
+            Some((10, 11))
+        );
+        assert_eq!(
+            s.columns(Interval {
+                start: 3000,
+                end: 4000
+            }),
+            None
+        );
+        assert_eq!(s.position(50), 1500);
+    }
+}

@@ -10,6 +10,7 @@ mod output;
 mod reindex;
 mod show;
 mod trace_arg;
+mod view;
 mod why;
 
 use std::path::PathBuf;
@@ -59,6 +60,14 @@ pub struct Cli {
     )]
     pub catalog: Option<PathBuf>,
 
+    /// Viewer palette for dark or light terminal backgrounds (NO_COLOR turns colours off).
+    #[arg(long, global = true, value_enum, default_value = "dark")]
+    pub theme: crate::tui::ThemeName,
+
+    /// Viewer key bindings overriding the defaults (default: ~/.config/fanout/keymap.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub keymap: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -96,11 +105,7 @@ pub fn run() -> Exit {
         Some(Command::Why(ref args)) => why::run(&cli, args),
         Some(Command::Audit(ref args)) => audit::run(&cli, args),
         Some(Command::Export(ref args)) => export_cmd::run(&cli, args),
-        None if !cli.files.is_empty() => ingest::run_then_show(&cli),
-        None => {
-            eprintln!("fanout: the interactive viewer is not built yet; try `fanout list` or `fanout --help`");
-            Ok(Exit::Error)
-        }
+        None => view::run(&cli),
     };
     match outcome {
         Ok(exit) => exit,

@@ -52,7 +52,8 @@ use action::{Action, Effect, Msg};
 use app::{App, Level};
 use keymap::Keymap;
 use source::TraceSource;
-use theme::{ColorMode, Theme, ThemeName};
+pub use theme::ThemeName;
+use theme::{ColorMode, Theme};
 use worker::{Request, Worker};
 
 /// How the CLI opens the TUI.

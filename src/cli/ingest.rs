@@ -87,15 +87,39 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
     })
 }
 
-/// `fanout FILE...` without a subcommand: ingest, then show what was ingested.
-pub fn run_then_show(cli: &Cli) -> anyhow::Result<Exit> {
-    let args = Args {
-        files: cli.files.clone(),
-        format: None,
-        skip_invalid: false,
-        json: false,
+/// Ingests `files` with default options, printing the summary on stderr; returns the exit status
+/// and the traces they held (in order, each once).
+pub fn ingest_files(
+    cli: &Cli,
+    files: &[PathBuf],
+) -> anyhow::Result<(Exit, Vec<crate::model::TraceId>)> {
+    let inputs: Vec<Input> = files.iter().map(|p| Input::from_arg(p)).collect();
+    let mut store = db::open(cli)?;
+    let reports = pipeline::ingest_inputs(
+        &mut store,
+        &inputs,
+        IngestOptions {
+            progress: true,
+            ..Default::default()
+        },
+    );
+    print_text(&reports);
+    let mut traces = Vec::new();
+    for t in reports
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok())
+        .flat_map(|s| s.traces.iter())
+    {
+        if !traces.contains(t) {
+            traces.push(*t);
+        }
+    }
+    let exit = if reports.iter().any(|r| r.result.is_err()) {
+        Exit::Error
+    } else {
+        Exit::Success
     };
-    run(cli, &args)
+    Ok((exit, traces))
 }
 
 fn print_text(reports: &[InputReport]) {

@@ -117,6 +117,20 @@ pub enum MatchEvidence {
     SameRecord,
 }
 
+impl MatchEvidence {
+    /// Words for people: how sure the join of call and executed span is.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CallId => "call id",
+            Self::NameAndArguments => "tool name and arguments",
+            Self::Order => "order in the batch (weakest)",
+            Self::NotExecuted => "not executed",
+            Self::NoEmittingCall => "no emitting call found",
+            Self::SameRecord => "one record (transcript)",
+        }
+    }
+}
+
 /// Outcome of a tool call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

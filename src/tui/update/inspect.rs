@@ -112,9 +112,9 @@ fn call(model: &TraceModel, c: usize, out: &mut Out) {
         out.field("batch", &format!("{} ({} calls)", b.id, b.calls.len()));
     }
     if let Some(m) = call.emitted_by {
-        out.field("emitted by", &format!("model call #{m}"));
+        out.field("emitted by", &format!("model call #{}", m + 1));
     }
-    out.field("matched by", &format!("{:?}", call.matched_by));
+    out.field("matched by", &call.matched_by.label().to_owned());
     out.heading("arguments");
     match &call.arguments {
         Some(v) => out.json(v),
@@ -200,7 +200,11 @@ fn model_call(model: &TraceModel, m: usize, out: &mut Out) {
     let Some(mc) = run.model_calls.get(m) else {
         return;
     };
-    out.heading(&format!("model call #{m} {}", sanitize::line(&mc.name)));
+    out.heading(&format!(
+        "model call #{} {}",
+        m + 1,
+        sanitize::line(&mc.name)
+    ));
     if let Some(name) = &mc.model {
         out.field("model", name);
     }
@@ -231,7 +235,7 @@ fn batch(model: &TraceModel, b: usize, out: &mut Out) {
     };
     out.heading(&format!("batch {} · {} calls", batch.id, batch.calls.len()));
     if let Some(m) = batch.emitted_by {
-        out.field("emitted by", &format!("model call #{m}"));
+        out.field("emitted by", &format!("model call #{}", m + 1));
     }
     if let Some(l) = model
         .analysis()
@@ -294,7 +298,7 @@ fn answer(model: &TraceModel, out: &mut Out) {
         Some(a) => {
             out.text(LineKind::Text, &a.text);
             if let Some(m) = a.model_call {
-                out.field("produced by", &format!("model call #{m}"));
+                out.field("produced by", &format!("model call #{}", m + 1));
             }
         }
         None => out.push(LineKind::Dim, "(no final answer recorded)"),

@@ -3,7 +3,7 @@
 //! view reuses [`BatchBody`] to show the batch on the path.
 //!
 //! ```text
-//! ┌ batch b2 · model #1 · 2 calls · wall 150ms · sum 280ms · 1.87x · overlapped ┐
+//! ┌ batch b2 · model #2 · 2 calls · wall 150ms · sum 280ms · 1.87x · overlapped ┐
 //! │▶deposit call_dep_a ‼ │▓▓▓▓▓▓▓▓▓▓▓ ‼deposit 140ms                           │
 //! │ deposit call_dep_b ‼ │ ▓▓▓▓▓▓▓▓▓▓▓ ‼deposit 140ms                          │
 //! │ resource            │ call_dep_a │ call_dep_b                              │
@@ -56,13 +56,13 @@ impl BatchView<'_> {
     }
 }
 
-/// ` batch b2 · model #1 · 2 calls · wall … · speedup · overlapped `
+/// ` batch b2 · model #2 · 2 calls · wall … · speedup · overlapped `
 pub fn batch_title(t: &TraceState, b: usize, th: &Theme) -> Line<'static> {
     let run = t.model.run();
     let batch = &run.batches[b];
     let mut parts = vec![format!(" batch {}", sanitize::line(&batch.id))];
     if let Some(m) = batch.emitted_by {
-        parts.push(format!("model #{m}"));
+        parts.push(format!("model #{}", m + 1));
     }
     parts.push(format!("{} calls", batch.calls.len()));
     if let Some(l) = t

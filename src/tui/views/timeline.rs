@@ -5,7 +5,7 @@
 //! ```text
 //! ┌ timeline · 0ms–2.90s ──────────────────────────────────────────┐
 //! │ labels              │╵0ms          ╵400ms        ╵800ms          │ scale
-//! │▶model #0 gpt-4o     │░░░░░░ gpt-4o 800ms                         │
+//! │▶model #1 gpt-4o     │░░░░░░ gpt-4o 800ms                         │
 //! │ ▾ b2 · 2 calls ‼    │        ├──┤                                │
 //! │   ├ deposit ‼       │        ▓▓ ‼deposit 140ms                   │
 //! └────────────────────────────────────────────────────────────────┘
@@ -158,7 +158,7 @@ impl TimelineView<'_> {
         let (selected, text, style) = match row {
             Row::Model(i) => (
                 t.selected == Item::Model(*i),
-                format!("model #{i} {}", m.model_label[*i]),
+                format!("model #{} {}", i + 1, m.model_label[*i]),
                 th.model,
             ),
             Row::BatchHeader(b) => {

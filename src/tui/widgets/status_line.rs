@@ -20,7 +20,7 @@ pub struct StatusLine<'a> {
 fn selection(t: &TraceState) -> String {
     let run = t.model.run();
     match t.selected {
-        Item::Model(m) => format!("model call #{m}"),
+        Item::Model(m) => format!("model call #{}", m + 1),
         Item::Batch(b) => run.batches.get(b).map_or("batch".into(), |b| {
             format!("batch {}", sanitize::line(&b.id))
         }),

@@ -114,7 +114,7 @@ fn call(model: &TraceModel, c: usize, out: &mut Out) {
     if let Some(m) = call.emitted_by {
         out.field("emitted by", &format!("model call #{}", m + 1));
     }
-    out.field("matched by", &call.matched_by.label().to_owned());
+    out.field("matched by", call.matched_by.label());
     out.heading("arguments");
     match &call.arguments {
         Some(v) => out.json(v),

@@ -164,7 +164,7 @@ fn j_and_k_walk_the_timeline_rows() {
         .inspector
         .lines
         .iter()
-        .any(|l| l.text.contains("model call #0")));
+        .any(|l| l.text.contains("model call #1")));
 }
 
 #[test]

@@ -233,7 +233,15 @@ fn batch(model: &TraceModel, b: usize, out: &mut Out) {
     let Some(batch) = run.batches.get(b) else {
         return;
     };
-    out.heading(&format!("batch {} · {} calls", batch.id, batch.calls.len()));
+    out.heading(&format!(
+        "batch {} · {}",
+        batch.id,
+        format!(
+            "{} call{}",
+            batch.calls.len(),
+            crate::tui::views::plural(batch.calls.len())
+        )
+    ));
     if let Some(m) = batch.emitted_by {
         out.field("emitted by", &format!("model call #{}", m + 1));
     }

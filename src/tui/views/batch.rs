@@ -64,7 +64,11 @@ pub fn batch_title(t: &TraceState, b: usize, th: &Theme) -> Line<'static> {
     if let Some(m) = batch.emitted_by {
         parts.push(format!("model #{}", m + 1));
     }
-    parts.push(format!("{} calls", batch.calls.len()));
+    parts.push(format!(
+        "{} call{}",
+        batch.calls.len(),
+        crate::tui::views::plural(batch.calls.len())
+    ));
     if let Some(l) = t
         .model
         .analysis()

@@ -146,7 +146,15 @@ impl WhyView<'_> {
             WhyStep::Batch { batch } => {
                 let b = run.batches.get(*batch);
                 let text = b.map_or("batch ?".into(), |b| {
-                    format!("batch {} · {} calls", sanitize::line(&b.id), b.calls.len())
+                    format!(
+                        "batch {} · {}",
+                        sanitize::line(&b.id),
+                        format!(
+                            "{} call{}",
+                            b.calls.len(),
+                            crate::tui::views::plural(b.calls.len())
+                        )
+                    )
                 });
                 (
                     text,

@@ -234,13 +234,10 @@ fn batch(model: &TraceModel, b: usize, out: &mut Out) {
         return;
     };
     out.heading(&format!(
-        "batch {} · {}",
+        "batch {} · {} call{}",
         batch.id,
-        format!(
-            "{} call{}",
-            batch.calls.len(),
-            crate::tui::views::plural(batch.calls.len())
-        )
+        batch.calls.len(),
+        crate::tui::views::plural(batch.calls.len())
     ));
     if let Some(m) = batch.emitted_by {
         out.field("emitted by", &format!("model call #{}", m + 1));

@@ -147,13 +147,10 @@ impl WhyView<'_> {
                 let b = run.batches.get(*batch);
                 let text = b.map_or("batch ?".into(), |b| {
                     format!(
-                        "batch {} · {}",
+                        "batch {} · {} call{}",
                         sanitize::line(&b.id),
-                        format!(
-                            "{} call{}",
-                            b.calls.len(),
-                            crate::tui::views::plural(b.calls.len())
-                        )
+                        b.calls.len(),
+                        crate::tui::views::plural(b.calls.len())
                     )
                 });
                 (

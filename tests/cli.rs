@@ -74,6 +74,11 @@ fn ingest_then_list_as_json_and_reingest_changes_nothing() {
     assert_eq!(rows.as_array().unwrap().len(), 1);
     assert_eq!(rows[0]["span_count"], 5);
     assert_eq!(rows[0]["tool_calls"], 2);
+    assert_eq!(rows[0]["worst_severity"], "observed");
+    assert_eq!(
+        rows[0]["finding_kinds"],
+        serde_json::json!(["shared_state_mutation"])
+    );
 }
 
 #[test]

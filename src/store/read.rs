@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{from_sql_nanos, Error, Store};
-use crate::analysis::Severity;
+use crate::analysis::{FindingKind, Severity};
 use crate::model::{
     KeyValue, Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status, StatusCode,
     Trace, TraceId,
@@ -31,6 +31,8 @@ pub struct TraceSummary {
     /// `recorded` or `absent` (chat transcripts have no times).
     pub timing: Option<String>,
     pub conventions: Vec<String>,
+    /// Kinds of the trace's findings, each once, in a stable order.
+    pub finding_kinds: Vec<FindingKind>,
 }
 
 fn trace_id_of(bytes: Vec<u8>) -> Result<TraceId, Error> {
@@ -41,6 +43,16 @@ fn trace_id_of(bytes: Vec<u8>) -> Result<TraceId, Error> {
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, Error> {
     serde_json::from_str(text)
         .map_err(|e| Error::Corrupt(format!("stored {what} is not valid: {e}")))
+}
+
+fn kind_from(s: &str) -> Option<FindingKind> {
+    [
+        FindingKind::SharedStateMutation,
+        FindingKind::ContextDependency,
+        FindingKind::ExecutionTimingDependency,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == s)
 }
 
 fn severity_from(s: Option<String>) -> Option<Severity> {
@@ -159,7 +171,8 @@ impl Store {
     pub fn trace_summaries(&self) -> Result<Vec<TraceSummary>, Error> {
         let mut stmt = self.conn.prepare(
             "SELECT t.trace_id, t.n, t.first_start, t.last_end, r.service, r.root_name, r.model_calls, r.tool_calls, \
-             r.batches, r.parallel_batches, r.findings, r.worst_severity, r.timing, r.conventions \
+             r.batches, r.parallel_batches, r.findings, r.worst_severity, r.timing, r.conventions, \
+             (SELECT GROUP_CONCAT(DISTINCT f.kind) FROM findings f WHERE f.trace_id = t.trace_id) \
              FROM (SELECT trace_id, COUNT(*) AS n, MIN(start_unix_nano) AS first_start, MAX(end_unix_nano) AS last_end \
                    FROM spans GROUP BY trace_id) t \
              LEFT JOIN runs r ON r.trace_id = t.trace_id \
@@ -183,11 +196,20 @@ impl Store {
                 r.get::<_, Option<String>>(11)?,
                 r.get::<_, Option<String>>(12)?,
                 r.get::<_, Option<String>>(13)?,
+                r.get::<_, Option<String>>(14)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, n, start, end, service, root_name, counts, worst, timing, conventions) = row?;
+            let (id, n, start, end, service, root_name, counts, worst, timing, conventions, kinds) =
+                row?;
+            let mut finding_kinds: Vec<FindingKind> = kinds
+                .iter()
+                .flat_map(|k| k.split(','))
+                .filter_map(kind_from)
+                .collect();
+            finding_kinds.sort();
+            finding_kinds.dedup();
             let untimed = timing.as_deref() == Some("absent");
             let c = |i: usize| counts[i].map_or(0, |v| u64::try_from(v).unwrap_or(0));
             out.push(TraceSummary {
@@ -213,6 +235,7 @@ impl Store {
                             .collect()
                     })
                     .unwrap_or_default(),
+                finding_kinds,
             });
         }
         Ok(out)

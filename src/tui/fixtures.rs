@@ -337,6 +337,7 @@ fn entry(
                 .into(),
             ),
             conventions: vec![],
+            finding_kinds: kinds.clone(),
         },
         finding_kinds: kinds,
     }

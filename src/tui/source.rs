@@ -123,8 +123,8 @@ impl TraceSource for StoreSource {
         Ok(list
             .into_iter()
             .map(|summary| TraceEntry {
+                finding_kinds: summary.finding_kinds.clone(),
                 summary,
-                finding_kinds: Vec::new(),
             })
             .collect())
     }

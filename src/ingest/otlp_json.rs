@@ -212,6 +212,7 @@ pub fn read(
     let mut stats = ReadStats::default();
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut line = Vec::new();
+    let mut scratch = Vec::new();
     let mut line_no = 0usize;
     let io_err = |source| ReadError::Io {
         file: file.to_owned(),
@@ -226,7 +227,15 @@ pub fn read(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Request>(&line) {
+        // SIMD-accelerated parse of a scratch copy (simd-json parses in place); on failure the
+        // pristine line goes to serde_json, whose errors say exactly what and where.
+        scratch.clear();
+        scratch.extend_from_slice(&line);
+        let parsed = match simd_json::serde::from_slice::<Request>(&mut scratch) {
+            Ok(req) => Ok(req),
+            Err(_) => serde_json::from_slice::<Request>(&line),
+        };
+        match parsed {
             Ok(req) => match convert(file, Location::Line(line_no), req, &mut chunk) {
                 Ok(()) => {}
                 Err(e) => skip_or_fail(e, on_invalid, sink, &mut stats)?,

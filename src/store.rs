@@ -6,6 +6,7 @@
 //! so `ingest` can write while the TUI reads. A database written by a newer fanout is refused,
 //! never modified.
 
+mod codec;
 mod derived;
 pub mod migrations;
 mod read;

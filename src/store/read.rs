@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::{from_sql_nanos, Error, Store};
 use crate::analysis::{FindingKind, Severity};
 use crate::model::{
-    KeyValue, Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status, StatusCode,
-    Trace, TraceId,
+    Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status, StatusCode, Trace,
+    TraceId,
 };
 
 /// One line of the trace list.
@@ -272,7 +272,7 @@ fn span_from_row(
 ) -> Result<Span, Error> {
     let span_id: Vec<u8> = row.get(0)?;
     let parent: Option<Vec<u8>> = row.get(1)?;
-    let attributes: String = row.get(10)?;
+    let attributes = super::codec::decode_attributes(row.get_ref(10)?, "span attributes")?;
     let events: String = row.get(12)?;
     let links: String = row.get(14)?;
     Ok(Span {
@@ -290,7 +290,7 @@ fn span_from_row(
             code: StatusCode::from_i32(row.get(8)?),
             message: row.get(9)?,
         },
-        attributes: parse_json::<Vec<KeyValue>>(&attributes, "span attributes")?,
+        attributes,
         dropped_attributes_count: row.get(11)?,
         events: parse_json::<Vec<SpanEvent>>(&events, "span events")?,
         dropped_events_count: row.get(13)?,

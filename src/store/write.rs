@@ -21,6 +21,8 @@ pub struct FileTx<'a> {
     /// Traces that received spans they did not have: their derived rows are stale.
     changed: BTreeSet<TraceId>,
     skipped: Vec<IngestError>,
+    /// Reused buffer for encoded attributes.
+    attr_buf: Vec<u8>,
 }
 
 /// What a committed file changed.
@@ -63,6 +65,7 @@ impl Store {
             traces: BTreeSet::new(),
             changed: BTreeSet::new(),
             skipped: Vec::new(),
+            attr_buf: Vec::new(),
         })
     }
 }
@@ -80,7 +83,7 @@ impl FileTx<'_> {
         for span in spans {
             let resource_id = intern_resource(&self.tx, &mut self.resources, &span.resource)?;
             let scope_id = intern_scope(&self.tx, &mut self.scopes, &span.scope)?;
-            let attributes = serde_json::to_string(&span.attributes).map_err(json_err)?;
+            super::codec::encode_attributes(&span.attributes, &mut self.attr_buf)?;
             let events = serde_json::to_string(&span.events).map_err(json_err)?;
             let links = serde_json::to_string(&span.links).map_err(json_err)?;
             let inserted = stmt.execute(params![
@@ -95,7 +98,7 @@ impl FileTx<'_> {
                 span.flags,
                 span.status.code.as_i32(),
                 span.status.message,
-                attributes,
+                &self.attr_buf[..],
                 span.dropped_attributes_count,
                 events,
                 span.dropped_events_count,

@@ -185,32 +185,18 @@ fn read_tool(span: &Span, convention: Convention) -> ExecRecord {
 mod tests {
     use super::*;
     use crate::model::span::{AnyValue, KeyValue};
-    use crate::model::{Resource, Scope, Status, TraceId};
-    use std::sync::Arc;
+    use crate::model::TraceId;
 
     fn span(id: u8, parent: Option<u8>, name: &str, attrs: Vec<(&str, AnyValue)>) -> Span {
         Span {
-            trace_id: TraceId([7; 16]),
-            span_id: SpanId([id; 8]),
             parent_span_id: parent.map(|p| SpanId([p; 8])),
-            trace_state: String::new(),
-            flags: 0,
-            name: name.into(),
-            kind: Default::default(),
             start_unix_nano: u64::from(id) * 10,
             end_unix_nano: u64::from(id) * 10 + 5,
             attributes: attrs
                 .into_iter()
                 .map(|(k, v)| KeyValue::new(k, v))
                 .collect(),
-            dropped_attributes_count: 0,
-            events: vec![],
-            dropped_events_count: 0,
-            links: vec![],
-            dropped_links_count: 0,
-            status: Status::default(),
-            resource: Arc::new(Resource::default()),
-            scope: Arc::new(Scope::default()),
+            ..Span::new(TraceId([7; 16]), SpanId([id; 8]), name)
         }
     }
 

@@ -254,24 +254,14 @@ impl TraceBuilder {
             times.unwrap_or((0, 0))
         };
         self.spans.push(Span {
-            trace_id: self.trace_id,
-            span_id,
             parent_span_id: parent,
-            trace_state: String::new(),
-            flags: 0,
-            name,
             kind,
             start_unix_nano: start,
             end_unix_nano: end,
             attributes,
-            dropped_attributes_count: 0,
-            events: Vec::new(),
-            dropped_events_count: 0,
-            links: Vec::new(),
-            dropped_links_count: 0,
-            status: Status::default(),
             resource: Arc::clone(&self.resource),
             scope: Arc::clone(&self.scope),
+            ..Span::new(self.trace_id, span_id, name)
         });
         span_id
     }

@@ -542,6 +542,32 @@ pub struct Span {
 }
 
 impl Span {
+    /// A span with only its ids and name set: no parent, times 0, no attributes, events or
+    /// links, unset status, empty resource and scope. Builders fill in the rest with
+    /// `Span { field, ..Span::new(..) }`.
+    pub fn new(trace_id: TraceId, span_id: SpanId, name: impl Into<String>) -> Self {
+        Self {
+            trace_id,
+            span_id,
+            parent_span_id: None,
+            trace_state: String::new(),
+            flags: 0,
+            name: name.into(),
+            kind: SpanKind::Unspecified,
+            start_unix_nano: 0,
+            end_unix_nano: 0,
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: Vec::new(),
+            dropped_events_count: 0,
+            links: Vec::new(),
+            dropped_links_count: 0,
+            status: Status::default(),
+            resource: Arc::default(),
+            scope: Arc::default(),
+        }
+    }
+
     /// First attribute with this key.
     pub fn attr(&self, key: &str) -> Option<&AnyValue> {
         find_attr(&self.attributes, key)

@@ -109,24 +109,14 @@ impl Builder {
             (0, 0)
         };
         Span {
-            trace_id: self.trace_id,
-            span_id,
             parent_span_id: Some(self.root_id),
-            trace_state: String::new(),
-            flags: 0,
-            name,
             kind,
             start_unix_nano: start,
             end_unix_nano: end,
             attributes,
-            dropped_attributes_count: 0,
-            events: Vec::new(),
-            dropped_events_count: 0,
-            links: Vec::new(),
-            dropped_links_count: 0,
-            status: Status::default(),
             resource: Arc::clone(&self.resource),
             scope: Arc::clone(&self.scope),
+            ..Span::new(self.trace_id, span_id, name)
         }
     }
 
@@ -287,28 +277,19 @@ impl Builder {
         if let Some(line) = run {
             attrs.push(text("fanout.source.record", line.raw.clone()));
         }
+        let name = agent.map_or_else(
+            || "invoke_agent".to_owned(),
+            |a| format!("invoke_agent {a}"),
+        );
         Span {
-            trace_id: self.trace_id,
-            span_id: self.root_id,
-            parent_span_id: None,
-            trace_state: String::new(),
-            flags: 0,
-            name: agent.map_or_else(
-                || "invoke_agent".to_owned(),
-                |a| format!("invoke_agent {a}"),
-            ),
             kind: SpanKind::Internal,
             start_unix_nano: start,
             end_unix_nano: end,
             attributes: attrs,
-            dropped_attributes_count: 0,
             events,
-            dropped_events_count: 0,
-            links: Vec::new(),
-            dropped_links_count: 0,
-            status: Status::default(),
             resource: Arc::clone(&self.resource),
             scope: Arc::clone(&self.scope),
+            ..Span::new(self.trace_id, self.root_id, name)
         }
     }
 }

@@ -241,3 +241,40 @@ fn audit_exits_1_on_the_lost_update_and_0_on_the_read_only_batch() {
         .unwrap();
     assert_eq!(code(&never), 0);
 }
+
+#[test]
+fn a_catalog_overrides_heuristics_and_a_bad_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // Declared, these two "reads" both read-modify-write one cache entry per city.
+    let catalog = dir.path().join("fanout.toml");
+    std::fs::write(
+        &catalog,
+        "[tools.get_weather]\nmode = \"read_write\"\nresources = [\"cache:lisbon\"]\n\n\
+         [tools.get_time]\nmode = \"read_write\"\nresources = [\"cache:lisbon\"]\n",
+    )
+    .unwrap();
+    let audit = |catalog: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_fanout"))
+            .args(["audit", "--format", "json", "--catalog"])
+            .arg(catalog)
+            .arg(sample("read_only_batch.otlp.json"))
+            .env_remove("FANOUT_DB")
+            .output()
+            .unwrap()
+    };
+    let out = audit(&catalog);
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = &report["traces"][0]["findings"][0];
+    assert_eq!(finding["kind"], "shared_state_mutation");
+    assert_eq!(finding["resource"], "cache:lisbon");
+
+    std::fs::write(&catalog, "[tools.get_weather]\nmode = \"rw-x\"\n").unwrap();
+    let bad = audit(&catalog);
+    assert_eq!(code(&bad), 2);
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("fanout.toml") && err.contains("tools.get_weather.mode"),
+        "{err}"
+    );
+}

@@ -280,3 +280,39 @@ fn the_whole_corpus_ingests_with_its_manifest_counts() {
         assert_eq!(s.span_count as usize, f.span_count, "{}", f.id);
     }
 }
+
+#[test]
+fn a_trace_that_gains_spans_is_analysed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write_file(
+        dir.path(),
+        "1.jsonl",
+        &doc(&[span("0000000000000001", None, 10)]),
+    );
+    let second = write_file(
+        dir.path(),
+        "2.jsonl",
+        &doc(&[span("0000000000000002", Some("0000000000000001"), 20)]),
+    );
+    let mut store = Store::open(&dir.path().join("f.db")).unwrap();
+    let catalog = fanout::analysis::Catalog::default();
+    ingest(&mut store, &[first]);
+    fanout::pipeline::ensure_analyzed(&mut store, &catalog).unwrap();
+    let id = TRACE.parse().unwrap();
+    assert!(store.is_analyzed(id).unwrap());
+    ingest(&mut store, &[second.clone()]);
+    assert!(
+        !store.is_analyzed(id).unwrap(),
+        "new spans make the derived rows stale"
+    );
+    assert_eq!(
+        fanout::pipeline::ensure_analyzed(&mut store, &catalog)
+            .unwrap()
+            .traces,
+        1
+    );
+    assert!(store.is_analyzed(id).unwrap());
+    // Re-ingesting what is already stored changes nothing, so nothing goes stale.
+    ingest(&mut store, &[second]);
+    assert!(store.is_analyzed(id).unwrap());
+}

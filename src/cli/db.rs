@@ -49,7 +49,7 @@ pub fn catalog(cli: &Cli) -> anyhow::Result<Catalog> {
             local
         }
     };
-    let _text = std::fs::read_to_string(&path)
+    let text = std::fs::read_to_string(&path)
         .with_context(|| format!("reading catalog {}", path.display()))?;
-    Ok(Catalog::default())
+    Catalog::from_toml(&text).with_context(|| format!("catalog {}", path.display()))
 }

@@ -300,7 +300,7 @@ fn a_trace_that_gains_spans_is_analysed_again() {
     fanout::pipeline::ensure_analyzed(&mut store, &catalog).unwrap();
     let id = TRACE.parse().unwrap();
     assert!(store.is_analyzed(id).unwrap());
-    ingest(&mut store, &[second.clone()]);
+    ingest(&mut store, std::slice::from_ref(&second));
     assert!(
         !store.is_analyzed(id).unwrap(),
         "new spans make the derived rows stale"

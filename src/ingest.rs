@@ -16,7 +16,7 @@ pub mod otlp_proto;
 pub mod synth;
 pub mod transcript;
 
-use crate::model::Span;
+use crate::model::{LogRecord, Span};
 pub use detect::{detect, load_path, read_any};
 pub use error::{IngestError, Location};
 
@@ -67,6 +67,11 @@ pub trait Sink {
     fn spans(&mut self, spans: Vec<Span>) -> Result<(), SinkError>;
     /// Receives a record that was skipped under [`OnInvalid::Skip`].
     fn skipped(&mut self, error: IngestError);
+    /// Receives OTLP log records tied to traces. Sinks that only want spans ignore them.
+    fn logs(&mut self, logs: Vec<LogRecord>) -> Result<(), SinkError> {
+        drop(logs);
+        Ok(())
+    }
 }
 
 /// A sink failed (the database refused a write, ...). Ends the file's ingest.
@@ -79,6 +84,7 @@ pub struct SinkError(pub String);
 pub struct VecSink {
     pub spans: Vec<Span>,
     pub skipped: Vec<IngestError>,
+    pub logs: Vec<LogRecord>,
 }
 
 impl Sink for VecSink {
@@ -89,6 +95,11 @@ impl Sink for VecSink {
 
     fn skipped(&mut self, error: IngestError) {
         self.skipped.push(error);
+    }
+
+    fn logs(&mut self, mut logs: Vec<LogRecord>) -> Result<(), SinkError> {
+        self.logs.append(&mut logs);
+        Ok(())
     }
 }
 

@@ -14,6 +14,6 @@ pub use run::{
     ToolCall, ToolDefinition,
 };
 pub use span::{
-    AnyValue, KeyValue, Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, Status, StatusCode,
-    Trace,
+    AnyValue, KeyValue, LogRecord, Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, Status,
+    StatusCode, Trace,
 };

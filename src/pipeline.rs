@@ -13,7 +13,7 @@ use std::thread;
 
 use crate::analysis::{analyze_trace, AnalyzedTrace, Catalog};
 use crate::ingest::{read_any, Format, IngestError, OnInvalid, ReadError, Sink, SinkError};
-use crate::model::{Span, Trace, TraceId};
+use crate::model::{LogRecord, Span, Trace, TraceId};
 use crate::normalize::detect::{classify, Role};
 use crate::store::{self, Store};
 
@@ -115,7 +115,7 @@ fn ingest_one(
     };
     let bar = progress_bar(opts.progress, size, &name);
 
-    let (tx, rx) = mpsc::sync_channel::<Vec<Span>>(4);
+    let (tx, rx) = mpsc::sync_channel::<Chunk>(4);
     let parser_name = name.clone();
     let parser = thread::spawn(move || {
         let mut reader = hashing;
@@ -146,7 +146,11 @@ fn ingest_one(
     let mut file_tx = store.begin_file().map_err(|e| format!("{name}: {e}"))?;
     let mut insert_error = None;
     for chunk in rx.iter() {
-        if let Err(e) = file_tx.insert_spans(&chunk) {
+        let inserted = match &chunk {
+            Chunk::Spans(spans) => file_tx.insert_spans(spans),
+            Chunk::Logs(logs) => file_tx.insert_logs(logs),
+        };
+        if let Err(e) = inserted {
             insert_error = Some(e);
             break;
         }
@@ -202,9 +206,15 @@ fn progress_bar(wanted: bool, size: Option<u64>, name: &str) -> Option<indicatif
     Some(bar)
 }
 
+/// What the reader thread hands to the inserting one.
+enum Chunk {
+    Spans(Vec<Span>),
+    Logs(Vec<LogRecord>),
+}
+
 /// Hands parsed chunks to the inserting thread.
 struct ChannelSink {
-    tx: mpsc::SyncSender<Vec<Span>>,
+    tx: mpsc::SyncSender<Chunk>,
     skipped: Vec<IngestError>,
     model_spans: usize,
     tool_spans: usize,
@@ -220,12 +230,18 @@ impl Sink for ChannelSink {
             }
         }
         self.tx
-            .send(spans)
+            .send(Chunk::Spans(spans))
             .map_err(|_| SinkError("the database stopped accepting spans".into()))
     }
 
     fn skipped(&mut self, error: IngestError) {
         self.skipped.push(error);
+    }
+
+    fn logs(&mut self, logs: Vec<LogRecord>) -> Result<(), SinkError> {
+        self.tx
+            .send(Chunk::Logs(logs))
+            .map_err(|_| SinkError("the database stopped accepting log records".into()))
     }
 }
 

@@ -38,6 +38,8 @@ pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
     }
     let has = |needle: &str| memmem(text, needle.as_bytes());
     if has("\"resourceSpans\"")
+        || has("\"resourceLogs\"")
+        || has("\"resource_logs\"")
         || has("\"resource_spans\"")
         || has("\"instrumentationLibrarySpans\"")
     {

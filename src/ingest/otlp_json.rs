@@ -15,8 +15,8 @@ use serde::Deserialize;
 use super::lenient::{enum_any, u32_any, u64_any, EnumRepr};
 use super::{IngestError, Location, OnInvalid, ReadError, ReadStats, Sink};
 use crate::model::{
-    KeyValue, Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status, StatusCode,
-    TraceId,
+    KeyValue, LogRecord, Resource, Scope, Span, SpanEvent, SpanId, SpanKind, SpanLink, Status,
+    StatusCode, TraceId,
 };
 
 /// Spans are handed to the sink in chunks of about this many.
@@ -27,6 +27,85 @@ struct Request<'a> {
     #[serde(default, alias = "resource_spans", borrow)]
     #[serde(rename = "resourceSpans")]
     resource_spans: Vec<ResourceSpansJ<'a>>,
+    #[serde(default, rename = "resourceLogs", alias = "resource_logs", borrow)]
+    resource_logs: Vec<ResourceLogsJ<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ResourceLogsJ<'a> {
+    #[serde(default)]
+    resource: ResourceJ,
+    #[serde(
+        default,
+        rename = "scopeLogs",
+        alias = "scope_logs",
+        alias = "instrumentationLibraryLogs",
+        alias = "instrumentation_library_logs",
+        borrow
+    )]
+    scope_logs: Vec<ScopeLogsJ<'a>>,
+    #[serde(default, rename = "schemaUrl", alias = "schema_url")]
+    schema_url: String,
+}
+
+#[derive(Deserialize)]
+struct ScopeLogsJ<'a> {
+    #[serde(
+        default,
+        alias = "instrumentationLibrary",
+        alias = "instrumentation_library"
+    )]
+    scope: ScopeJ,
+    #[serde(default, rename = "logRecords", alias = "log_records", borrow)]
+    log_records: Vec<LogRecordJ<'a>>,
+    #[serde(default, rename = "schemaUrl", alias = "schema_url")]
+    schema_url: String,
+}
+
+#[derive(Deserialize)]
+struct LogRecordJ<'a> {
+    #[serde(
+        default,
+        rename = "timeUnixNano",
+        alias = "time_unix_nano",
+        deserialize_with = "u64_any"
+    )]
+    time: u64,
+    #[serde(
+        default,
+        rename = "observedTimeUnixNano",
+        alias = "observed_time_unix_nano",
+        deserialize_with = "u64_any"
+    )]
+    observed_time: u64,
+    #[serde(
+        default,
+        rename = "severityNumber",
+        alias = "severity_number",
+        deserialize_with = "enum_any"
+    )]
+    severity_number: EnumRepr,
+    #[serde(default, rename = "severityText", alias = "severity_text")]
+    severity_text: String,
+    #[serde(default)]
+    body: crate::model::AnyValue,
+    #[serde(default)]
+    attributes: Vec<KeyValue>,
+    #[serde(
+        default,
+        rename = "droppedAttributesCount",
+        alias = "dropped_attributes_count",
+        deserialize_with = "u32_any"
+    )]
+    dropped_attributes_count: u32,
+    #[serde(default, deserialize_with = "u32_any")]
+    flags: u32,
+    #[serde(default, rename = "traceId", alias = "trace_id", borrow)]
+    trace_id: Option<Cow<'a, str>>,
+    #[serde(default, rename = "spanId", alias = "span_id", borrow)]
+    span_id: Option<Cow<'a, str>>,
+    #[serde(default, rename = "eventName", alias = "event_name")]
+    event_name: String,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +290,7 @@ pub fn read(
 ) -> Result<ReadStats, ReadError> {
     let mut stats = ReadStats::default();
     let mut chunk = Vec::with_capacity(CHUNK);
+    let mut logs = Vec::new();
     let mut line = Vec::new();
     let mut scratch = Vec::new();
     let mut line_no = 0usize;
@@ -236,10 +316,16 @@ pub fn read(
             Err(_) => serde_json::from_slice::<Request>(&line),
         };
         match parsed {
-            Ok(req) => match convert(file, Location::Line(line_no), req, &mut chunk) {
-                Ok(()) => {}
-                Err(e) => skip_or_fail(e, on_invalid, sink, &mut stats)?,
-            },
+            Ok(req) => {
+                let (spans_before, logs_before) = (chunk.len(), logs.len());
+                if let Err(e) = convert(file, Location::Line(line_no), req, &mut chunk, &mut logs) {
+                    // A record is kept whole or not at all.
+                    chunk.truncate(spans_before);
+                    logs.truncate(logs_before);
+                    skip_or_fail(e, on_invalid, sink, &mut stats)?;
+                    continue;
+                }
+            }
             Err(e) if e.is_eof() && stats.records == 0 && stats.skipped == 0 => {
                 // Not JSON Lines: one document spread over many lines.
                 reader.read_to_end(&mut line).map_err(io_err)?;
@@ -257,9 +343,13 @@ pub fn read(
             stats.spans += chunk.len();
             flush(file, sink, &mut chunk)?;
         }
+        if logs.len() >= CHUNK {
+            flush_logs(file, sink, &mut logs)?;
+        }
     }
     stats.spans += chunk.len();
     flush(file, sink, &mut chunk)?;
+    flush_logs(file, sink, &mut logs)?;
     if stats.records == 0 && stats.skipped == 0 {
         return Err(IngestError::new(
             file,
@@ -288,7 +378,9 @@ fn read_document(
         e
     })?;
     let mut chunk = Vec::new();
-    convert(file, Location::Line(first_line), req, &mut chunk)?;
+    let mut logs = Vec::new();
+    convert(file, Location::Line(first_line), req, &mut chunk, &mut logs)?;
+    flush_logs(file, sink, &mut logs)?;
     stats.records += 1;
     stats.spans += chunk.len();
     flush(file, sink, &mut chunk)?;
@@ -309,6 +401,17 @@ fn skip_or_fail(
             Ok(())
         }
     }
+}
+
+fn flush_logs(file: &str, sink: &mut dyn Sink, logs: &mut Vec<LogRecord>) -> Result<(), ReadError> {
+    if logs.is_empty() {
+        return Ok(());
+    }
+    sink.logs(std::mem::take(logs))
+        .map_err(|source| ReadError::Sink {
+            file: file.to_owned(),
+            source,
+        })
 }
 
 fn flush(file: &str, sink: &mut dyn Sink, chunk: &mut Vec<Span>) -> Result<(), ReadError> {
@@ -365,7 +468,9 @@ fn convert(
     loc: Location,
     req: Request<'_>,
     out: &mut Vec<Span>,
+    logs: &mut Vec<LogRecord>,
 ) -> Result<(), IngestError> {
+    convert_logs(file, loc, req.resource_logs, logs)?;
     for (ri, rs) in req.resource_spans.into_iter().enumerate() {
         let resource = Arc::new(Resource {
             attributes: rs.resource.attributes,
@@ -391,6 +496,95 @@ fn convert(
         }
     }
     Ok(())
+}
+
+/// Log records tied to a span of a trace; records with no trace id cannot be placed and are
+/// left out (they are not part of any agent run).
+fn convert_logs(
+    file: &str,
+    loc: Location,
+    groups: Vec<ResourceLogsJ<'_>>,
+    out: &mut Vec<LogRecord>,
+) -> Result<(), IngestError> {
+    for (ri, rl) in groups.into_iter().enumerate() {
+        let resource = Arc::new(Resource {
+            attributes: rl.resource.attributes,
+            dropped_attributes_count: rl.resource.dropped_attributes_count,
+            schema_url: rl.schema_url,
+        });
+        for (si, sl) in rl.scope_logs.into_iter().enumerate() {
+            let scope = Arc::new(Scope {
+                name: sl.scope.name,
+                version: sl.scope.version,
+                attributes: sl.scope.attributes,
+                dropped_attributes_count: sl.scope.dropped_attributes_count,
+                schema_url: sl.schema_url,
+            });
+            for (li, lr) in sl.log_records.into_iter().enumerate() {
+                let path = |field: &str| {
+                    format!("resourceLogs[{ri}].scopeLogs[{si}].logRecords[{li}].{field}")
+                };
+                let bad =
+                    |field: &str, msg: String| IngestError::new(file, loc, Some(path(field)), msg);
+                let trace_id = match lr.trace_id.as_deref().map(str::trim) {
+                    None | Some("") => continue,
+                    Some(t) if t.bytes().all(|b| b == b'0') => continue,
+                    Some(t) => parse_trace_id(t).map_err(|m| bad("traceId", m))?,
+                };
+                let span_id = match lr.span_id.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(t) if t.bytes().all(|b| b == b'0') => None,
+                    Some(t) => Some(parse_span_id(t).map_err(|m| bad("spanId", m))?),
+                };
+                let severity_number = match lr.severity_number {
+                    EnumRepr::Number(n) => n,
+                    EnumRepr::Name(n) => severity_from_name(&n)
+                        .ok_or_else(|| bad("severityNumber", format!("unknown severity '{n}'")))?,
+                };
+                out.push(LogRecord {
+                    trace_id,
+                    span_id,
+                    time_unix_nano: lr.time,
+                    observed_time_unix_nano: lr.observed_time,
+                    severity_number,
+                    severity_text: lr.severity_text,
+                    event_name: lr.event_name,
+                    body: lr.body,
+                    attributes: lr.attributes,
+                    dropped_attributes_count: lr.dropped_attributes_count,
+                    flags: lr.flags,
+                    resource: Arc::clone(&resource),
+                    scope: Arc::clone(&scope),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `SEVERITY_NUMBER_INFO` → 9, as the log data model numbers them (base of each range).
+fn severity_from_name(name: &str) -> Option<i32> {
+    let n = name.trim().to_ascii_uppercase();
+    let n = n.strip_prefix("SEVERITY_NUMBER_").unwrap_or(&n);
+    let (base, rest) = [
+        ("TRACE", 1),
+        ("DEBUG", 5),
+        ("INFO", 9),
+        ("WARN", 13),
+        ("ERROR", 17),
+        ("FATAL", 21),
+    ]
+    .into_iter()
+    .find_map(|(p, b)| n.strip_prefix(p).map(|r| (b, r)))
+    .or_else(|| (n == "UNSPECIFIED").then_some((0, "")))?;
+    match rest {
+        "" => Some(base),
+        digit => digit
+            .parse::<i32>()
+            .ok()
+            .filter(|d| (2..=4).contains(d))
+            .map(|d| base + d - 1),
+    }
 }
 
 fn convert_span(

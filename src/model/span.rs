@@ -584,6 +584,61 @@ impl Span {
     }
 }
 
+/// An OTLP log record tied to a trace: how GenAI instrumentations of semantic conventions
+/// v1.28–v1.36 (and `gen_ai.client.inference.operation.details` after) record message content.
+/// Stored as received; when a trace is loaded, records that name one of its spans become events
+/// of that span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRecord {
+    pub trace_id: TraceId,
+    pub span_id: Option<SpanId>,
+    pub time_unix_nano: u64,
+    pub observed_time_unix_nano: u64,
+    pub severity_number: i32,
+    pub severity_text: String,
+    /// `eventName` (OTLP 1.5+); older emitters put it in the `event.name` attribute.
+    pub event_name: String,
+    pub body: AnyValue,
+    pub attributes: Vec<KeyValue>,
+    pub dropped_attributes_count: u32,
+    pub flags: u32,
+    pub resource: Arc<Resource>,
+    pub scope: Arc<Scope>,
+}
+
+impl LogRecord {
+    /// The record as a span event: named by its event name (or `event.name` attribute), with its
+    /// attributes plus `event.name` and `body`.
+    pub fn to_event(&self) -> SpanEvent {
+        let name = if self.event_name.is_empty() {
+            find_attr(&self.attributes, "event.name")
+                .and_then(AnyValue::as_str)
+                .unwrap_or("log")
+                .to_owned()
+        } else {
+            self.event_name.clone()
+        };
+        let mut attributes = self.attributes.clone();
+        if find_attr(&attributes, "event.name").is_none() {
+            attributes.push(KeyValue::new("event.name", AnyValue::String(name.clone())));
+        }
+        if self.body != AnyValue::Empty {
+            attributes.push(KeyValue::new("body", self.body.clone()));
+        }
+        SpanEvent {
+            // OTLP: when the event time is unknown, the observed time stands in.
+            time_unix_nano: if self.time_unix_nano == 0 {
+                self.observed_time_unix_nano
+            } else {
+                self.time_unix_nano
+            },
+            name,
+            attributes,
+            dropped_attributes_count: self.dropped_attributes_count,
+        }
+    }
+}
+
 /// All stored spans of one trace, in start order (ties broken by span id), parents not
 /// guaranteed to precede children.
 #[derive(Debug, Clone, PartialEq)]

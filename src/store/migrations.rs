@@ -6,7 +6,11 @@ use rusqlite::Connection;
 use super::Error;
 
 /// Every step; step `i` takes the schema from version `i` to `i + 1`.
-const STEPS: &[&str] = &[include_str!("v1_raw.sql"), include_str!("v2_derived.sql")];
+const STEPS: &[&str] = &[
+    include_str!("v1_raw.sql"),
+    include_str!("v2_derived.sql"),
+    include_str!("v3_logs.sql"),
+];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = STEPS.len() as u32;

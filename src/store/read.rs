@@ -136,7 +136,59 @@ impl Store {
             };
             spans.push(span_from_row(id, row, resource, scope)?);
         }
+        if !spans.is_empty() {
+            self.attach_logs(id, &mut spans)?;
+        }
         Ok((!spans.is_empty()).then(|| Trace::new(id, spans)))
+    }
+
+    /// Log records that name a span of the trace become events of that span, in time order.
+    fn attach_logs(&self, id: TraceId, spans: &mut [Span]) -> Result<(), Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT span_id, time_unix_nano, observed_time_unix_nano, severity_number, severity_text, event_name, \
+             body, attributes, dropped_attributes_count, flags FROM logs WHERE trace_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([&id.0[..]])?;
+        let mut touched = false;
+        while let Some(row) = rows.next()? {
+            let Some(span_id) = row
+                .get::<_, Option<Vec<u8>>>(0)?
+                .and_then(|b| SpanId::from_bytes(&b))
+            else {
+                continue;
+            };
+            let Some(span) = spans.iter_mut().find(|s| s.span_id == span_id) else {
+                continue;
+            };
+            let body = super::codec::decode_attributes(row.get_ref(6)?, "log body")?
+                .into_iter()
+                .next()
+                .map(|kv| kv.value)
+                .unwrap_or_default();
+            let log = crate::model::LogRecord {
+                trace_id: id,
+                span_id: Some(span_id),
+                time_unix_nano: from_sql_nanos(row.get(1)?),
+                observed_time_unix_nano: from_sql_nanos(row.get(2)?),
+                severity_number: row.get(3)?,
+                severity_text: row.get(4)?,
+                event_name: row.get(5)?,
+                body,
+                attributes: super::codec::decode_attributes(row.get_ref(7)?, "log attributes")?,
+                dropped_attributes_count: row.get(8)?,
+                flags: row.get(9)?,
+                resource: Arc::default(),
+                scope: Arc::default(),
+            };
+            span.events.push(log.to_event());
+            touched = true;
+        }
+        if touched {
+            for span in spans.iter_mut() {
+                span.events.sort_by_key(|e| e.time_unix_nano);
+            }
+        }
+        Ok(())
     }
 
     fn load_resource(&self, id: i64) -> Result<Resource, Error> {

@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{to_sql_nanos, Error, Store};
 use crate::ingest::{IngestError, Sink, SinkError};
-use crate::model::{Resource, Scope, Span, TraceId};
+use crate::model::{KeyValue, LogRecord, Resource, Scope, Span, TraceId};
 
 /// An open per-file transaction. Dropping it without [`FileTx::commit`] stores nothing.
 pub struct FileTx<'a> {
@@ -117,6 +117,65 @@ impl FileTx<'_> {
         Ok(new)
     }
 
+    /// Stores log records (content-addressed, so re-inserting one changes nothing); returns how
+    /// many were new. Their traces' derived rows go stale like for new spans.
+    pub fn insert_logs(&mut self, logs: &[LogRecord]) -> Result<usize, Error> {
+        let mut new = 0;
+        let mut body = Vec::new();
+        for log in logs {
+            let resource_id = intern_resource(&self.tx, &mut self.resources, &log.resource)?;
+            let scope_id = intern_scope(&self.tx, &mut self.scopes, &log.scope)?;
+            super::codec::encode_attributes(&[KeyValue::new("body", log.body.clone())], &mut body)?;
+            super::codec::encode_attributes(&log.attributes, &mut self.attr_buf)?;
+            let mut digest = blake3::Hasher::new();
+            digest.update(&log.trace_id.0);
+            digest.update(&log.span_id.map_or([0u8; 8], |s| s.0));
+            digest.update(&log.time_unix_nano.to_le_bytes());
+            digest.update(&log.observed_time_unix_nano.to_le_bytes());
+            digest.update(&log.severity_number.to_le_bytes());
+            for part in [
+                log.severity_text.as_bytes(),
+                log.event_name.as_bytes(),
+                &body,
+                &self.attr_buf,
+            ] {
+                digest.update(&(part.len() as u64).to_le_bytes());
+                digest.update(part);
+            }
+            digest.update(&resource_id.to_le_bytes());
+            digest.update(&scope_id.to_le_bytes());
+            let inserted = self
+                .tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO logs (digest, trace_id, span_id, time_unix_nano, observed_time_unix_nano, \
+                     severity_number, severity_text, event_name, body, attributes, dropped_attributes_count, flags, \
+                     resource_id, scope_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                )?
+                .execute(params![
+                    &digest.finalize().as_bytes()[..],
+                    &log.trace_id.0[..],
+                    log.span_id.map(|s| s.0.to_vec()),
+                    to_sql_nanos(log.time_unix_nano),
+                    to_sql_nanos(log.observed_time_unix_nano),
+                    log.severity_number,
+                    log.severity_text,
+                    log.event_name,
+                    &body[..],
+                    &self.attr_buf[..],
+                    log.dropped_attributes_count,
+                    log.flags,
+                    resource_id,
+                    scope_id,
+                ])?;
+            if inserted > 0 {
+                self.changed.insert(log.trace_id);
+            }
+            self.traces.insert(log.trace_id);
+            new += inserted;
+        }
+        Ok(new)
+    }
+
     /// Records the input by its content digest; returns whether it was already known.
     pub fn record_source(
         &mut self,
@@ -164,6 +223,12 @@ impl Sink for FileTx<'_> {
 
     fn skipped(&mut self, error: IngestError) {
         self.skipped.push(error);
+    }
+
+    fn logs(&mut self, logs: Vec<LogRecord>) -> Result<(), SinkError> {
+        self.insert_logs(&logs)
+            .map(|_| ())
+            .map_err(|e| SinkError(e.to_string()))
     }
 }
 

@@ -211,6 +211,27 @@ const ROLE_PREFIXES: &[&str] = &[
 /// The entity noun an argument key names, if the key identifies a thing: `account_id` →
 /// `account`, `customerId` → `customer`, `order` → `order`, `id` → `""` (the tool's own object).
 pub fn entity_of_key(key: &str) -> Option<String> {
+    // Keys repeat across calls (same tools, same argument names): remember answers. The memo is
+    // a pure function's cache, bounded, so results never depend on what ran before.
+    thread_local! {
+        static MEMO: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    MEMO.with(|memo| {
+        if let Some(hit) = memo.borrow().get(key) {
+            return hit.clone();
+        }
+        let answer = entity_of_key_uncached(key);
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= 4096 {
+            memo.clear();
+        }
+        memo.insert(key.to_owned(), answer.clone());
+        answer
+    })
+}
+
+fn entity_of_key_uncached(key: &str) -> Option<String> {
     let words = split_words(key);
     let last = words.last()?.as_str();
     let (mut noun_words, is_id): (Vec<&str>, bool) = match last {

@@ -62,6 +62,8 @@ pub enum Action {
     ToggleScope,
     CycleSort,
     CycleFindingFilter,
+    /// Read the trace list (and the open trace) again: another process may have ingested.
+    Reload,
     Export,
     Help,
 
@@ -143,6 +145,7 @@ impl Action {
             Self::ToggleScope => "resources: batch or whole trace",
             Self::CycleSort => "trace list: change sort",
             Self::CycleFindingFilter => "trace list: filter by finding",
+            Self::Reload => "reload traces from the database",
             Self::Export => "export this view (.md .svg .json .perfetto.json)",
             Self::Help => "help",
             _ => return None,

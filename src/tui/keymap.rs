@@ -57,6 +57,7 @@ pub const BINDABLE: &[&str] = &[
     "cycle_sort",
     "cycle_finding_filter",
     "export",
+    "reload",
     "help",
     "quit",
 ];

@@ -76,6 +76,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.should_quit = true;
             return vec![];
         }
+        Action::Reload if app.prompt.is_none() => {
+            // The store may be written by another process (WAL keeps us reading meanwhile).
+            let mut effects = vec![Effect::LoadSummaries];
+            if let Some(id) = app.trace.as_ref().map(|t| t.model.run().trace_id) {
+                app.loading = Some(id);
+                effects.push(Effect::LoadTrace(id));
+            }
+            app.notify(Level::Info, "reloading from the database".to_owned());
+            return effects;
+        }
         _ => {}
     }
     if app.help.is_some() {

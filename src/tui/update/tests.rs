@@ -576,3 +576,20 @@ fn transcript_runs_zoom_in_steps() {
     feed(&mut app, [Action::ZoomIn, Action::ZoomIn, Action::ZoomIn]);
     assert_eq!(trace(&app).window.span, 4, "never narrower than four steps");
 }
+
+#[test]
+fn reload_asks_the_worker_for_the_list_and_the_open_trace_again() {
+    let mut app = fixtures::app(100, 20);
+    assert!(matches!(
+        update(&mut app, Action::Reload).as_slice(),
+        [Effect::LoadSummaries]
+    ));
+
+    let mut app = trace_app(120, 30);
+    let id = trace(&app).model.run().trace_id;
+    let effects = update(&mut app, Action::Reload);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadSummaries, Effect::LoadTrace(t)] if *t == id)
+    );
+    assert_eq!(app.loading, Some(id));
+}

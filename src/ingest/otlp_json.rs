@@ -152,6 +152,28 @@ struct ScopeSpansJ<'a> {
     schema_url: String,
 }
 
+impl ResourceJ {
+    fn into_resource(self, schema_url: String) -> Arc<Resource> {
+        Arc::new(Resource {
+            attributes: self.attributes,
+            dropped_attributes_count: self.dropped_attributes_count,
+            schema_url,
+        })
+    }
+}
+
+impl ScopeJ {
+    fn into_scope(self, schema_url: String) -> Arc<Scope> {
+        Arc::new(Scope {
+            name: self.name,
+            version: self.version,
+            attributes: self.attributes,
+            dropped_attributes_count: self.dropped_attributes_count,
+            schema_url,
+        })
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct ScopeJ {
     #[serde(default)]
@@ -472,19 +494,9 @@ fn convert(
 ) -> Result<(), IngestError> {
     convert_logs(file, loc, req.resource_logs, logs)?;
     for (ri, rs) in req.resource_spans.into_iter().enumerate() {
-        let resource = Arc::new(Resource {
-            attributes: rs.resource.attributes,
-            dropped_attributes_count: rs.resource.dropped_attributes_count,
-            schema_url: rs.schema_url,
-        });
+        let resource = rs.resource.into_resource(rs.schema_url);
         for (si, ss) in rs.scope_spans.into_iter().enumerate() {
-            let scope = Arc::new(Scope {
-                name: ss.scope.name,
-                version: ss.scope.version,
-                attributes: ss.scope.attributes,
-                dropped_attributes_count: ss.scope.dropped_attributes_count,
-                schema_url: ss.schema_url,
-            });
+            let scope = ss.scope.into_scope(ss.schema_url);
             for (pi, sp) in ss.spans.into_iter().enumerate() {
                 let path = |field: &str| {
                     format!("resourceSpans[{ri}].scopeSpans[{si}].spans[{pi}].{field}")
@@ -507,19 +519,9 @@ fn convert_logs(
     out: &mut Vec<LogRecord>,
 ) -> Result<(), IngestError> {
     for (ri, rl) in groups.into_iter().enumerate() {
-        let resource = Arc::new(Resource {
-            attributes: rl.resource.attributes,
-            dropped_attributes_count: rl.resource.dropped_attributes_count,
-            schema_url: rl.schema_url,
-        });
+        let resource = rl.resource.into_resource(rl.schema_url);
         for (si, sl) in rl.scope_logs.into_iter().enumerate() {
-            let scope = Arc::new(Scope {
-                name: sl.scope.name,
-                version: sl.scope.version,
-                attributes: sl.scope.attributes,
-                dropped_attributes_count: sl.scope.dropped_attributes_count,
-                schema_url: sl.schema_url,
-            });
+            let scope = sl.scope.into_scope(sl.schema_url);
             for (li, lr) in sl.log_records.into_iter().enumerate() {
                 let path = |field: &str| {
                     format!("resourceLogs[{ri}].scopeLogs[{si}].logRecords[{li}].{field}")
@@ -531,11 +533,7 @@ fn convert_logs(
                     Some(t) if t.bytes().all(|b| b == b'0') => continue,
                     Some(t) => parse_trace_id(t).map_err(|m| bad("traceId", m))?,
                 };
-                let span_id = match lr.span_id.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(t) if t.bytes().all(|b| b == b'0') => None,
-                    Some(t) => Some(parse_span_id(t).map_err(|m| bad("spanId", m))?),
-                };
+                let span_id = optional_span_id(lr.span_id.as_deref(), "spanId", &bad)?;
                 let severity_number = match lr.severity_number {
                     EnumRepr::Number(n) => n,
                     EnumRepr::Name(n) => severity_from_name(&n)
@@ -595,11 +593,7 @@ fn convert_span(
 ) -> Result<Span, IngestError> {
     let trace_id = required_id(sp.trace_id.as_deref(), "traceId", bad, parse_trace_id)?;
     let span_id = required_id(sp.span_id.as_deref(), "spanId", bad, parse_span_id)?;
-    let parent_span_id = match sp.parent_span_id.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) if s.bytes().all(|b| b == b'0') => None,
-        Some(s) => Some(parse_span_id(s).map_err(|m| bad("parentSpanId", m))?),
-    };
+    let parent_span_id = optional_span_id(sp.parent_span_id.as_deref(), "parentSpanId", bad)?;
     if sp.end != 0 && sp.end < sp.start {
         return Err(bad(
             "endTimeUnixNano",
@@ -672,6 +666,20 @@ fn convert_span(
         resource: Arc::clone(resource),
         scope: Arc::clone(scope),
     })
+}
+
+/// A span id that may be absent: missing, empty and all-zero ids all mean "none" (a root span,
+/// a log record not tied to a span).
+fn optional_span_id(
+    raw: Option<&str>,
+    field: &str,
+    bad: &dyn Fn(&str, String) -> IngestError,
+) -> Result<Option<SpanId>, IngestError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) if s.bytes().all(|b| b == b'0') => Ok(None),
+        Some(s) => parse_span_id(s).map(Some).map_err(|m| bad(field, m)),
+    }
 }
 
 fn required_id<T>(

@@ -15,4 +15,6 @@ pub mod normalize;
 pub mod pipeline;
 pub mod sanitize;
 pub mod store;
+#[cfg(test)]
+mod testkit;
 pub mod tui;

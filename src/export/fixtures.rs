@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::analysis::*;
 use crate::model::*;
+use crate::testkit::batch;
 
 const MS: u64 = 1_000_000;
 const T0: u64 = 1_763_700_000_000_000_000;
@@ -87,15 +88,6 @@ fn access(resource: &str, mode: AccessMode, evidence: &str) -> Access {
         source: EvidenceSource::Argument,
         confidence: Confidence::High,
         evidence: evidence.into(),
-    }
-}
-
-fn batch(index: usize, by: usize, calls: Vec<usize>) -> Batch {
-    Batch {
-        index,
-        id: format!("b{}", index + 1),
-        emitted_by: Some(by),
-        calls,
     }
 }
 
@@ -208,23 +200,7 @@ pub fn lost_update() -> AnalyzedTrace {
             },
         ],
         suspects: vec![0],
-        why: WhyPath {
-            steps: vec![
-                WhyStep::Answer {
-                    text: "Done: the balance of ACC-1001 is now 70".into(),
-                    value: Some("70".into()),
-                },
-                WhyStep::Call {
-                    call: 1,
-                    value: Some("70".into()),
-                },
-                WhyStep::Batch { batch: 0 },
-                WhyStep::Finding {
-                    finding: 0,
-                    sibling: Some(0),
-                },
-            ],
-        },
+        why: crate::testkit::why_path("Done: the balance of ACC-1001 is now 70", "70", 1, 0, 0),
         latency: Latency {
             total_nanos: Some(400 * MS),
             tool_nanos: Some(150 * MS),
@@ -389,23 +365,7 @@ pub fn context_dependency() -> AnalyzedTrace {
             },
         ],
         suspects: vec![0, 1],
-        why: WhyPath {
-            steps: vec![
-                WhyStep::Answer {
-                    text: "I emailed you: theme=light.".into(),
-                    value: Some("theme=light".into()),
-                },
-                WhyStep::Call {
-                    call: 1,
-                    value: Some("theme=light".into()),
-                },
-                WhyStep::Batch { batch: 0 },
-                WhyStep::Finding {
-                    finding: 0,
-                    sibling: Some(0),
-                },
-            ],
-        },
+        why: crate::testkit::why_path("I emailed you: theme=light.", "theme=light", 1, 0, 0),
         latency: Latency {
             total_nanos: Some(300 * MS),
             tool_nanos: Some(150 * MS),
@@ -501,23 +461,7 @@ pub fn untimed_transcript() -> AnalyzedTrace {
             value: "1".into(),
         }],
         suspects: vec![0],
-        why: WhyPath {
-            steps: vec![
-                WhyStep::Answer {
-                    text: "Your cart has 1 item.".into(),
-                    value: Some("1".into()),
-                },
-                WhyStep::Call {
-                    call: 1,
-                    value: Some("1".into()),
-                },
-                WhyStep::Batch { batch: 0 },
-                WhyStep::Finding {
-                    finding: 0,
-                    sibling: Some(0),
-                },
-            ],
-        },
+        why: crate::testkit::why_path("Your cart has 1 item.", "1", 1, 0, 0),
         latency: Latency {
             batches: vec![BatchLatency {
                 batch: 0,

@@ -10,13 +10,13 @@ use serde_json::json;
 
 use crate::analysis::{
     Access, AccessMode, Analysis, AnalyzedTrace, BatchLanes, BatchLatency, Confidence,
-    EvidenceSource, Finding, FindingKind, FlowEdge, FlowTarget, Latency, Severity, WhyPath,
-    WhyStep,
+    EvidenceSource, Finding, FindingKind, FlowEdge, FlowTarget, Latency, Severity,
 };
 use crate::model::{
-    Batch, CallStatus, Convention, FinalAnswer, MatchEvidence, ModelCall, Run, SpanId, Timing,
-    ToolCall, TraceId,
+    CallStatus, Convention, FinalAnswer, MatchEvidence, ModelCall, Run, SpanId, Timing, ToolCall,
+    TraceId,
 };
+use crate::testkit::batch;
 
 use super::source::{TraceEntry, TraceSummary};
 
@@ -85,15 +85,6 @@ fn access(resource: &str, mode: AccessMode, evidence: &str) -> Access {
         source: EvidenceSource::Argument,
         confidence: Confidence::Medium,
         evidence: evidence.into(),
-    }
-}
-
-fn batch(index: usize, by: usize, calls: Vec<usize>) -> Batch {
-    Batch {
-        index,
-        id: format!("b{}", index + 1),
-        emitted_by: Some(by),
-        calls,
     }
 }
 
@@ -236,23 +227,7 @@ fn build(timed: bool) -> AnalyzedTrace {
             value: "125".into(),
         }],
         suspects: vec![1],
-        why: WhyPath {
-            steps: vec![
-                WhyStep::Answer {
-                    text: "Your balance is now 125.".into(),
-                    value: Some("125".into()),
-                },
-                WhyStep::Call {
-                    call: 2,
-                    value: Some("125".into()),
-                },
-                WhyStep::Batch { batch: 1 },
-                WhyStep::Finding {
-                    finding: 0,
-                    sibling: Some(1),
-                },
-            ],
-        },
+        why: crate::testkit::why_path("Your balance is now 125.", "125", 2, 1, 1),
         latency: Latency {
             total_nanos: Some(2900 * MS),
             tool_nanos: Some(390 * MS),

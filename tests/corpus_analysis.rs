@@ -5,6 +5,8 @@
 //! Runs over `tests/fixtures/analysis_corpus` (a copied subset with its manifest entries) always,
 //! and over the whole `../shared/corpus` when it exists, OTLP/JSON and protobuf files alike.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -251,11 +253,9 @@ fn the_copied_corpus_subset_matches_its_ground_truth() {
 
 #[test]
 fn the_shared_corpus_matches_its_ground_truth() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !root.exists() {
-        println!("skipped: ../shared/corpus not found");
-        return;
-    }
+    let Some(root) = common::corpus_dir() else {
+        return common::skip_without_corpus("the_shared_corpus_matches_its_ground_truth");
+    };
     let score = run_corpus(&[
         (root.join("python/manifest.json"), root.join("python")),
         (root.join("node/manifest.json"), root.join("node")),

@@ -2,6 +2,8 @@
 //! normalize to the batches, call ids, emitting model calls, matched tool spans and final
 //! answer its manifest records, for the JSON and the protobuf file alike.
 
+mod common;
+
 #[path = "support/expect.rs"]
 mod expect;
 
@@ -66,11 +68,9 @@ fn corpus_expectations(root: &Path) -> Vec<Expect> {
 
 #[test]
 fn whole_shared_corpus_normalizes_to_its_manifests() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !root.join("python/manifest.json").exists() {
-        println!("skipped: ../shared/corpus not found");
-        return;
-    }
+    let Some(root) = common::corpus_dir() else {
+        return common::skip_without_corpus("whole_shared_corpus_normalizes_to_its_manifests");
+    };
     let expects = corpus_expectations(&root);
     assert!(
         expects.len() >= 20,

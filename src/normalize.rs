@@ -27,7 +27,7 @@ mod recover;
 mod testutil;
 mod vercel;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::{Convention, Run, Span, SpanId, Timing, Trace};
 use detect::{Class, Role};
@@ -43,7 +43,7 @@ pub fn normalize(trace: &Trace) -> Run {
     let mut agents = Vec::new();
     let mut conventions: Vec<Convention> = Vec::new();
     let mut tool_definitions = Vec::new();
-    let batch_wrappers: Vec<SpanId> = trace
+    let batch_wrappers: HashSet<SpanId> = trace
         .spans
         .iter()
         .zip(&classes)
@@ -126,12 +126,25 @@ fn drop_nested_duplicates(models: Vec<(ModelRecord, Vec<SpanId>)>) -> Vec<ModelR
             !ia.is_empty() && ia.iter().all(|i| i.is_some() && ib.contains(i))
         }
     };
+    let index: HashMap<SpanId, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, (m, _))| (m.span_id, i))
+        .collect();
     let mut drop = vec![false; models.len()];
     for (i, (inner, anc)) in models.iter().enumerate() {
-        for (j, (outer, _)) in models.iter().enumerate() {
-            if i == j || !anc.contains(&outer.span_id) || drop[j] {
+        // The model spans enclosing this one, in record order.
+        let mut outers: Vec<usize> = anc
+            .iter()
+            .filter_map(|a| index.get(a).copied())
+            .filter(|&j| j != i)
+            .collect();
+        outers.sort_unstable();
+        for j in outers {
+            if drop[j] {
                 continue;
             }
+            let outer = &models[j].0;
             if !outer.output_recorded && inner.output_recorded {
                 drop[j] = true;
             } else if same(inner, outer) {

@@ -4,7 +4,7 @@
 //! orphaned or hung under the agent span). Times order things only as "which model turn did
 //! this exec start in", with ties (whole-millisecond starts) broken by span id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::matching::{match_execs, Slot};
 use super::record::{EmittedCall, ExecRecord, HistoryResult, ModelRecord};
@@ -30,6 +30,59 @@ fn is_transcript(c: Convention) -> bool {
             | Convention::OpenAiResponsesTranscript
             | Convention::AnthropicTranscript
     )
+}
+
+/// Executions already given a place, indexed so that telling whether another one records the
+/// same execution (see [`ExecRecord::duplicates`]) does not scan them all.
+#[derive(Default)]
+struct Claimed<'a> {
+    /// Call id -> the spans that carry it.
+    ids: HashMap<&'a str, Vec<SpanId>>,
+    /// (tool name, span) of every claimed exec, and of those without a call id.
+    spans: [HashSet<(&'a str, SpanId)>; 2],
+    /// (tool name, ancestor span) of every claimed exec, and of those without a call id.
+    ancestors: [HashSet<(&'a str, SpanId)>; 2],
+}
+
+impl<'a> Claimed<'a> {
+    fn add(&mut self, x: &'a ExecRecord) {
+        let name = x.name.as_str();
+        let kinds: &[usize] = if let Some(id) = &x.call_id {
+            self.ids.entry(id).or_default().push(x.span_id);
+            &[0]
+        } else {
+            &[0, 1]
+        };
+        for &k in kinds {
+            self.spans[k].insert((name, x.span_id));
+            self.ancestors[k].extend(x.ancestors.iter().map(|a| (name, *a)));
+        }
+    }
+
+    /// Whether a claimed exec records the same execution as `x`: the same call id when both
+    /// have one, else the same tool on spans nested in one another.
+    fn duplicates(&self, x: &ExecRecord) -> bool {
+        let name = x.name.as_str();
+        // Claimed execs that can be compared by nesting: all of them when `x` has no call id,
+        // only those without one when it has.
+        let k = match &x.call_id {
+            Some(id) => {
+                if self
+                    .ids
+                    .get(id.as_str())
+                    .is_some_and(|spans| spans.iter().any(|s| *s != x.span_id))
+                {
+                    return true;
+                }
+                1
+            }
+            None => 0,
+        };
+        x.ancestors
+            .iter()
+            .any(|a| *a != x.span_id && self.spans[k].contains(&(name, *a)))
+            || self.ancestors[k].contains(&(name, x.span_id))
+    }
 }
 
 /// Assembles the run's calls and batches. `timing_absent` drops every time.
@@ -119,15 +172,20 @@ pub fn build(
     // unknown, so they are inferred from the execs), else keep them as orphans.
     let mut orphan_groups: BTreeMap<(Option<usize>, Option<SpanId>), Vec<usize>> = BTreeMap::new();
     let mut inferred = 0usize;
-    let mut claimed: Vec<usize> = (0..execs.len()).filter(|e| matches[*e].is_some()).collect();
+    let mut claimed = Claimed::default();
+    for (e, x) in execs.iter().enumerate() {
+        if matches[e].is_some() {
+            claimed.add(x);
+        }
+    }
     for (e, x) in execs.iter().enumerate() {
         if matches[e].is_some() {
             continue;
         }
-        if claimed.iter().any(|&c| execs[c].duplicates(x)) {
+        if claimed.duplicates(x) {
             continue;
         }
-        claimed.push(e);
+        claimed.add(x);
         let turn = window[e];
         let silent_turn = turn
             .and_then(|t| models.get(t))

@@ -3,7 +3,8 @@
 
 For every scenario in expected.json: the OTLP/JSON file parses, ids are lowercase hex of the right
 length, int64s are decimal strings, every parent exists, spans are listed in end order, children
-lie inside the root, the tool spans of each parallel batch overlap, tool-call ids join the chat
+lie inside the root, the tool spans of each parallel batch overlap (unless
+its expected conflicts are below observed), tool-call ids join the chat
 output to the execute_tool spans, and the native JSONL file carries the same calls, arguments,
 results and times. Prints one line per file and exits 1 on the first inconsistency."""
 import datetime
@@ -105,7 +106,9 @@ def check_otlp(name, exp):
                 fail(f"{name}: {p['id']} starts before its chat span ended")
             if i + 1 < len(chats) and int(t["endTimeUnixNano"]) > int(chats[i + 1]["startTimeUnixNano"]):
                 fail(f"{name}: {p['id']} ends after the next chat span started")
-        if len(calls) > 1:
+        # A batch whose expected conflicts are below observed ran its siblings one after another.
+        latent = any(c["severity"] != "observed" and c["batch"] == f"b{len(batches)}" for c in exp["conflicts"])
+        if len(calls) > 1 and not latent:
             iv = [(int(tools[p["id"]]["startTimeUnixNano"]), int(tools[p["id"]]["endTimeUnixNano"])) for p in calls]
             if max(a for a, _ in iv) >= min(b for _, b in iv):
                 fail(f"{name}: the tool spans of batch {i} do not all overlap")

@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod catalog_audit;
 pub mod conflicts;
+pub mod diff;
 pub mod latency;
 pub mod provenance;
 pub mod resources;

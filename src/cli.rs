@@ -3,6 +3,7 @@
 
 mod audit;
 mod db;
+mod diff;
 mod export_cmd;
 mod ingest;
 mod list;
@@ -32,6 +33,7 @@ Examples:
   fanout show 5b8e                 one run: model calls, batches, final answer (id prefix is enough)
   fanout why 5b8e                  from the final answer back to the batch that fed it
   fanout audit --fail-on latent traces/*.jsonl   gate CI on conflicts
+  fanout diff good.json bad.json   where a rerun diverged, batch by batch
 
 Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 (~/.local/share/fanout/fanout.db on Linux).";
@@ -88,6 +90,8 @@ pub enum Command {
     Why(why::Args),
     /// Report conflicts between parallel siblings, for people or CI (exit 1 when found).
     Audit(audit::Args),
+    /// Compare two runs: the earliest batch where they diverge, then every difference (exit 1 when they differ).
+    Diff(diff::Args),
     /// Write an annotated timeline: Perfetto/Chrome trace, SVG, Markdown or JSON.
     Export(export_cmd::Args),
     /// Rebuild the derived tables (model calls, tool calls, batches, findings) from the raw spans.
@@ -105,6 +109,7 @@ pub fn run() -> Exit {
         Some(Command::Why(ref args)) => why::run(&cli, args),
         Some(Command::Audit(ref args)) => audit::run(&cli, args),
         Some(Command::Export(ref args)) => export_cmd::run(&cli, args),
+        Some(Command::Diff(ref args)) => diff::run(&cli, args),
         None => view::run(&cli),
     };
     match outcome {

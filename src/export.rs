@@ -9,6 +9,7 @@
 //! so; no time is ever invented. Text bound for a terminal goes through [`crate::sanitize`], text
 //! bound for XML or Markdown is escaped for that format.
 
+pub mod diff;
 pub mod dto;
 pub mod json;
 pub mod junit;

@@ -402,6 +402,9 @@ fn convert_span(
         );
         return Err(("endTimeUnixNano".into(), message));
     }
+    if parent == Some(id) {
+        return Err(("parentSpanId".into(), "span is its own parent".to_owned()));
+    }
     let events = s
         .events
         .iter()
@@ -431,7 +434,7 @@ fn convert_span(
         code: StatusCode::from_i32(st.code),
         message: st.message.clone(),
     });
-    Ok(Span {
+    let span = Span {
         trace_id: trace,
         span_id: id,
         parent_span_id: parent,
@@ -450,5 +453,9 @@ fn convert_span(
         status,
         resource: Arc::clone(resource),
         scope: Arc::clone(scope),
-    })
+    };
+    match span.too_deep_attribute() {
+        Some(field) => Err((field, crate::limits::too_deep())),
+        None => Ok(span),
+    }
 }

@@ -1,0 +1,208 @@
+//! The database as several processes share it: readers answer from one snapshot without writing
+//! or waiting, writers queue instead of failing "locked", a new database is created once, a
+//! damaged trace is named without hiding the others, and reading never creates anything.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fanout(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env_remove("FANOUT_DB")
+        .env_remove("FANOUT_CATALOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run fanout")
+}
+
+fn sample(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-traces")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ingest_samples(db: &Path) {
+    for s in [
+        "lost_update.otlp.json",
+        "context_dependency.otlp.json",
+        "clean_sequential.otlp.json",
+    ] {
+        let out = fanout(db, &["ingest", &sample(s)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn list_analyses_unanalysed_traces_in_memory_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    ingest_samples(&db);
+    // As if a writer stored spans and had not analysed them yet.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("DELETE FROM findings; DELETE FROM tool_calls; DELETE FROM batches; DELETE FROM model_calls; DELETE FROM runs;")
+        .unwrap();
+    let out = fanout(&db, &["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for r in rows {
+        assert!(r["service"].is_string(), "{r}");
+        assert!(r["tool_calls"].as_u64().unwrap() > 0, "{r}");
+    }
+    assert!(rows.iter().any(|r| r["findings"].as_u64().unwrap() > 0));
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM runs"),
+        0,
+        "list wrote nothing"
+    );
+}
+
+#[test]
+fn reading_never_creates_a_database_and_names_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let missing_dir = dir.path().join("no-such-folder/f.db");
+    for cmd in [&["list"][..], &["audit"][..], &["show", "0af7"][..]] {
+        let out = fanout(&empty, cmd);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {err}");
+        assert!(
+            err.contains("empty.db") && err.contains("empty file"),
+            "{cmd:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::metadata(&empty).unwrap().len(),
+            0,
+            "left as it was"
+        );
+        let out = fanout(&missing_dir, cmd);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {err}");
+        assert!(err.contains("no database at"), "{err}");
+        assert!(!missing_dir.parent().unwrap().exists(), "no folder created");
+    }
+}
+
+#[test]
+fn two_processes_creating_one_database_both_succeed() {
+    for round in 0..6 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("new.db");
+        let spawn = |s: &str| {
+            Command::new(env!("CARGO_BIN_EXE_fanout"))
+                .args(["ingest", &sample(s), "--db"])
+                .arg(&db)
+                .env_remove("FANOUT_DB")
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let a = spawn("lost_update.otlp.json");
+        let b = spawn("context_dependency.otlp.json");
+        for child in [a, b] {
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "round {round}: {}",
+                text(&out.stderr)
+            );
+        }
+        assert_eq!(count(&db, "SELECT COUNT(DISTINCT trace_id) FROM spans"), 2);
+    }
+}
+
+#[test]
+fn concurrent_writers_and_readers_never_see_locked_or_half_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    ingest_samples(&db);
+    let writer = |s: &'static str| {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            for _ in 0..4 {
+                let out = fanout(&db, &["reindex"]);
+                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+                let out = fanout(&db, &["ingest", &sample(s)]);
+                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            }
+        })
+    };
+    let writers = [
+        writer("multi_turn.otlp.json"),
+        writer("read_only_batch.otlp.json"),
+    ];
+    for _ in 0..12 {
+        let out = fanout(&db, &["list", "--json"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(!err.contains("locked"), "{err}");
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for r in rows.as_array().unwrap() {
+            assert!(
+                r["service"].is_string() && r["span_count"].as_u64() > Some(0),
+                "{r}"
+            );
+        }
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+}
+
+#[test]
+fn one_damaged_trace_is_named_and_the_others_still_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    ingest_samples(&db);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let victim: Vec<u8> = conn
+        .query_row("SELECT trace_id FROM spans LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    // A span row whose attributes no longer decode, and no derived rows (so it must be read).
+    conn.execute(
+        "UPDATE spans SET attributes = x'01ffffffff' WHERE rowid = (SELECT rowid FROM spans WHERE trace_id = ?1 LIMIT 1)",
+        [&victim],
+    )
+    .unwrap();
+    conn.execute_batch("DELETE FROM findings; DELETE FROM tool_calls; DELETE FROM batches; DELETE FROM model_calls; DELETE FROM runs;")
+        .unwrap();
+    drop(conn);
+    let hex: String = victim.iter().map(|b| format!("{b:02x}")).collect();
+    let out = fanout(&db, &["list", "--json"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&hex) && err.contains("damaged"), "{err}");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let analysed = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["service"].is_string())
+        .count();
+    assert_eq!(analysed, 2, "the two healthy traces are answered: {rows}");
+    let out = fanout(&db, &["audit", "--format", "json"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&hex), "{err}");
+    assert!(
+        text(&out.stdout).contains("trace"),
+        "the others are audited"
+    );
+}

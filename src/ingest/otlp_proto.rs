@@ -114,6 +114,7 @@ pub fn read_owned(
         sink,
         pending: Vec::new(),
         stats: ReadStats::default(),
+        dups: Default::default(),
     };
     let bytes = Bytes::from(bytes);
     let fixed = frames(&bytes, Prefix::Fixed32).map(decode_records);
@@ -231,6 +232,7 @@ struct Output<'a> {
     sink: &'a mut dyn Sink,
     pending: Vec<Span>,
     stats: ReadStats,
+    dups: super::duplicates::DuplicateCheck,
 }
 
 impl Output<'_> {
@@ -297,7 +299,13 @@ impl Output<'_> {
                     let path = format!("resourceSpans[{ri}].scopeSpans[{si}].spans[{pi}]");
                     let at = offsets.get(ri, si, pi);
                     match convert_span(span, &resource, &scope) {
-                        Ok(span) => self.push(span)?,
+                        Ok(span) => match self.dups.check(self.file, &span, at) {
+                            Ok(()) => self.push(span)?,
+                            Err(mut e) => {
+                                e.field = Some(format!("{path}.spanId"));
+                                self.invalid(e)?
+                            }
+                        },
                         Err((field, message)) => {
                             let error = IngestError::new(
                                 self.file,

@@ -331,3 +331,66 @@ fn transcript_results_must_answer_an_earlier_call() {
     let out = ingest_text(dir.path(), "chat.jsonl", &ok, &["--format", "openai-chat"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+#[test]
+fn exports_carry_no_live_control_bidi_or_invisible_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let sample = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-traces/lost_update.otlp.json"),
+    )
+    .unwrap();
+    // JSON escapes written in the trace: C1 CSI, a bidi override, a line separator, a tag char.
+    let hostile = r#"deposit\u009b31m\u202egnp.exe\u2028\udb40\udc41"#;
+    let file = dir.path().join("hostile.otlp.json");
+    // ... in the tool's name everywhere: attribute values and the JSON inside message strings.
+    let inner = hostile.replace('\\', "\\\\");
+    let text_in = sample
+        .replace("\\\"deposit\\\"", &format!("\\\"{inner}\\\""))
+        .replace("\"deposit\"", &format!("\"{hostile}\""));
+    std::fs::write(&file, text_in).unwrap();
+    let out = fanout(&db, &["ingest", file.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let list = fanout(&db, &["list", "--json"], None);
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let id = rows[0]["trace_id"].as_str().unwrap().to_owned();
+    let live = |s: &str| {
+        s.chars().any(|c| {
+            ('\u{80}'..='\u{9f}').contains(&c)
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{e0000}'..='\u{e007f}')
+        })
+    };
+    for format in ["json", "perfetto", "md"] {
+        let out = fanout(&db, &["export", &id, "--format", format], None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let s = text(&out.stdout);
+        assert!(s.contains("deposit"), "{format}: the tool is there");
+        if format != "md" {
+            assert!(s.contains("\\u202e"), "{format}: kept, escaped: {s}");
+        }
+        assert!(!live(&s), "{format}: {s}");
+    }
+    for format in ["json", "sarif"] {
+        let out = fanout(&db, &["audit", "--format", format], None);
+        let s = text(&out.stdout);
+        assert!(!live(&s), "{format}: {s}");
+    }
+    // The -o path is echoed sanitized.
+    let path = dir.path().join("out\u{1b}]0;pwned\u{7}.json");
+    let out = fanout(
+        &db,
+        &[
+            "export",
+            &id,
+            "--format",
+            "json",
+            "-o",
+            path.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("wrote") && !err.contains('\u{1b}'), "{err:?}");
+}

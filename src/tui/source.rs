@@ -108,6 +108,13 @@ pub struct StoreSource {
 
 impl StoreSource {
     pub fn open(path: &Path, catalog: Catalog) -> anyhow::Result<Self> {
+        // The viewer only reads: it never creates a database as a side effect.
+        if !path.exists() {
+            anyhow::bail!(
+                "no database at {} yet: ingest traces first (`fanout ingest FILE`, or `fanout FILE`)",
+                crate::sanitize::sanitize_line(&path.display().to_string())
+            );
+        }
         let store = Store::open_read_only(path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         Ok(Self { store, catalog })

@@ -206,3 +206,35 @@ fn one_damaged_trace_is_named_and_the_others_still_answer() {
         "the others are audited"
     );
 }
+
+#[test]
+fn a_long_writer_makes_readers_wait_for_nothing_and_writers_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    ingest_samples(&db);
+    // Another process's writer holds the write lock for longer than the old 5 s busy timeout.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder
+        .execute_batch("BEGIN IMMEDIATE; DELETE FROM findings;")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let out = fanout(&db, &["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "a reader does not wait for the writer"
+    );
+    let queued = {
+        let db = db.clone();
+        std::thread::spawn(move || fanout(&db, &["ingest", &sample("multi_turn.otlp.json")]))
+    };
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    holder.execute_batch("ROLLBACK;").unwrap();
+    let out = queued.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the second writer waited its turn: {}",
+        text(&out.stderr)
+    );
+}

@@ -238,3 +238,58 @@ fn a_long_writer_makes_readers_wait_for_nothing_and_writers_queue() {
         text(&out.stderr)
     );
 }
+
+/// Makes a folder immutable (`chattr +i`: not even root may create files in it) until dropped.
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Option<Self> {
+        let ok = Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        ok.then(|| Immutable(path.to_owned()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn read_commands_work_on_a_database_in_a_read_only_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("ro");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("f.db");
+    ingest_samples(&db);
+    let listed = fanout(&db, &["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = rows[0]["trace_id"].as_str().unwrap().to_owned();
+    let Some(_guard) = Immutable::set(&folder) else {
+        eprintln!("skipped: chattr +i is not available here, cannot make a read-only folder");
+        return;
+    };
+    assert!(
+        std::fs::write(folder.join("probe"), b"x").is_err(),
+        "the folder is read-only"
+    );
+    for args in [
+        &["list"][..],
+        &["show", &id][..],
+        &["why", &id][..],
+        &["audit"][..],
+        &["export", &id, "--format", "json"][..],
+    ] {
+        let out = fanout(&db, args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{args:?} answered");
+    }
+}

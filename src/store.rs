@@ -46,6 +46,26 @@ pub enum Error {
     Corrupt(String),
     #[error("{} is not a fanout database (no fanout schema in it)", crate::sanitize::sanitize_line(&path.display().to_string()))]
     NotFanout { path: PathBuf },
+    #[error("cannot write the database {}: the disk is full (free some space and retry; nothing stored was changed)", crate::sanitize::sanitize_line(&path.display().to_string()))]
+    DiskFull { path: PathBuf },
+}
+
+/// True when SQLite failed for lack of space (full disk, or no room for WAL's shared memory).
+fn is_disk_full(e: &Error) -> bool {
+    use rusqlite::ffi;
+    let (Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+    | Error::Open {
+        source: rusqlite::Error::SqliteFailure(f, _),
+        ..
+    }) = e
+    else {
+        return false;
+    };
+    f.code == rusqlite::ErrorCode::DiskFull
+        || matches!(
+            f.extended_code,
+            ffi::SQLITE_IOERR_SHMSIZE | ffi::SQLITE_IOERR_SHMMAP | ffi::SQLITE_IOERR_WRITE
+        )
 }
 
 /// How long a writer waits for another writer's transaction: writers queue rather than fail
@@ -54,7 +74,18 @@ const WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(600);
 /// Readers never wait for writers in WAL mode; this covers only checkpoint and recovery moments.
 const READER_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The reader cannot set up WAL's shared-memory file: the folder is read-only, or the disk is
+/// full. Either way nobody can be writing, so the file can be read as it is.
 fn is_cannot_open(e: &rusqlite::Error) -> bool {
+    use rusqlite::ffi;
+    if let rusqlite::Error::SqliteFailure(f, _) = e {
+        if matches!(
+            f.extended_code,
+            ffi::SQLITE_IOERR_SHMOPEN | ffi::SQLITE_IOERR_SHMSIZE | ffi::SQLITE_IOERR_SHMMAP
+        ) {
+            return true;
+        }
+    }
     matches!(
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
@@ -95,7 +126,15 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        Self::setup(conn)
+        Self::setup(conn).map_err(|e| {
+            if is_disk_full(&e) {
+                Error::DiskFull {
+                    path: path.to_owned(),
+                }
+            } else {
+                e
+            }
+        })
     }
 
     /// Opens an existing database for reading only (no migration, no writes, no lock waited
@@ -110,8 +149,9 @@ impl Store {
         conn.busy_timeout(READER_BUSY_TIMEOUT)?;
         let (conn, found) = match migrations::version(&conn) {
             Ok(v) => (conn, v),
-            // A WAL database in a folder this user cannot write: SQLite cannot create the
-            // shared-memory file, so read the file as it is (nobody can be writing it there).
+            // A WAL database in a folder this user cannot write, or on a full disk: SQLite
+            // cannot create the shared-memory file, so read the file as it is (nobody can be
+            // writing it there).
             Err(Error::Sqlite(e)) if is_cannot_open(&e) => {
                 drop(conn);
                 let uri = immutable_uri(path);

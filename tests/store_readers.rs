@@ -293,3 +293,58 @@ fn read_commands_work_on_a_database_in_a_read_only_folder() {
         assert!(!out.stdout.is_empty(), "{args:?} answered");
     }
 }
+
+/// A 1 MiB tmpfs mounted at a folder until dropped (needs root; `None` where mounting is denied).
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path) -> Option<Self> {
+        std::fs::create_dir_all(at).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(at)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        ok.then(|| SmallDisk(at.to_owned()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn on_a_full_disk_reads_still_answer_and_writes_say_the_disk_is_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = dir.path().join("built.db");
+    ingest_samples(&built);
+    let Some(disk) = SmallDisk::mount(&dir.path().join("disk")) else {
+        eprintln!("skipped: cannot mount a small tmpfs here (needs root)");
+        return;
+    };
+    let db = disk.0.join("f.db");
+    std::fs::copy(&built, &db).unwrap();
+    // Fill what is left.
+    let mut filler = std::fs::File::create(disk.0.join("fill")).unwrap();
+    let chunk = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut filler, &chunk).is_ok() {}
+    drop(filler);
+    let before = std::fs::read(&db).unwrap();
+    let out = fanout(&db, &["list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("billing-agent-svc"));
+    let out = fanout(&db, &["ingest", &sample("multi_turn.otlp.json")]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("disk is full") && err.contains("f.db"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "earlier data untouched"
+    );
+}

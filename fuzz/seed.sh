@@ -19,6 +19,11 @@ seed otlp_proto $(small tests/fixtures -- -name '*.pb' -o -name '*.binpb' -o -na
 seed native $(small sample-traces tests/fixtures -- -name '*.native.jsonl')
 seed detect_gzip $(small sample-traces tests/fixtures -- -name '*.gz' -o -name '*.json' -o -name '*.jsonl' | head -40)
 seed config_files $(small sample-traces tests/fixtures docs assets -- -name '*.toml')
+# Config files: the first byte picks (even: catalog, odd: keymap); the catalog examples of
+# docs/catalog.md and a keymap.
+awk '/^```toml/{f=1; n++; next} /^```/{f=0} f {print > ("fuzz/corpus/config_files/catalog-doc-" n)}' docs/catalog.md
+for f in fuzz/corpus/config_files/catalog-doc-*; do { printf '\x00'; cat "$f"; } > "$f.seed" && rm "$f"; done
+printf '\x01[keys]\n"ctrl+n" = "next_finding"\n"q" = "none"\n"F5" = "reload"\n' > fuzz/corpus/config_files/keymap-seed
 # Transcripts: the first byte picks the dialect (0 chat, 1 responses, 2 anthropic).
 mkdir -p fuzz/corpus/transcripts
 i=0

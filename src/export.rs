@@ -15,6 +15,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod perfetto;
+pub mod safe_json;
 pub mod sarif;
 pub mod svg;
 pub mod text;

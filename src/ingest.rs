@@ -6,8 +6,10 @@
 //! [`IngestError`] naming file, line or byte offset, and field, unless the caller asked to skip
 //! invalid records, in which case the problem goes to [`Sink::skipped`] and parsing goes on.
 
+mod bounded;
 pub mod compression;
 pub mod detect;
+pub mod duplicates;
 pub mod error;
 mod lenient;
 pub mod native;

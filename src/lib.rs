@@ -10,6 +10,7 @@ pub mod cli;
 pub mod exit;
 pub mod export;
 pub mod ingest;
+pub mod limits;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;

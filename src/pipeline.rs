@@ -367,6 +367,15 @@ pub fn ensure_analyzed(store: &mut Store, catalog: &Catalog) -> Result<Totals, s
     Ok(totals)
 }
 
+/// The trace list from one snapshot of the database, writing nothing: traces a writer stored
+/// but has not analysed yet are analysed in memory, damaged ones are named in `damaged`.
+pub fn current_summaries(
+    store: &Store,
+    catalog: &Catalog,
+) -> Result<store::Summaries, store::Error> {
+    store.summaries_snapshot(|trace| analyze_trace(trace, catalog))
+}
+
 /// Loads one stored trace and analyses it (without writing anything).
 pub fn load_analyzed(
     store: &Store,

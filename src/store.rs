@@ -10,6 +10,7 @@ mod codec;
 mod derived;
 pub mod migrations;
 mod read;
+mod snapshot;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use read::TraceSummary;
+pub use snapshot::Summaries;
 pub use write::{FileOutcome, FileTx};
 
 /// Store failures, with what was being done.
@@ -42,6 +44,66 @@ pub enum Error {
     TooNew { found: u32, supported: u32 },
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("{} is not a fanout database (no fanout schema in it)", crate::sanitize::sanitize_line(&path.display().to_string()))]
+    NotFanout { path: PathBuf },
+    #[error("cannot write the database {}: the disk is full (free some space and retry; nothing stored was changed)", crate::sanitize::sanitize_line(&path.display().to_string()))]
+    DiskFull { path: PathBuf },
+}
+
+/// True when SQLite failed for lack of space (full disk, or no room for WAL's shared memory).
+fn is_disk_full(e: &Error) -> bool {
+    use rusqlite::ffi;
+    let (Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+    | Error::Open {
+        source: rusqlite::Error::SqliteFailure(f, _),
+        ..
+    }) = e
+    else {
+        return false;
+    };
+    f.code == rusqlite::ErrorCode::DiskFull
+        || matches!(
+            f.extended_code,
+            ffi::SQLITE_IOERR_SHMSIZE | ffi::SQLITE_IOERR_SHMMAP | ffi::SQLITE_IOERR_WRITE
+        )
+}
+
+/// How long a writer waits for another writer's transaction: writers queue rather than fail
+/// with "database is locked" (each commits a file whole, which may take a while).
+const WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(600);
+/// Readers never wait for writers in WAL mode; this covers only checkpoint and recovery moments.
+const READER_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The reader cannot set up WAL's shared-memory file: the folder is read-only, or the disk is
+/// full. Either way nobody can be writing, so the file can be read as it is.
+fn is_cannot_open(e: &rusqlite::Error) -> bool {
+    use rusqlite::ffi;
+    if let rusqlite::Error::SqliteFailure(f, _) = e {
+        if matches!(
+            f.extended_code,
+            ffi::SQLITE_IOERR_SHMOPEN | ffi::SQLITE_IOERR_SHMSIZE | ffi::SQLITE_IOERR_SHMMAP
+        ) {
+            return true;
+        }
+    }
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+    )
+}
+
+/// `file:` URI opening `path` immutable (percent-encoding what URIs reserve).
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// An open fanout database.
@@ -64,21 +126,47 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        Self::setup(conn)
+        Self::setup(conn).map_err(|e| {
+            if is_disk_full(&e) {
+                Error::DiskFull {
+                    path: path.to_owned(),
+                }
+            } else {
+                e
+            }
+        })
     }
 
-    /// Opens an existing database for reading only (no migration, no writes).
+    /// Opens an existing database for reading only (no migration, no writes, no lock waited
+    /// for: WAL readers see the last commit). Works on a read-only file, folder or filesystem.
     pub fn open_read_only(path: &Path) -> Result<Self, Error> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|source| Error::Open {
+        let open_err = |source| Error::Open {
             path: path.to_owned(),
             source,
-        })?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        let found = migrations::version(&conn)?;
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(READER_BUSY_TIMEOUT)?;
+        let (conn, found) = match migrations::version(&conn) {
+            Ok(v) => (conn, v),
+            // A WAL database in a folder this user cannot write, or on a full disk: SQLite
+            // cannot create the shared-memory file, so read the file as it is (nobody can be
+            // writing it there).
+            Err(Error::Sqlite(e)) if is_cannot_open(&e) => {
+                drop(conn);
+                let uri = immutable_uri(path);
+                let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                    .map_err(open_err)?;
+                let v = migrations::version(&conn)?;
+                (conn, v)
+            }
+            Err(e) => return Err(e),
+        };
+        if found == 0 {
+            return Err(Error::NotFanout {
+                path: path.to_owned(),
+            });
+        }
         if found > migrations::LATEST {
             return Err(Error::TooNew {
                 found,
@@ -97,7 +185,7 @@ impl Store {
     }
 
     fn setup(mut conn: Connection) -> Result<Self, Error> {
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(WRITER_BUSY_TIMEOUT)?;
         // Refuse a newer schema before touching anything, including the journal mode.
         let found = migrations::version(&conn)?;
         if found > migrations::LATEST {

@@ -232,3 +232,66 @@ fn no_prefix_or_garbling_of_a_real_file_panics() {
         let _ = looks_like_otlp_proto(&copy);
     }
 }
+
+#[test]
+fn nesting_past_the_limit_self_parents_and_different_duplicates_are_named() {
+    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue};
+    let nest = |levels: usize| {
+        let mut v = any_value::Value::IntValue(1);
+        for _ in 1..levels {
+            v = any_value::Value::ArrayValue(ArrayValue {
+                values: vec![AnyValue { value: Some(v) }],
+            });
+        }
+        v
+    };
+    // Deep but within the limit: kept intact.
+    let mut ok = pspan(TRACE, 1, "ok");
+    ok.attributes = vec![support::kv("deep", nest(fanout::limits::MAX_VALUE_DEPTH))];
+    let sink = read_bytes("ok.pb", &request(vec![ok]).encode_to_vec(), OnInvalid::Fail).unwrap();
+    assert_eq!(sink.spans[0].attr("deep").unwrap().depth(), 24);
+    // One level more: refused, naming the attribute (prost's own limit stops far deeper ones).
+    let mut deep = pspan(TRACE, 1, "deep");
+    deep.attributes = vec![support::kv(
+        "deep",
+        nest(fanout::limits::MAX_VALUE_DEPTH + 1),
+    )];
+    let e = read_bytes(
+        "d.pb",
+        &request(vec![deep]).encode_to_vec(),
+        OnInvalid::Fail,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("attributes['deep']") && e.contains("nested deeper than 24"),
+        "{e}"
+    );
+
+    let mut own = pspan(TRACE, 1, "own");
+    own.parent_span_id = own.span_id.clone();
+    let e = read_bytes("p.pb", &request(vec![own]).encode_to_vec(), OnInvalid::Fail)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("parentSpanId") && e.contains("own parent"),
+        "{e}"
+    );
+
+    let spans = vec![
+        pspan(TRACE, 1, "a"),
+        pspan(TRACE, 1, "a"),
+        pspan(TRACE, 1, "b"),
+    ];
+    let bytes = request(spans).encode_to_vec();
+    let e = read_bytes("dup.pb", &bytes, OnInvalid::Fail)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("spans[2]") && e.contains("first at byte"), "{e}");
+    let sink = read_bytes("dup.pb", &bytes, OnInvalid::Skip).unwrap();
+    assert_eq!(sink.skipped.len(), 1, "the different one is listed");
+    assert!(
+        sink.spans.iter().all(|s| s.name == "a"),
+        "the first is kept"
+    );
+}

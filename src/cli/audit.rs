@@ -69,7 +69,9 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
-    let mut store = if args.files.is_empty() || cli.db.is_some() {
+    let mut store = if args.files.is_empty() {
+        db::open_existing(cli)?
+    } else if cli.db.is_some() {
         db::open(cli)?
     } else {
         Store::open_in_memory()?
@@ -107,9 +109,20 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         ids
     };
     let mut analyzed = Vec::with_capacity(ids.len());
+    // A damaged trace is named and audited around, never allowed to hide the others; the exit
+    // code still says the audit is incomplete.
+    let mut damaged = 0usize;
     for id in ids {
-        if let Some(a) = pipeline::load_analyzed(&store, id, &catalog)? {
-            analyzed.push(a);
+        match pipeline::load_analyzed(&store, id, &catalog) {
+            Ok(Some(a)) => analyzed.push(a),
+            Ok(None) => {}
+            Err(e) => {
+                damaged += 1;
+                eprintln!(
+                    "error: trace {id} cannot be read, not audited: {}",
+                    crate::sanitize::sanitize_line(&e.to_string())
+                );
+            }
         }
     }
     let fail_on = args.fail_on.severity();
@@ -121,7 +134,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         match args.format {
             AuditFormat::Json => {
                 let json = serde_json::json!({"tools": profiles, "merge_candidates": merges});
-                serde_json::to_writer_pretty(&mut out, &json)?;
+                crate::export::safe_json::to_writer_pretty(&mut out, &json)?;
                 writeln!(out)?;
             }
             AuditFormat::Table => export::text::write_catalog_table(&profiles, &merges, &mut out)?,
@@ -136,7 +149,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         .iter()
         .flat_map(|a| a.analysis.findings.iter())
         .any(|f| fail_on.is_some_and(|min| f.severity >= min));
-    Ok(if failing {
+    Ok(if damaged > 0 {
+        Exit::Error
+    } else if failing {
         Exit::Findings
     } else {
         Exit::Success

@@ -25,16 +25,38 @@ pub fn open(cli: &Cli) -> anyhow::Result<Store> {
     Store::open(&path).with_context(|| format!("opening {}", path.display()))
 }
 
-/// Opens the database for reading; a missing file is an error that says what to do.
+/// Opens an existing database for reading only: nothing is created, migrated or written, and a
+/// read-only file, folder or filesystem works. A missing or empty file is an error that says
+/// what to do.
 pub fn open_existing(cli: &Cli) -> anyhow::Result<Store> {
+    let path = existing_path(cli)?;
+    Store::open_read_only(&path).with_context(|| format!("opening {}", shown(&path)))
+}
+
+/// Opens an existing database for writing (`reindex`): like [`open_existing`], but read-write.
+pub fn open_existing_for_writing(cli: &Cli) -> anyhow::Result<Store> {
+    let path = existing_path(cli)?;
+    Store::open(&path).with_context(|| format!("opening {}", shown(&path)))
+}
+
+fn existing_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     let path = db_path(cli)?;
-    if !path.exists() {
-        anyhow::bail!(
+    match std::fs::metadata(&path) {
+        Err(_) => anyhow::bail!(
             "no database at {} yet: ingest traces first (`fanout ingest FILE`)",
-            path.display()
-        );
+            shown(&path)
+        ),
+        Ok(m) if m.is_dir() => anyhow::bail!("{} is a folder, not a database", shown(&path)),
+        Ok(m) if m.len() == 0 => anyhow::bail!(
+            "{} is an empty file, not a fanout database: ingest traces into it first (`fanout ingest FILE --db ...`)",
+            shown(&path)
+        ),
+        Ok(_) => Ok(path),
     }
-    Store::open(&path).with_context(|| format!("opening {}", path.display()))
+}
+
+fn shown(path: &std::path::Path) -> String {
+    crate::sanitize::sanitize_line(&path.display().to_string()).into_owned()
 }
 
 /// The tool catalog: `--catalog`, else `./fanout.toml` when present, else empty.

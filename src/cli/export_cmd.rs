@@ -33,7 +33,11 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
     export::export(&analyzed, args.batch.as_deref(), args.format, &mut out)?;
     out.flush()?;
     if let Some(path) = &args.output {
-        eprintln!("wrote {} ({})", path.display(), args.format.as_str());
+        eprintln!(
+            "wrote {} ({})",
+            crate::sanitize::sanitize_line(&path.display().to_string()),
+            args.format.as_str()
+        );
     }
     Ok(Exit::Success)
 }

@@ -204,6 +204,6 @@ fn print_json(reports: &[InputReport]) -> anyhow::Result<()> {
         tool_spans: ok().map(|s| s.tool_spans).sum(),
         model_spans: ok().map(|s| s.model_spans).sum(),
     };
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    println!("{}", crate::export::safe_json::to_string_pretty(&report)?);
     Ok(())
 }

@@ -25,9 +25,18 @@ struct JsonRow<'a> {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
-    let mut store = db::open_existing(cli)?;
-    pipeline::ensure_analyzed(&mut store, &db::catalog(cli)?)?;
-    let rows = store.trace_summaries()?;
+    let store = db::open_existing(cli)?;
+    let listed = pipeline::current_summaries(&store, &db::catalog(cli)?)?;
+    let rows = listed.rows;
+    // A damaged trace is named and left out of nothing else; the exit code says it happened.
+    let done = if listed.damaged.is_empty() {
+        Exit::Success
+    } else {
+        for (id, why) in &listed.damaged {
+            eprintln!("error: trace {id} cannot be read: {}", sanitize_line(why));
+        }
+        Exit::Error
+    };
     if args.json {
         let json: Vec<JsonRow> = rows
             .iter()
@@ -37,14 +46,14 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
             })
             .collect();
         let mut out = output::open(None)?;
-        serde_json::to_writer_pretty(&mut out, &json)?;
+        crate::export::safe_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
         out.flush()?;
-        return Ok(Exit::Success);
+        return Ok(done);
     }
     if rows.is_empty() {
         eprintln!("no traces stored yet: `fanout ingest FILE`");
-        return Ok(Exit::Success);
+        return Ok(done);
     }
     let mut out = output::open(None)?;
     writeln!(
@@ -84,7 +93,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         )?;
     }
     out.flush()?;
-    Ok(Exit::Success)
+    Ok(done)
 }
 
 /// Keeps a cell on one line and within `width` characters.

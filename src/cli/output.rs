@@ -10,7 +10,12 @@ use anyhow::Context as _;
 pub fn open(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
         Some(p) if p != Path::new("-") => {
-            let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
+            let f = File::create(p).with_context(|| {
+                format!(
+                    "cannot create {}",
+                    crate::sanitize::sanitize_line(&p.display().to_string())
+                )
+            })?;
             Box::new(BufWriter::new(f))
         }
         _ => Box::new(BufWriter::new(io::stdout().lock())),

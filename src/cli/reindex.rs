@@ -9,7 +9,7 @@ use crate::pipeline;
 pub struct Args {}
 
 pub fn run(cli: &Cli, _args: &Args) -> anyhow::Result<Exit> {
-    let mut store = db::open_existing(cli)?;
+    let mut store = db::open_existing_for_writing(cli)?;
     let catalog = db::catalog(cli)?;
     store.clear_derived()?;
     let t = pipeline::ensure_analyzed(&mut store, &catalog)?;

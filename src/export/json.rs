@@ -7,7 +7,7 @@ use super::dto::Report;
 
 /// Writes `report` as pretty JSON.
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    super::safe_json::to_writer_pretty(&mut *out, report)?;
     out.write_all(b"\n")
 }
 

@@ -13,11 +13,23 @@ use super::dto::{severity_rank, TraceReport};
 use super::layout::{LaneMode, Layout};
 use super::{fmt_nanos, fmt_opt_nanos, fmt_speedup, prose, truncate};
 
-/// Escapes one line of untrusted text for Markdown prose and table cells.
+/// Escapes one line of untrusted text for Markdown prose and table cells. Mentions (`@user`,
+/// `@org/team`) and bare URLs (`https://…`, `www.…`) go into code spans, where GitHub neither
+/// notifies anyone nor makes a link.
 pub fn escape(s: &str) -> String {
     let line = crate::sanitize::sanitize_line(s);
     let mut out = String::with_capacity(line.len() + 8);
-    for c in line.chars() {
+    let mut rest: &str = &line;
+    let mut prev: Option<char> = None;
+    while let Some(c) = rest.chars().next() {
+        if let Some(len) = live_token(rest, prev) {
+            out.push('`');
+            out.push_str(&rest[..len]);
+            out.push('`');
+            prev = rest[..len].chars().next_back();
+            rest = &rest[len..];
+            continue;
+        }
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -28,8 +40,33 @@ pub fn escape(s: &str) -> String {
             }
             c => out.push(c),
         }
+        prev = Some(c);
+        rest = &rest[c.len_utf8()..];
     }
     out
+}
+
+/// The length of a mention or bare URL starting `text`, if one does: it runs to the next space
+/// or character that would end a code span or a table cell.
+fn live_token(text: &str, prev: Option<char>) -> Option<usize> {
+    let starts = |p: &str| {
+        text.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    };
+    let word_before = prev.is_some_and(|p| p.is_alphanumeric());
+    let mention = text.starts_with('@')
+        && text[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    let url = !word_before && (starts("http://") || starts("https://") || starts("www."));
+    if !mention && !url {
+        return None;
+    }
+    let len = text
+        .find(|c: char| c.is_whitespace() || matches!(c, '`' | '|' | '<' | '>'))
+        .unwrap_or(text.len());
+    Some(len)
 }
 
 fn severity_mark(sev: &str) -> &'static str {
@@ -459,6 +496,35 @@ mod tests {
             "an escaped pipe does not add a column: {row}"
         );
         assert!(!s.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn mentions_and_bare_urls_stay_inert_in_a_gfm_comment() {
+        let hostile =
+            "ping @octocat and @acme/security, see https://e.vil/x|y or www.e.vil, mail a@b.io";
+        let line = escape(hostile);
+        assert!(
+            line.contains("`@octocat`")
+                && line.contains("`@acme/security,`")
+                && line.contains("`https://e.vil/x`")
+                && line.contains("`www.e.vil,`")
+                && line.contains("a`@b.io`"),
+            "{line}"
+        );
+        assert!(
+            line.contains("\\|y"),
+            "a pipe still cannot open a column: {line}"
+        );
+        // Outside code spans, no @ or URL is left for GitHub to act on.
+        let outside: String = line.split('`').step_by(2).collect();
+        assert!(
+            !outside.contains('@') && !outside.contains("://") && !outside.contains("www."),
+            "{outside}"
+        );
+        let mut t = fixtures::lost_update();
+        t.run.tool_calls[0].name = hostile.into();
+        let r = parse_gfm(&md(&t));
+        assert_eq!(r.links_images_html, 0, "{r:?}");
     }
 
     #[test]

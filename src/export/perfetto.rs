@@ -25,7 +25,7 @@ const MAX_TEXT: usize = 4000;
 
 /// Writes the traces as one Chrome trace JSON object.
 pub fn write(reports: &[TraceReport], out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(reports))?;
+    super::safe_json::to_writer_pretty(&mut *out, &document(reports))?;
     out.write_all(b"\n")
 }
 

@@ -192,7 +192,7 @@ pub fn document(report: &Report) -> Value {
 
 /// Writes the SARIF log.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(report))?;
+    super::safe_json::to_writer_pretty(&mut *out, &document(report))?;
     out.write_all(b"\n")
 }
 

@@ -27,7 +27,13 @@ pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
         return Err("empty input".to_owned());
     }
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".pb") || lower.ends_with(".binpb") || lower.ends_with(".proto") {
+    let proto_name =
+        lower.ends_with(".pb") || lower.ends_with(".binpb") || lower.ends_with(".proto");
+    // A protobuf-named file holding JSON is JSON: the content decides, the name only breaks ties.
+    // (The head may end inside a character: only an invalid byte, not a cut one, rules out text.)
+    let json_like = matches!(text[0], b'{' | b'[')
+        && std::str::from_utf8(text).map_or_else(|e| e.error_len().is_none(), |_| true);
+    if proto_name && !json_like {
         return Ok(Format::OtlpProto);
     }
     if !matches!(text[0], b'{' | b'[') {
@@ -63,6 +69,9 @@ pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
     }
     if has("\"tool_calls\"") || has("\"tool_call_id\"") || has("\"role\"") {
         return Ok(Format::OpenaiChat);
+    }
+    if proto_name {
+        return Ok(Format::OtlpProto);
     }
     Err(
         "JSON, but neither OTLP (no resourceSpans), fanout native, nor a chat transcript"
@@ -140,12 +149,7 @@ pub fn read_any(
 /// The rest of an input, for the adapters that need it whole (protobuf, transcripts).
 fn read_all(file: &str, mut reader: impl Read) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|source| ReadError::Io {
-            file: file.to_owned(),
-            source,
-        })?;
+    super::bounded::read_rest(file, &mut reader, &mut bytes, "input (read whole)")?;
     Ok(bytes)
 }
 
@@ -182,5 +186,10 @@ mod tests {
         assert_eq!(detect(b"\x0a\x12\x0a\x00", "x"), Ok(Format::OtlpProto));
         assert!(detect(b"", "x").is_err());
         assert!(detect(b"hello world", "x").is_err());
+        assert_eq!(
+            detect(b"{\"resourceSpans\":[]}", "run.pb"),
+            Ok(Format::OtlpJson),
+            "content decides over the name"
+        );
     }
 }

@@ -68,12 +68,7 @@ pub fn read(
     let mut number = 0usize;
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| ReadError::Io {
-                file: file.to_owned(),
-                source,
-            })?;
+        let n = super::bounded::read_line(file, &mut reader, &mut buf, number + 1)?;
         if n == 0 {
             break;
         }

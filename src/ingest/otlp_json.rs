@@ -26,9 +26,9 @@ const CHUNK: usize = 1024;
 struct Request<'a> {
     #[serde(default, alias = "resource_spans", borrow)]
     #[serde(rename = "resourceSpans")]
-    resource_spans: Vec<ResourceSpansJ<'a>>,
+    resource_spans: Option<Vec<ResourceSpansJ<'a>>>,
     #[serde(default, rename = "resourceLogs", alias = "resource_logs", borrow)]
-    resource_logs: Vec<ResourceLogsJ<'a>>,
+    resource_logs: Option<Vec<ResourceLogsJ<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -316,13 +316,10 @@ pub fn read(
     let mut line = Vec::new();
     let mut scratch = Vec::new();
     let mut line_no = 0usize;
-    let io_err = |source| ReadError::Io {
-        file: file.to_owned(),
-        source,
-    };
+    let mut dups = super::duplicates::DuplicateCheck::default();
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line).map_err(io_err)? == 0 {
+        if super::bounded::read_line(file, &mut reader, &mut line, line_no + 1)? == 0 {
             break;
         }
         line_no += 1;
@@ -332,16 +329,27 @@ pub fn read(
         // SIMD-accelerated parse of a scratch copy (simd-json parses in place); on failure the
         // pristine line goes to serde_json, whose errors say exactly what and where.
         scratch.clear();
-        scratch.extend_from_slice(&line);
+        // The record without its line end: a line cut inside a string then reads as truncated
+        // at this line, not as a control character on the next one.
+        let record = line.strip_suffix(b"\n").unwrap_or(&line);
+        let record = record.strip_suffix(b"\r").unwrap_or(record);
+        scratch.extend_from_slice(record);
         let parsed = match simd_json::serde::from_slice::<Request>(&mut scratch) {
             Ok(req) => Ok(req),
-            Err(_) => serde_json::from_slice::<Request>(&line),
+            Err(_) => serde_json::from_slice::<Request>(record),
         };
         match parsed {
             Ok(req) => {
                 let (spans_before, logs_before) = (chunk.len(), logs.len());
-                if let Err(e) = convert(file, Location::Line(line_no), req, &mut chunk, &mut logs) {
+                let at = Location::Line(line_no);
+                let converted = convert(file, at, req, &mut chunk, &mut logs).and_then(|()| {
+                    chunk[spans_before..]
+                        .iter()
+                        .try_for_each(|s| dups.check(file, s, at))
+                });
+                if let Err(e) = converted {
                     // A record is kept whole or not at all.
+                    dups.forget(&chunk[spans_before..], at);
                     chunk.truncate(spans_before);
                     logs.truncate(logs_before);
                     skip_or_fail(e, on_invalid, sink, &mut stats)?;
@@ -350,12 +358,12 @@ pub fn read(
             }
             Err(e) if e.is_eof() && stats.records == 0 && stats.skipped == 0 => {
                 // Not JSON Lines: one document spread over many lines.
-                reader.read_to_end(&mut line).map_err(io_err)?;
+                super::bounded::read_rest(file, &mut reader, &mut line, "document")?;
                 let start_line = line_no;
                 return read_document(file, &line, start_line, sink, stats);
             }
             Err(_) => {
-                let err = describe_json_error(file, &line, line_no);
+                let err = describe_json_error(file, record, line_no);
                 skip_or_fail(err, on_invalid, sink, &mut stats)?;
                 continue;
             }
@@ -401,7 +409,12 @@ fn read_document(
     })?;
     let mut chunk = Vec::new();
     let mut logs = Vec::new();
-    convert(file, Location::Line(first_line), req, &mut chunk, &mut logs)?;
+    let at = Location::Line(first_line);
+    convert(file, at, req, &mut chunk, &mut logs)?;
+    let mut dups = super::duplicates::DuplicateCheck::default();
+    for s in &chunk {
+        dups.check(file, s, at)?;
+    }
     flush_logs(file, sink, &mut logs)?;
     stats.records += 1;
     stats.spans += chunk.len();
@@ -455,8 +468,15 @@ fn describe_json_error(file: &str, text: &[u8], line_no: usize) -> IngestError {
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
-            let line = if line_no == 1 || inner.line() > 1 {
-                line_no + inner.line() - 1
+            // A problem found at the very start of a line is the previous line's end (a string
+            // or value cut short there).
+            let at = if inner.column() == 0 && inner.line() > 1 {
+                inner.line() - 1
+            } else {
+                inner.line()
+            };
+            let line = if line_no == 1 || at > 1 {
+                line_no + at - 1
             } else {
                 line_no
             };
@@ -492,8 +512,22 @@ fn convert(
     out: &mut Vec<Span>,
     logs: &mut Vec<LogRecord>,
 ) -> Result<(), IngestError> {
-    convert_logs(file, loc, req.resource_logs, logs)?;
-    for (ri, rs) in req.resource_spans.into_iter().enumerate() {
+    if req.resource_spans.is_none() && req.resource_logs.is_none() {
+        // Another kind of JSON (a chat request body, a log line): never read as an empty export.
+        return Err(IngestError::new(
+            file,
+            loc,
+            None,
+            "not an OTLP/JSON record: it has neither resourceSpans nor resourceLogs",
+        ));
+    }
+    convert_logs(file, loc, req.resource_logs.unwrap_or_default(), logs)?;
+    for (ri, rs) in req
+        .resource_spans
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         let resource = rs.resource.into_resource(rs.schema_url);
         for (si, ss) in rs.scope_spans.into_iter().enumerate() {
             let scope = ss.scope.into_scope(ss.schema_url);
@@ -594,6 +628,9 @@ fn convert_span(
     let trace_id = required_id(sp.trace_id.as_deref(), "traceId", bad, parse_trace_id)?;
     let span_id = required_id(sp.span_id.as_deref(), "spanId", bad, parse_span_id)?;
     let parent_span_id = optional_span_id(sp.parent_span_id.as_deref(), "parentSpanId", bad)?;
+    if parent_span_id == Some(span_id) {
+        return Err(bad("parentSpanId", "span is its own parent".to_owned()));
+    }
     if sp.end != 0 && sp.end < sp.start {
         return Err(bad(
             "endTimeUnixNano",

@@ -114,6 +114,7 @@ pub fn read_owned(
         sink,
         pending: Vec::new(),
         stats: ReadStats::default(),
+        dups: Default::default(),
     };
     let bytes = Bytes::from(bytes);
     let fixed = frames(&bytes, Prefix::Fixed32).map(decode_records);
@@ -231,6 +232,7 @@ struct Output<'a> {
     sink: &'a mut dyn Sink,
     pending: Vec<Span>,
     stats: ReadStats,
+    dups: super::duplicates::DuplicateCheck,
 }
 
 impl Output<'_> {
@@ -297,7 +299,13 @@ impl Output<'_> {
                     let path = format!("resourceSpans[{ri}].scopeSpans[{si}].spans[{pi}]");
                     let at = offsets.get(ri, si, pi);
                     match convert_span(span, &resource, &scope) {
-                        Ok(span) => self.push(span)?,
+                        Ok(span) => match self.dups.check(self.file, &span, at) {
+                            Ok(()) => self.push(span)?,
+                            Err(mut e) => {
+                                e.field = Some(format!("{path}.spanId"));
+                                self.invalid(e)?
+                            }
+                        },
                         Err((field, message)) => {
                             let error = IngestError::new(
                                 self.file,
@@ -402,6 +410,9 @@ fn convert_span(
         );
         return Err(("endTimeUnixNano".into(), message));
     }
+    if parent == Some(id) {
+        return Err(("parentSpanId".into(), "span is its own parent".to_owned()));
+    }
     let events = s
         .events
         .iter()
@@ -431,7 +442,7 @@ fn convert_span(
         code: StatusCode::from_i32(st.code),
         message: st.message.clone(),
     });
-    Ok(Span {
+    let span = Span {
         trace_id: trace,
         span_id: id,
         parent_span_id: parent,
@@ -450,5 +461,9 @@ fn convert_span(
         status,
         resource: Arc::clone(resource),
         scope: Arc::clone(scope),
-    })
+    };
+    match span.too_deep_attribute() {
+        Some(field) => Err((field, crate::limits::too_deep())),
+        None => Ok(span),
+    }
 }

@@ -12,6 +12,7 @@ pub mod anthropic;
 mod build;
 pub mod openai_chat;
 pub mod openai_responses;
+mod references;
 mod sniff;
 
 pub use sniff::{detect_bytes, sniff};

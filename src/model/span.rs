@@ -62,6 +62,22 @@ impl AnyValue {
         }
     }
 
+    /// How deeply arrays and key-value lists nest in this value (a scalar is 1). Walks with an
+    /// explicit stack, so any value can be measured.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((v, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            match v {
+                AnyValue::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+                AnyValue::KvList(kvs) => stack.extend(kvs.iter().map(|kv| (&kv.value, d + 1))),
+                _ => {}
+            }
+        }
+        deepest
+    }
+
     /// The value as plain JSON, without OTLP's type wrappers. Strings stay strings (use
     /// [`AnyValue::to_json_parsed`] to parse JSON held inside a string); bytes become base64.
     pub fn to_json(&self) -> Value {
@@ -173,6 +189,9 @@ impl<'de> serde::de::Visitor<'de> for AnyValueVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<AnyValue, A::Error> {
         use base64::Engine as _;
         use serde::de::Error as _;
+        // Every nested value passes here: bound the recursion before it can exhaust the stack.
+        let _level = crate::limits::DepthGuard::enter()
+            .ok_or_else(|| A::Error::custom(crate::limits::too_deep()))?;
         let mut out = AnyValue::Empty;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let value = match key.as_ref() {
@@ -181,7 +200,7 @@ impl<'de> serde::de::Visitor<'de> for AnyValueVisitor {
                 }
                 "boolValue" | "bool_value" => map.next_value::<Option<bool>>()?.map(AnyValue::Bool),
                 "intValue" | "int_value" => {
-                    let v = map.next_value::<Option<Value>>()?;
+                    let v = map.next_value::<Scalar>()?.0;
                     match v {
                         None => None,
                         Some(v) => Some(AnyValue::Int(json_i64(&v).ok_or_else(|| {
@@ -193,7 +212,7 @@ impl<'de> serde::de::Visitor<'de> for AnyValueVisitor {
                     }
                 }
                 "doubleValue" | "double_value" => {
-                    let v = map.next_value::<Option<Value>>()?;
+                    let v = map.next_value::<Scalar>()?.0;
                     match v {
                         None => None,
                         Some(v) => Some(AnyValue::Double(json_f64(&v).ok_or_else(|| {
@@ -238,6 +257,49 @@ impl<'de> serde::de::Visitor<'de> for AnyValueVisitor {
     }
 }
 
+/// A JSON scalar (number, string, bool) or null, as an int or double value is written. Containers
+/// are refused without being walked, so a hostile nesting cannot recurse here.
+struct Scalar(Option<Value>);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'a> serde::de::Visitor<'a> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(Some(Value::Bool(v))))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(Value::from(v))))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(Value::from(v))))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                )))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(Some(Value::String(v.to_owned()))))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_none<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_some<D: serde::Deserializer<'a>>(self, d: D) -> Result<Scalar, D::Error> {
+                d.deserialize_any(V)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[derive(Deserialize)]
 struct Values<T> {
     #[serde(default = "Option::default")]
@@ -248,6 +310,7 @@ struct Values<T> {
 /// receivers accept. The error names what was wrong.
 pub fn any_value_from_json(v: &Value) -> Result<AnyValue, String> {
     use base64::Engine as _;
+    let _level = crate::limits::DepthGuard::enter().ok_or_else(crate::limits::too_deep)?;
     let Value::Object(map) = v else {
         return Err(format!(
             "attribute value must be an object like {{\"stringValue\": ...}}, got {}",
@@ -542,6 +605,34 @@ pub struct Span {
 }
 
 impl Span {
+    /// The first attribute, anywhere in the span (its own, events', links', resource's, scope's),
+    /// whose value nests deeper than [`crate::limits::MAX_VALUE_DEPTH`], as a field path.
+    pub fn too_deep_attribute(&self) -> Option<String> {
+        let deep = |attrs: &[KeyValue]| {
+            attrs
+                .iter()
+                .find(|kv| kv.value.depth() > crate::limits::MAX_VALUE_DEPTH)
+                .map(|kv| kv.key.clone())
+        };
+        if let Some(k) = deep(&self.attributes) {
+            return Some(format!("attributes['{k}']"));
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            if let Some(k) = deep(&e.attributes) {
+                return Some(format!("events[{i}].attributes['{k}']"));
+            }
+        }
+        for (i, l) in self.links.iter().enumerate() {
+            if let Some(k) = deep(&l.attributes) {
+                return Some(format!("links[{i}].attributes['{k}']"));
+            }
+        }
+        if let Some(k) = deep(&self.resource.attributes) {
+            return Some(format!("resource.attributes['{k}']"));
+        }
+        deep(&self.scope.attributes).map(|k| format!("scope.attributes['{k}']"))
+    }
+
     /// A span with only its ids and name set: no parent, times 0, no attributes, events or
     /// links, unset status, empty resource and scope. Builders fill in the rest with
     /// `Span { field, ..Span::new(..) }`.

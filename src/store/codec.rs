@@ -24,8 +24,16 @@ enum Stored<'a> {
     Int(i64),
     Double(f64),
     Bytes(#[serde(borrow)] Cow<'a, [u8]>),
-    Array(Vec<Stored<'a>>),
-    KvList(Vec<(Cow<'a, str>, Stored<'a>)>),
+    Array(#[serde(borrow, deserialize_with = "nested")] Vec<Stored<'a>>),
+    KvList(#[serde(borrow, deserialize_with = "nested")] Vec<(Cow<'a, str>, Stored<'a>)>),
+}
+
+/// Decodes one nested level, refusing past [`crate::limits::MAX_VALUE_DEPTH`] so a damaged or
+/// hostile row cannot recurse the decoder off the stack.
+fn nested<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    let _level = crate::limits::DepthGuard::enter()
+        .ok_or_else(|| <D::Error as serde::de::Error>::custom(crate::limits::too_deep()))?;
+    T::deserialize(d)
 }
 
 fn to_stored(v: &AnyValue) -> Stored<'_> {
@@ -68,6 +76,17 @@ fn from_stored(v: Stored<'_>) -> AnyValue {
 /// Encodes an attribute list, appending to `out` (cleared first).
 pub fn encode_attributes(attrs: &[KeyValue], out: &mut Vec<u8>) -> Result<(), Error> {
     out.clear();
+    // What is written must read back: nothing deeper than the decoder accepts.
+    if let Some(kv) = attrs
+        .iter()
+        .find(|kv| kv.value.depth() > crate::limits::MAX_VALUE_DEPTH)
+    {
+        return Err(Error::Corrupt(format!(
+            "cannot store attribute '{}': {}",
+            crate::sanitize::sanitize(&kv.key),
+            crate::limits::too_deep()
+        )));
+    }
     out.push(BINARY_V1);
     let list: Vec<(&str, Stored<'_>)> = attrs
         .iter()
@@ -131,6 +150,39 @@ mod tests {
             decode_attributes(ValueRef::Blob(&buf), "attributes").unwrap(),
             attrs
         );
+    }
+
+    #[test]
+    fn nesting_is_kept_up_to_the_limit_and_refused_past_it_both_ways() {
+        let nest = |levels: usize| {
+            let mut v = AnyValue::Int(1);
+            for _ in 1..levels {
+                v = AnyValue::Array(vec![v]);
+            }
+            vec![KeyValue::new("deep", v)]
+        };
+        let mut buf = Vec::new();
+        let ok = nest(crate::limits::MAX_VALUE_DEPTH);
+        encode_attributes(&ok, &mut buf).unwrap();
+        assert_eq!(decode_attributes(ValueRef::Blob(&buf), "a").unwrap(), ok);
+        let err = encode_attributes(&nest(crate::limits::MAX_VALUE_DEPTH + 1), &mut buf)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("deep") && err.contains("nested deeper"),
+            "{err}"
+        );
+        // A damaged row: one key, then an Array (variant 6) of one element, a million times.
+        let mut hostile = vec![BINARY_V1, 1, 1, b'k'];
+        for _ in 0..1_000_000 {
+            hostile.extend([6, 1]);
+        }
+        hostile.push(0);
+        // (postcard reports every refusal as a generic deserialization error)
+        let err = decode_attributes(ValueRef::Blob(&hostile), "attributes")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stored attributes are not valid"), "{err}");
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub(super) fn delete_derived(conn: &rusqlite::Connection, id: TraceId) -> Result
 impl Store {
     /// Replaces the derived rows of one trace with `analyzed`.
     pub fn write_analysis(&mut self, trace: &Trace, analyzed: &AnalyzedTrace) -> Result<(), Error> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let id = &trace.trace_id.0[..];
         delete_derived(&tx, trace.trace_id)?;
         let run = &analyzed.run;
@@ -145,7 +147,9 @@ impl Store {
 
     /// Deletes every derived row (before a full `reindex`).
     pub fn clear_derived(&mut self) -> Result<(), Error> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for table in DERIVED_TABLES {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }

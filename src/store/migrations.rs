@@ -27,7 +27,13 @@ pub fn migrate(conn: &mut Connection) -> Result<(), Error> {
 
 /// Applies steps up to `target` (tests use it to build old databases).
 pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), Error> {
-    let current = version(conn)?;
+    if version(conn)? >= target.min(LATEST) {
+        return too_new_or_ok(conn);
+    }
+    // Read and apply the version inside one write transaction taken up front, so two
+    // processes opening a new database at once take turns instead of both migrating.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current = version(&tx)?;
     if current > LATEST {
         return Err(Error::TooNew {
             found: current,
@@ -37,11 +43,21 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), Error> {
     if current >= target {
         return Ok(());
     }
-    let tx = conn.transaction()?;
     for step in &STEPS[current as usize..target as usize] {
         tx.execute_batch(step)?;
     }
     tx.pragma_update(None, "user_version", target)?;
     tx.commit()?;
+    Ok(())
+}
+
+fn too_new_or_ok(conn: &Connection) -> Result<(), Error> {
+    let current = version(conn)?;
+    if current > LATEST {
+        return Err(Error::TooNew {
+            found: current,
+            supported: LATEST,
+        });
+    }
     Ok(())
 }

@@ -64,6 +64,53 @@ fn severity_from(s: Option<String>) -> Option<Severity> {
     }
 }
 
+impl TraceSummary {
+    /// The list line for a trace analysed in memory: the same figures the derived `runs` row
+    /// holds once a writer stores the analysis.
+    pub fn from_analysis(trace: &Trace, analyzed: &crate::analysis::AnalyzedTrace) -> Self {
+        let run = &analyzed.run;
+        let ids: std::collections::HashSet<_> = trace.spans.iter().map(|s| s.span_id).collect();
+        let root = trace
+            .spans
+            .iter()
+            .find(|s| s.parent_span_id.is_none_or(|p| !ids.contains(&p)));
+        let start = trace.spans.iter().map(|s| s.start_unix_nano).min();
+        let end = trace.spans.iter().map(|s| s.end_unix_nano).max();
+        let timing = serde_json::to_value(run.timing)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned));
+        let untimed = timing.as_deref() == Some("absent");
+        let start = start.filter(|s| !untimed && *s > 0);
+        let mut finding_kinds: Vec<FindingKind> =
+            analyzed.analysis.findings.iter().map(|f| f.kind).collect();
+        finding_kinds.sort();
+        finding_kinds.dedup();
+        TraceSummary {
+            trace_id: trace.trace_id,
+            service: root
+                .and_then(|r| r.resource.service_name())
+                .map(str::to_owned),
+            root_name: root.map(|r| r.name.clone()),
+            start_unix_nano: start,
+            duration_nanos: start.map(|s| end.unwrap_or(s).saturating_sub(s)),
+            span_count: trace.spans.len() as u64,
+            model_calls: run.model_calls.len() as u64,
+            tool_calls: run.tool_calls.len() as u64,
+            batches: run.batches.len() as u64,
+            parallel_batches: run.batches.iter().filter(|b| b.is_parallel()).count() as u64,
+            findings: analyzed.analysis.findings.len() as u64,
+            worst_severity: analyzed.analysis.worst_severity(),
+            timing,
+            conventions: run
+                .conventions
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            finding_kinds,
+        }
+    }
+}
+
 impl Store {
     /// Every stored trace id, in id order.
     pub fn trace_ids(&self) -> Result<Vec<TraceId>, Error> {

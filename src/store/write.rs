@@ -58,7 +58,9 @@ impl Store {
     /// Starts storing one input file.
     pub fn begin_file(&mut self) -> Result<FileTx<'_>, Error> {
         Ok(FileTx {
-            tx: self.conn.transaction()?,
+            tx: self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
             resources: Interner::default(),
             scopes: Interner::default(),
             new_spans: 0,

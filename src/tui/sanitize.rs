@@ -30,10 +30,19 @@ pub fn short(s: &str, max: usize) -> String {
     out
 }
 
-/// Whether `s` is safe to write to a terminal as is.
+/// Whether `s` is safe to write to a terminal as is, judged independently of the sanitizer:
+/// every character is visible with a width of its own (no control, no zero-width or format
+/// character, no line separator, no regional indicator that pairs into a flag).
 pub fn is_clean(s: &str) -> bool {
-    !s.chars()
-        .any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    use unicode_width::UnicodeWidthChar as _;
+    s.chars().all(|c| {
+        !c.is_control()
+            && !matches!(
+                c,
+                '\u{ad}' | '\u{2028}' | '\u{2029}' | '\u{1f1e6}'..='\u{1f1ff}'
+            )
+            && c.width().is_some_and(|w| w > 0)
+    })
 }
 
 #[cfg(test)]

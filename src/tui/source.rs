@@ -108,7 +108,14 @@ pub struct StoreSource {
 
 impl StoreSource {
     pub fn open(path: &Path, catalog: Catalog) -> anyhow::Result<Self> {
-        let store = Store::open(path)
+        // The viewer only reads: it never creates a database as a side effect.
+        if !path.exists() {
+            anyhow::bail!(
+                "no database at {} yet: ingest traces first (`fanout ingest FILE`, or `fanout FILE`)",
+                crate::sanitize::sanitize_line(&path.display().to_string())
+            );
+        }
+        let store = Store::open_read_only(path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         Ok(Self { store, catalog })
     }
@@ -116,10 +123,9 @@ impl StoreSource {
 
 impl TraceSource for StoreSource {
     fn summaries(&mut self) -> anyhow::Result<Vec<TraceEntry>> {
-        // Derived tables are filled lazily: analyse what ingest left stale so the list has
-        // its counts and badges (this runs on the worker thread, behind "loading traces…").
-        crate::pipeline::ensure_analyzed(&mut self.store, &self.catalog)?;
-        let list = self.store.trace_summaries()?;
+        // One snapshot, read-only: traces ingest has not analysed yet are analysed in memory
+        // (this runs on the worker thread, behind "loading traces…").
+        let list = crate::pipeline::current_summaries(&self.store, &self.catalog)?.rows;
         Ok(list
             .into_iter()
             .map(|summary| TraceEntry {

@@ -289,7 +289,10 @@ fn light_theme_draws_the_same_screen() {
 // ---- untrusted text ----
 
 fn hostile() -> crate::analysis::AnalyzedTrace {
-    let evil = "x\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m\r\n\tbell\u{7}\u{8}\u{202e}end\u{1b}c";
+    // Escapes and controls, then what desynchronizes a screen by width: soft hyphen, line and
+    // paragraph separators, zero-width and tag characters, regional indicators.
+    let evil = "x\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m\r\n\tbell\u{7}\u{8}\u{202e}end\u{1b}c\
+                \u{ad}\u{2028}\u{2029}\u{200b}\u{200d}\u{e0041}\u{1f1fa}\u{1f1f8}\u{fe0f}";
     let mut t = fixtures::lost_update();
     for c in &mut t.run.tool_calls {
         c.name = format!("{}{evil}", c.name);

@@ -83,8 +83,12 @@ fn turns(conv: &Conversation<'_>, bad: &mut Report<'_>) -> Result<Vec<Turn>, Rea
     if let Some(system) = conv.envelope.as_ref().and_then(|e| e.get("system")) {
         turns.push(Turn::Input(Message::new("system", content_parts(system))));
     }
+    let mut ids = super::references::CallIds::default();
     for item in &conv.items {
-        if let Err(problem) = item_turns(item, &mut turns) {
+        let from = turns.len();
+        if let Err(problem) =
+            item_turns(item, &mut turns).and_then(|()| ids.vet(item, &mut turns, from))
+        {
             bad(problem)?;
         }
     }

@@ -67,8 +67,12 @@ fn envelope<'a>(doc: &Doc<'a>) -> Option<Vec<Item<'a>>> {
 
 fn turns(conv: &Conversation<'_>, bad: &mut Report<'_>) -> Result<Vec<Turn>, ReadError> {
     let mut turns = Vec::new();
+    let mut ids = super::references::CallIds::default();
     for item in &conv.items {
-        if let Err(problem) = item_turns(item, &mut turns) {
+        let from = turns.len();
+        if let Err(problem) =
+            item_turns(item, &mut turns).and_then(|()| ids.vet(item, &mut turns, from))
+        {
             bad(problem)?;
         }
     }

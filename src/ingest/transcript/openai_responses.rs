@@ -107,8 +107,12 @@ fn turns(conv: &Conversation<'_>, bad: &mut Report<'_>) -> Result<Vec<Turn>, Rea
         )));
     }
     let mut pending = Pending::default();
+    let mut ids = super::references::CallIds::default();
     for item in &conv.items {
-        if let Err(problem) = item_turns(item, &mut pending, &mut turns) {
+        let from = turns.len();
+        if let Err(problem) = item_turns(item, &mut pending, &mut turns)
+            .and_then(|()| ids.vet(item, &mut turns, from))
+        {
             bad(problem)?;
         }
     }

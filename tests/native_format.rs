@@ -102,7 +102,7 @@ fn otlp_tools(name: &str) -> BTreeMap<String, (u64, u64, Value, Value)> {
 fn every_native_sample_becomes_the_expected_spans() {
     let exp = expected();
     let traces = exp["traces"].as_object().expect("traces");
-    assert_eq!(traces.len(), 7);
+    assert_eq!(traces.len(), 8);
     for (name, want) in traces {
         let file = format!("{name}.native.jsonl");
         let text = std::fs::read_to_string(samples().join(&file)).expect("native sample");

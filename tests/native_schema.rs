@@ -51,7 +51,7 @@ fn every_sample_line_and_the_documented_example_match_the_schema() {
             ));
         }
     }
-    assert_eq!(files.len(), 7);
+    assert_eq!(files.len(), 8);
     files.push(("docs/native-format.md example".to_owned(), doc_example()));
     for (name, text) in &files {
         let mut lines = 0;

@@ -79,18 +79,16 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
 trace id, or give two files (`fanout diff A.json B.json`)"
                 );
             }
-            let mut store = db::open_existing(cli)?;
-            pipeline::ensure_analyzed(&mut store, &catalog)?;
+            let store = db::open_existing(cli)?;
             let id = store.resolve_trace_id(b)?.map_err(anyhow::Error::msg)?;
             let b = from_store(&store, id, &catalog, "database")?;
             let a = previous_of(&store, b.id, &catalog)?;
             (a, b)
         }
         _ => {
-            let mut store = db::open_existing(cli)?;
-            pipeline::ensure_analyzed(&mut store, &catalog)?;
-            let newest = store
-                .trace_summaries()?
+            let store = db::open_existing(cli)?;
+            let newest = pipeline::current_summaries(&store, &catalog)?
+                .rows
                 .into_iter()
                 .max_by_key(|s| s.start_unix_nano)
                 .ok_or_else(|| anyhow::anyhow!("no traces stored yet: `fanout ingest FILE`"))?;
@@ -177,7 +175,7 @@ fn from_store(
 
 /// The latest stored run of the same service that started before `id`.
 fn previous_of(store: &Store, id: TraceId, catalog: &Catalog) -> anyhow::Result<Loaded> {
-    let rows = store.trace_summaries()?;
+    let rows = pipeline::current_summaries(store, catalog)?.rows;
     let this = rows
         .iter()
         .find(|s| s.trace_id == id)

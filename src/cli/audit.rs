@@ -44,7 +44,10 @@ impl FailOn {
 database is audited.\n\nExamples:\n  fanout audit traces/*.jsonl                        a table, exit 1 on observed conflicts\n  \
 fanout audit --fail-on latent --format sarif -o fanout.sarif traces/*.jsonl\n  \
 fanout audit --format junit -o fanout-junit.xml traces/*.jsonl\n\n\
---format json is a versioned contract, documented in docs/json-schema.md."
+--format json is a versioned contract, documented in docs/json-schema.md.\n\n\
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 error (including \
+an audit that read no trace, unless --allow-empty); 3 no such finding, but --skip-invalid left \
+records out."
 )]
 pub struct Args {
     /// Trace files to audit (`-` for stdin).
@@ -63,6 +66,10 @@ pub struct Args {
     /// looks atomic, idempotent and independent, plus merge candidates (with --format json: JSON).
     #[arg(long)]
     pub catalog_report: bool,
+    /// Accept an audit that read no trace (otherwise an error: a gate that audited nothing must
+    /// not pass).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Write the report to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -77,6 +84,8 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         Store::open_in_memory()?
     };
     let catalog = db::catalog(cli)?;
+    // Invalid records left out under --skip-invalid: the audit is then incomplete (exit 3).
+    let mut skipped = 0usize;
     let ids = if args.files.is_empty() {
         store.trace_ids()?
     } else {
@@ -94,7 +103,16 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         let mut failed = false;
         for report in pipeline::ingest_inputs(&mut store, &inputs, opts) {
             match report.result {
-                Ok(stored) => ids.extend(stored.traces),
+                Ok(stored) => {
+                    for e in &stored.skipped {
+                        eprintln!(
+                            "skipped: {}",
+                            crate::sanitize::sanitize_line(&e.to_string())
+                        );
+                    }
+                    skipped += stored.skipped.len();
+                    ids.extend(stored.traces);
+                }
                 Err(e) => {
                     eprintln!("error: {}", crate::sanitize::sanitize(&e));
                     failed = true;
@@ -125,6 +143,16 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
             }
         }
     }
+    if analyzed.is_empty() && damaged == 0 && !args.allow_empty && !args.catalog_report {
+        anyhow::bail!(
+            "the audit read no trace ({}); a gate that audited nothing does not pass (--allow-empty accepts it)",
+            if args.files.is_empty() {
+                "the database holds none"
+            } else {
+                "the inputs held none"
+            }
+        );
+    }
     let fail_on = args.fail_on.severity();
     let mut out = output::open(args.output.as_deref())?;
     if args.catalog_report {
@@ -153,6 +181,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         Exit::Error
     } else if failing {
         Exit::Findings
+    } else if skipped > 0 {
+        eprintln!("{skipped} invalid record(s) skipped: the audit covers the valid records only");
+        Exit::Partial
     } else {
         Exit::Success
     })

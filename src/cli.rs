@@ -101,6 +101,10 @@ pub enum Command {
 /// Parses arguments, runs the command and returns the exit status.
 pub fn run() -> Exit {
     let cli = Cli::parse();
+    if let Some(word) = mistyped_command(&cli) {
+        report_error(&anyhow::anyhow!(word));
+        return Exit::Error;
+    }
     let outcome = match cli.command {
         Some(Command::Ingest(ref args)) => ingest::run(&cli, args),
         Some(Command::List(ref args)) => list::run(&cli, args),
@@ -120,6 +124,39 @@ pub fn run() -> Exit {
             Exit::Error
         }
     }
+}
+
+/// `fanout lsit` would otherwise be read as a file to open: a first argument that is no file,
+/// looks like a word and is close to a command name gets a suggestion instead.
+fn mistyped_command(cli: &Cli) -> Option<String> {
+    use clap::CommandFactory as _;
+    if cli.command.is_some() {
+        return None;
+    }
+    let first = cli.files.first()?.to_str()?;
+    let wordlike = !first.is_empty() && first.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+    if !wordlike || std::path::Path::new(first).exists() {
+        return None;
+    }
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    let best = names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(first, n), n))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(if best.0 >= 0.8 {
+        format!(
+            "'{first}' is not a file or a command; did you mean `fanout {}`?",
+            best.1
+        )
+    } else {
+        format!(
+            "'{first}' is not a file or a command (commands: {}; see `fanout --help`)",
+            names.join(", ")
+        )
+    })
 }
 
 /// Prints an error and its causes once, sanitized.

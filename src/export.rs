@@ -76,6 +76,20 @@ impl ExportFormat {
         }
     }
 
+    /// The format a file name asks for: `.perfetto.json`, `.json`, `.svg` or `.md`.
+    pub fn for_path(path: &std::path::Path) -> Option<Self> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        [
+            (".perfetto.json", Self::Perfetto),
+            (".json", Self::Json),
+            (".svg", Self::Svg),
+            (".md", Self::Md),
+        ]
+        .into_iter()
+        .find(|(ext, _)| name.ends_with(ext))
+        .map(|(_, f)| f)
+    }
+
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {

@@ -76,7 +76,10 @@ fn skipped_records_are_listed_and_exit_3_when_nothing_fails() {
     );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("skipped: ") && err.contains("mixed.jsonl:2:"), "{err}");
+    assert!(
+        err.contains("skipped: ") && err.contains("mixed.jsonl:2:"),
+        "{err}"
+    );
 
     // A finding at or above --fail-on still fails the gate, skipped records or not.
     let racy = std::fs::read_to_string(sample("lost_update.otlp.json")).unwrap();

@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{db, output, Cli};
+use super::{db, output, trace_arg, Cli};
 use crate::analysis::diff::diff;
 use crate::analysis::{AnalyzedTrace, Catalog};
 use crate::exit::Exit;
 use crate::export::diff::{write_json, write_markdown, write_text, Sides};
 use crate::model::TraceId;
-use crate::pipeline::{self, IngestOptions, Input};
+use crate::pipeline;
 use crate::store::Store;
 
 /// How to write the comparison.
@@ -80,7 +80,7 @@ trace id, or give two files (`fanout diff A.json B.json`)"
                 );
             }
             let store = db::open_existing(cli)?;
-            let id = store.resolve_trace_id(b)?.map_err(anyhow::Error::msg)?;
+            let id = trace_arg::resolve_id(&store, b)?;
             let b = from_store(&store, id, &catalog, "database")?;
             let a = previous_of(&store, b.id, &catalog)?;
             (a, b)
@@ -132,30 +132,13 @@ fn load(cli: &Cli, arg: &str, catalog: &Catalog) -> anyhow::Result<Loaded> {
             crate::sanitize::sanitize_line(arg)
         ))
     })?;
-    let id = store.resolve_trace_id(arg)?.map_err(anyhow::Error::msg)?;
+    let id = trace_arg::resolve_id(&store, arg)?;
     from_store(&store, id, catalog, "database")
 }
 
 fn load_file(path: &Path, catalog: &Catalog) -> anyhow::Result<Loaded> {
-    let mut store = Store::open_in_memory()?;
-    let opts = IngestOptions {
-        progress: true,
-        ..IngestOptions::default()
-    };
-    let report = pipeline::ingest_inputs(&mut store, &[Input::Path(path.to_owned())], opts)
-        .pop()
-        .ok_or_else(|| anyhow::anyhow!("{}: nothing read", path.display()))?;
-    let stored = report.result.map_err(anyhow::Error::msg)?;
-    let id = match stored.traces.as_slice() {
-        [one] => *one,
-        [] => anyhow::bail!("{}: holds no trace", path.display()),
-        many => anyhow::bail!(
-            "{}: holds {} traces; ingest it (`fanout ingest`) and compare trace ids",
-            path.display(),
-            many.len()
-        ),
-    };
-    from_store(&store, id, catalog, &path.display().to_string())
+    let r = trace_arg::read_file(Store::open_in_memory()?, path)?;
+    from_store(&r.store, r.id, catalog, &r.source)
 }
 
 fn from_store(

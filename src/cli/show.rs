@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::list::format_duration;
 use std::io::Write as _;
 
-use super::{db, output, Cli};
+use super::{db, output, trace_arg, Cli};
 use crate::exit::Exit;
 use crate::model::{Span, SpanId, Trace};
 use crate::pipeline;
@@ -13,9 +13,10 @@ use crate::sanitize::sanitize_line;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Trace id, or a unique prefix of it (see `fanout list`).
-    #[arg(value_name = "TRACE_ID")]
-    pub trace: String,
+    /// Trace id (a unique prefix, or the viewer's short form), or a trace file; the newest
+    /// stored run when omitted.
+    #[arg(value_name = "TRACE_ID|FILE")]
+    pub trace: Option<String>,
     /// Print the raw span tree with timings instead of the run.
     #[arg(long)]
     pub spans: bool,
@@ -25,11 +26,7 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
-    let store = db::open_existing(cli)?;
-    let id = match store.resolve_trace_id(&args.trace)? {
-        Ok(id) => id,
-        Err(msg) => anyhow::bail!(msg),
-    };
+    let trace_arg::Resolved { store, id, .. } = trace_arg::resolve(cli, args.trace.as_deref())?;
     let Some(trace) = store.load_trace(id)? else {
         anyhow::bail!("trace {id} is not stored (see `fanout list`)");
     };

@@ -6,16 +6,17 @@ use crate::export::{self, text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Trace id, or a unique prefix of it (see `fanout list`).
-    #[arg(value_name = "TRACE_ID")]
-    pub trace: String,
+    /// Trace id (a unique prefix, or the viewer's short form), or a trace file; the newest
+    /// stored run when omitted.
+    #[arg(value_name = "TRACE_ID|FILE")]
+    pub trace: Option<String>,
     /// Print the report (with its why-path and suspects) as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
-    let analyzed = trace_arg::load(cli, &args.trace)?;
+    let analyzed = trace_arg::load(cli, args.trace.as_deref())?;
     let report = export::trace_report(&analyzed, None)?;
     let mut out = output::open(None)?;
     if args.json {

@@ -40,16 +40,7 @@ pub struct ExportRequest {
 
 /// The export format a file name asks for: `.perfetto.json`, `.json`, `.svg` or `.md`.
 pub fn format_for(path: &Path) -> Option<ExportFormat> {
-    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-    [
-        (".perfetto.json", ExportFormat::Perfetto),
-        (".json", ExportFormat::Json),
-        (".svg", ExportFormat::Svg),
-        (".md", ExportFormat::Md),
-    ]
-    .into_iter()
-    .find(|(ext, _)| name.ends_with(ext))
-    .map(|(_, f)| f)
+    ExportFormat::for_path(path)
 }
 
 /// Writes the export of `analyzed` described by `request` (the batch view exports its batch).

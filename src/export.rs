@@ -161,15 +161,20 @@ pub fn export(
     .map_err(io)
 }
 
-/// Writes audit results over several traces (`fanout audit`). `fail_on` is the lowest severity
-/// that counts as a failure (JUnit failures, the table's verdict); `None` means never.
+/// Writes audit results over several traces (`fanout audit`). `sources[i]` names the input
+/// files of `traces[i]` (missing entries: unknown). `fail_on` is the lowest severity that counts
+/// as a failure (JUnit failures, the table's verdict); `None` means never.
 pub fn audit(
     traces: &[AnalyzedTrace],
+    sources: &[Vec<String>],
     format: AuditFormat,
     fail_on: Option<Severity>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let report = Report::new(traces);
+    let mut report = Report::new(traces);
+    for (t, names) in report.traces.iter_mut().zip(sources) {
+        t.sources.clone_from(names);
+    }
     match format {
         AuditFormat::Table => text::write_audit_table(&report, fail_on, out),
         AuditFormat::Json => json::write(&report, out),
@@ -308,7 +313,7 @@ mod tests {
             ("audit.txt", AuditFormat::Table),
         ] {
             let mut buf = Vec::new();
-            audit(&fixtures::all(), f, Some(Severity::Latent), &mut buf).unwrap();
+            audit(&fixtures::all(), &[], f, Some(Severity::Latent), &mut buf).unwrap();
             std::fs::write(format!("{dir}/all.{ext}"), buf).unwrap();
         }
     }

@@ -98,3 +98,34 @@ fn skipped_records_are_listed_and_exit_3_when_nothing_fails() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+#[test]
+fn every_format_names_the_input_file_of_each_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("racy run.otlp.json");
+    std::fs::copy(sample("lost_update.otlp.json"), &file).unwrap();
+    let name = file.to_str().unwrap();
+
+    let sarif = fanout(dir.path(), &["audit", "--format", "sarif", name]);
+    assert_eq!(sarif.status.code(), Some(1), "{}", stderr(&sarif));
+    let doc: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let uri = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
+    assert_eq!(
+        uri.as_str().unwrap(),
+        format!("file://{}", name.replace(' ', "%20")),
+        "code-scanning services need a physical location"
+    );
+
+    let junit = fanout(dir.path(), &["audit", "--format", "junit", name]);
+    let xml = String::from_utf8_lossy(&junit.stdout);
+    assert!(xml.contains(&format!(r#"file="{name}""#)), "{xml}");
+
+    let table = fanout(dir.path(), &["audit", name]);
+    let out = String::from_utf8_lossy(&table.stdout);
+    assert!(out.contains(&format!("({name})")), "{out}");
+
+    let json = fanout(dir.path(), &["audit", "--format", "json", name]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["traces"][0]["sources"][0], name);
+}

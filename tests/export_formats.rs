@@ -191,7 +191,7 @@ fn check_audit(what: &str, traces: &[AnalyzedTrace]) {
     let batches: usize = traces.iter().map(|t| t.run.batches.len()).sum();
     let out = |f: AuditFormat| {
         let mut buf = Vec::new();
-        export::audit(traces, f, Some(Severity::Observed), &mut buf).unwrap();
+        export::audit(traces, &[], f, Some(Severity::Observed), &mut buf).unwrap();
         String::from_utf8(buf).unwrap()
     };
     let sarif: Value = serde_json::from_str(&out(AuditFormat::Sarif)).unwrap();
@@ -302,6 +302,7 @@ fn the_samples_ground_truth_shows_in_every_format() {
         let mut sarif_buf = Vec::new();
         export::audit(
             std::slice::from_ref(t),
+            &[],
             AuditFormat::Sarif,
             Some(Severity::Observed),
             &mut sarif_buf,

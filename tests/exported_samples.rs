@@ -43,6 +43,7 @@ fn generate() -> Vec<(&'static str, Vec<u8>)> {
         let mut buf = Vec::new();
         export::audit(
             std::slice::from_ref(&t),
+            &[vec!["sample-traces/lost_update.otlp.json".to_owned()]],
             f,
             Some(Severity::Observed),
             &mut buf,

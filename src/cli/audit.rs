@@ -171,7 +171,11 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         out.flush()?;
         return Ok(Exit::Success);
     }
-    export::audit(&analyzed, args.format, fail_on, &mut out)?;
+    let sources: Vec<Vec<String>> = analyzed
+        .iter()
+        .map(|a| store.trace_source_names(a.run.trace_id).unwrap_or_default())
+        .collect();
+    export::audit(&analyzed, &sources, args.format, fail_on, &mut out)?;
     out.flush()?;
     let failing = analyzed
         .iter()

@@ -42,6 +42,10 @@ impl Report {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceReport {
     pub trace_id: String,
+    /// The input files the trace was read from (absent when unknown: traces stored before
+    /// inputs were linked to traces).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     /// `recorded`, or `absent` for chat transcripts: then every time below is `null`.
     pub timing: String,
     /// Instrumentation conventions detected, e.g. `genai`, `openinference`.
@@ -367,6 +371,7 @@ impl TraceReport {
         let l = &a.latency;
         let call_index = CallIndex::of(&batches);
         Self {
+            sources: Vec::new(),
             trace_id: run.trace_id.to_hex(),
             timing: enum_name(&run.timing),
             conventions: run

@@ -82,6 +82,9 @@ pub fn render(report: &Report, fail_on: Option<Severity>) -> String {
                 escape(&super::truncate(&name, 200)),
                 secs(b.wall_nanos)
             );
+            if let Some(file) = t.sources.first() {
+                let _ = write!(s, r#" file="{}""#, escape(file));
+            }
             let findings: Vec<_> = t
                 .findings
                 .iter()

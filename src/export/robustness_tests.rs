@@ -31,7 +31,14 @@ fn all_formats(t: &AnalyzedTrace) -> Vec<(String, Vec<u8>)> {
         ("audit-json", AuditFormat::Json),
     ] {
         let mut buf = Vec::new();
-        audit(std::slice::from_ref(t), f, Some(Severity::Latent), &mut buf).expect("audit");
+        audit(
+            std::slice::from_ref(t),
+            &[],
+            f,
+            Some(Severity::Latent),
+            &mut buf,
+        )
+        .expect("audit");
         out.push((name.to_owned(), buf));
     }
     let r = super::trace_report(t, None).unwrap();

@@ -87,6 +87,26 @@ impl Locations {
     }
 }
 
+/// A SARIF artifact URI for an input file name: absolute paths become `file://` URIs, relative
+/// ones stay relative references (resolved against the repository by code-scanning services);
+/// characters URIs cannot hold are percent-encoded.
+fn artifact_uri(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 8);
+    if name.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in name.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            b'\\' => out.push('/'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// The SARIF log as a JSON value.
 pub fn document(report: &Report) -> Value {
     let mut locs = Locations {
@@ -106,9 +126,18 @@ pub fn document(report: &Report) -> Value {
                 .call_indexes
                 .iter()
                 .filter_map(|&c| locs.reference(&t.trace_id, c));
+            let physical = t.sources.first().map(|name| {
+                json!({"physicalLocation": {"artifactLocation": {"uri": artifact_uri(name)}}})
+            });
             let locations: Vec<Value> = refs
                 .next()
-                .map(|l| json!({"logicalLocations": [l]}))
+                .map(|l| {
+                    let mut loc = json!({"logicalLocations": [l]});
+                    if let (Some(p), Some(obj)) = (&physical, loc.as_object_mut()) {
+                        obj.insert("physicalLocation".into(), p["physicalLocation"].clone());
+                    }
+                    loc
+                })
                 .into_iter()
                 .collect();
             let related: Vec<Value> = f

@@ -10,6 +10,7 @@ const STEPS: &[&str] = &[
     include_str!("v1_raw.sql"),
     include_str!("v2_derived.sql"),
     include_str!("v3_logs.sql"),
+    include_str!("v4_trace_sources.sql"),
 ];
 
 /// The schema version this build writes.

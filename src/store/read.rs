@@ -150,6 +150,17 @@ impl Store {
         })
     }
 
+    /// Names of the inputs a trace was read from, first ingested first (empty for traces stored
+    /// before inputs were linked to traces).
+    pub fn trace_source_names(&self, id: TraceId) -> Result<Vec<String>, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.name FROM trace_sources t JOIN sources s ON s.digest = t.digest \
+             WHERE t.trace_id = ?1 ORDER BY s.rowid",
+        )?;
+        let rows = stmt.query_map([&id.0[..]], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// All spans of a trace, or `None` when it is not stored.
     pub fn load_trace(&self, id: TraceId) -> Result<Option<Trace>, Error> {
         let mut stmt = self.conn.prepare_cached(

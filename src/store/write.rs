@@ -198,6 +198,12 @@ impl FileTx<'_> {
                 params![digest, name, format, spans as i64],
             )?;
         }
+        let mut link = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO trace_sources (trace_id, digest) VALUES (?1, ?2)",
+        )?;
+        for id in &self.traces {
+            link.execute(params![&id.0[..], digest])?;
+        }
         Ok(known.is_some())
     }
 

@@ -71,9 +71,14 @@ pub fn write_audit_table(
     writeln!(out)?;
     for t in &report.traces {
         let batches = t.batches.iter().filter(|b| b.parallel).count();
+        let from = t
+            .sources
+            .first()
+            .map(|f| format!(" ({})", clean(f)))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{} · {} parallel batch{} · {} finding{} · {}",
+            "{}{from} · {} parallel batch{} · {} finding{} · {}",
             &t.trace_id,
             batches,
             if batches == 1 { "" } else { "es" },

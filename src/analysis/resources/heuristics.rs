@@ -69,6 +69,18 @@ pub(super) fn operation(
         };
     }
     if let (Some(verb), Some(class)) = (&phrase.verb, phrase.class) {
+        // A name may open with a noun that is also a verb (`store_price`, `book_list`): when
+        // the description's verb says otherwise, the description is the better reading.
+        if let Some((w, dc)) = desc_verb.as_ref().filter(|(_, dc)| *dc != class) {
+            if NOUN_VERBS.contains(&verb.as_str()) && phrase.object.len() <= 2 {
+                return Operation {
+                    class: *dc,
+                    confidence: Confidence::Low,
+                    source: EvidenceSource::ToolDefinition,
+                    why: format!("description verb '{w}' ('{verb}' in the name reads as a noun)"),
+                };
+            }
+        }
         let (confidence, why) = match (&desc_verb, hint("destructiveHint")) {
             (_, Some(true)) if class != VerbClass::Read => (
                 Confidence::Medium,
@@ -110,6 +122,14 @@ pub(super) fn operation(
         why: "no known verb: assumed read".into(),
     }
 }
+
+/// Verbs that are as often nouns at the start of a tool name (`store_price`, `post_count`).
+#[rustfmt::skip]
+const NOUN_VERBS: &[&str] = &[
+    "store", "post", "book", "list", "log", "place", "record", "file", "tag", "label", "mark",
+    "link", "schedule", "ship", "process", "set", "check", "email", "lock", "open", "close",
+    "top", "find", "stat", "test", "watch", "order", "page", "search", "quote",
+];
 
 fn class_mode(c: VerbClass) -> AccessMode {
     match c {

@@ -304,6 +304,7 @@ struct TauScore {
     reused_id_calls: usize,
     reused_id_wrong_result: usize,
     reused_id_warned: usize,
+    reused_id_conversations: usize,
     examples: Vec<String>,
 }
 
@@ -417,7 +418,9 @@ fn score_tau(file: &Path) -> TauScore {
         }
         let reused = counts.values().any(|&n| n > 1);
         if reused {
-            s.reused_id_warned += usize::from(!run.degraded.is_empty());
+            s.reused_id_conversations += 1;
+            s.reused_id_warned +=
+                usize::from(run.degraded.iter().any(|d| d.code == "tool_call_id_reused"));
         }
         for (i, c) in run.tool_calls.iter().enumerate() {
             if counts.get(&c.display_id()).copied().unwrap_or(0) < 2 {
@@ -453,7 +456,7 @@ fn score_tau(file: &Path) -> TauScore {
 impl TauScore {
     fn print(&self, what: &str) {
         println!(
-            "{what}: {} conversations, {} calls, {} accesses; findings above info {}; file resources from non-paths {}; wildcards above low {}; wildcard writes from the name alone {}; calls with a reused id {} of which with a wrong result {}; conversations with reused ids warned {}",
+            "{what}: {} conversations, {} calls, {} accesses; findings above info {}; file resources from non-paths {}; wildcards above low {}; wildcard writes from the name alone {}; calls with a reused id {} of which with a wrong result {}; conversations with reused ids {} of which warned {}",
             self.conversations,
             self.calls,
             self.accesses,
@@ -463,6 +466,7 @@ impl TauScore {
             self.name_only_writes,
             self.reused_id_calls,
             self.reused_id_wrong_result,
+            self.reused_id_conversations,
             self.reused_id_warned,
         );
         let mut shown = BTreeSet::new();
@@ -485,6 +489,8 @@ fn tau_subset_invents_no_resources() {
     );
     assert_eq!(s.file_from_non_path, 0, "{:#?}", s.examples);
     assert_eq!(s.confident_wildcards, 0, "{:#?}", s.examples);
+    assert_eq!(s.reused_id_wrong_result, 0, "{:#?}", s.examples);
+    assert_eq!(s.reused_id_warned, s.reused_id_conversations);
 }
 
 #[test]
@@ -497,6 +503,8 @@ fn tau_held_in_invents_no_resources() {
     assert_eq!(s.findings_above_info, 0);
     assert_eq!(s.file_from_non_path, 0);
     assert_eq!(s.confident_wildcards, 0);
+    assert_eq!(s.reused_id_wrong_result, 0);
+    assert_eq!(s.reused_id_warned, s.reused_id_conversations);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,4 +594,12 @@ fn framework_recordings_raise_no_false_alarm() {
     s.print("framework recordings");
     assert!(s.files >= 15 && s.parallel_batches >= 15, "{s:?}");
     assert_eq!(s.findings_above_info, 0, "{:#?}", s.examples);
+    // The structured-output tool is the answer, not a call nobody ran.
+    assert!(s.output_tool_files >= 6, "{s:?}");
+    assert_eq!(
+        s.output_tool_answered, s.output_tool_files,
+        "{:#?}",
+        s.examples
+    );
+    assert_eq!(s.output_tool_never_run, 0);
 }

@@ -211,7 +211,8 @@ pub(super) fn heuristics(
     let object = phrase.object_phrase();
 
     for (path, key, raw) in &facts.files {
-        let mode = if op.class == VerbClass::Read {
+        // What is sent, posted or published from a file is read from it.
+        let mode = if op.class == VerbClass::Read || appends_only(phrase.verb.as_deref()) {
             AccessMode::Read
         } else {
             op_mode

@@ -12,6 +12,7 @@
 //! serialized the whole batch, `latent` otherwise. Read/read is never a finding. At most one
 //! finding per pair of siblings: the most specific kind on the most specific resource.
 
+mod object_state;
 mod preconditions;
 mod value_flow;
 
@@ -54,6 +55,11 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
                     precondition_finding(batch.index, run, a, b, serialized)
                         .filter(|p| found.as_ref().is_none_or(|f| p.severity > f.severity))
                         .or(found)
+                } else {
+                    found
+                };
+                let found = if weak(&found) {
+                    state_finding(batch.index, run, a, b, serialized).or(found)
                 } else {
                     found
                 };
@@ -397,6 +403,56 @@ fn weak(a: &Access) -> bool {
             a.source,
             EvidenceSource::ToolName | EvidenceSource::ToolDefinition
         )
+}
+
+/// A read of one object's state, named by a word, while a sibling of the same API changes it.
+fn state_finding(
+    batch: usize,
+    run: &Run,
+    a: &ToolCall,
+    b: &ToolCall,
+    serialized: bool,
+) -> Option<Finding> {
+    let s = object_state::stale_read(run, a, b)?;
+    let (reader, writer) = (&run.tool_calls[s.reader], &run.tool_calls[s.writer]);
+    let mut signals = vec![
+        format!(
+            "{} reads the {} state ({}={:?})",
+            label(reader),
+            s.value,
+            s.key,
+            s.value
+        ),
+        format!(
+            "{} changes the {} of the same API (its name)",
+            label(writer),
+            s.value
+        ),
+    ];
+    let severity = if overlap_nanos(reader, writer).is_some_and(|ns| ns > 0) {
+        Severity::Observed
+    } else if serialized {
+        signals.push("runner serialized the batch (no sibling overlapped)".into());
+        Severity::Info
+    } else {
+        signals.push("same batch; order not guaranteed".into());
+        Severity::Latent
+    };
+    Some(Finding {
+        kind: FindingKind::SharedStateMutation,
+        severity,
+        resource: s.resource.clone(),
+        batch,
+        calls: vec![writer.index, reader.index],
+        explanation: format!(
+            "stale read on {}: {} reads the {} state while sibling {} changes it; it may see the state before or after the change",
+            s.resource,
+            label(reader),
+            s.value,
+            label(writer)
+        ),
+        signals,
+    })
 }
 
 /// A session one sibling opens and the other needs, or a precondition a description states.

@@ -904,3 +904,54 @@ fn a_login_and_a_call_whose_description_requires_it_are_a_timing_dependency() {
     let a = analyze(&empty_trace(), &r, &Catalog::default());
     assert_eq!(a.findings[0].severity, Severity::Info);
 }
+
+#[test]
+fn reading_a_part_of_an_object_a_sibling_of_the_same_api_changes_is_a_stale_read() {
+    use crate::model::ToolDefinition;
+    let mut r = run(
+        vec![vec![
+            (
+                "s",
+                "display_status",
+                json!({"option": "doors"}),
+                json!({"doors": "unlocked"}),
+                None,
+            ),
+            (
+                "l",
+                "lock_doors",
+                json!({"unlock": false}),
+                json!({"ok": true}),
+                None,
+            ),
+        ]],
+        None,
+    );
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    assert!(
+        a.findings.is_empty(),
+        "no shared API known: {:?}",
+        a.findings
+    );
+    let def = |name: &str, d: &str| ToolDefinition {
+        name: name.into(),
+        description: Some(format!("This tool belongs to the Vehicle API. {d}")),
+        parameters: None,
+        annotations: None,
+    };
+    r.tool_definitions = vec![
+        def("display_status", "Shows a status."),
+        def("lock_doors", "Locks the doors."),
+    ];
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.resource.as_str(), f.severity, f.calls.clone()),
+        (
+            FindingKind::SharedStateMutation,
+            "state:vehicle_api/door",
+            Severity::Latent,
+            vec![1, 0]
+        )
+    );
+}

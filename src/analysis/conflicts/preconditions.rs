@@ -44,7 +44,7 @@ fn first_sentence(d: &str) -> &str {
 }
 
 /// The API a tool belongs to, when the trace says.
-fn api(run: &Run, name: &str) -> Option<String> {
+pub(super) fn api(run: &Run, name: &str) -> Option<String> {
     if let Some(ns) = namespace(name) {
         return Some(ns.to_ascii_lowercase());
     }

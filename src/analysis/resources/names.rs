@@ -28,6 +28,7 @@ const READ_VERBS: &[&str] = &[
     "preview", "stat", "cat", "grep", "ls", "resolve", "explain", "return", "lookups", "load",
     "download", "export", "analyze", "analyse", "compare", "test", "ping", "poll", "watch", "wait",
     "recommend", "rank", "score", "evaluate", "diff", "head", "tail", "has", "is", "exists",
+    "display",
 ];
 #[rustfmt::skip]
 const WRITE_VERBS: &[&str] = &[
@@ -51,7 +52,7 @@ const RMW_VERBS: &[&str] = &[
     "withdraw", "credit", "debit", "transfer", "charge", "refund", "append", "apply", "adjust",
     "toggle", "upsert", "merge", "bump", "redeem", "consume", "accumulate", "rotate", "extend",
     "renew", "top", "topup", "pay", "sync", "restock", "ship", "fulfill", "fulfil", "approve",
-    "reject", "complete", "finalize", "confirm",
+    "reject", "complete", "finalize", "confirm", "fill",
 ];
 
 /// Classifies one lowercase word as a verb, if it is one fanout knows.

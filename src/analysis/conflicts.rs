@@ -35,8 +35,12 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
             .collect();
         let serialized = batch_serialized(&members);
         let known = Known::before(run, batch.index);
+        let prepared: Vec<value_flow::Prepared> = known
+            .as_ref()
+            .map(|k| members.iter().map(|c| value_flow::prepare(k, c)).collect())
+            .unwrap_or_default();
         for (x, a) in members.iter().enumerate() {
-            for b in members.iter().skip(x + 1) {
+            for (y, b) in members.iter().enumerate().skip(x + 1) {
                 let (Some(ra), Some(rb)) = (calls.get(a.index), calls.get(b.index)) else {
                     continue;
                 };
@@ -44,9 +48,9 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
                 // A dependency through values is stronger than a weak resource overlap.
                 let weak =
                     |f: &Option<Finding>| f.as_ref().is_none_or(|f| f.severity == Severity::Info);
-                let found = match &known {
-                    Some(k) if weak(&found) => {
-                        value_finding(batch.index, k, a, b, serialized).or(found)
+                let found = match (prepared.get(x), prepared.get(y)) {
+                    (Some(pa), Some(pb)) if weak(&found) => {
+                        value_finding(batch.index, (a, pa), (b, pb), serialized).or(found)
                     }
                     _ => found,
                 };
@@ -505,14 +509,13 @@ fn precondition_finding(
 /// A dependency of one sibling on another's result through a value (see [`value_flow`]).
 fn value_finding(
     batch: usize,
-    known: &Known,
-    a: &ToolCall,
-    b: &ToolCall,
+    (a, pa): (&ToolCall, &value_flow::Prepared),
+    (b, pb): (&ToolCall, &value_flow::Prepared),
     serialized: bool,
 ) -> Option<Finding> {
-    let (producer, consumer, d) = value_flow::dependency(known, a, b)
+    let (producer, consumer, d) = value_flow::dependency(pa, pb)
         .map(|d| (a, b, d))
-        .or_else(|| value_flow::dependency(known, b, a).map(|d| (b, a, d)))?;
+        .or_else(|| value_flow::dependency(pb, pa).map(|d| (b, a, d)))?;
     let mut signals = vec![
         format!(
             "{} was given {}={:?}, which appears nowhere earlier in the run",

@@ -43,14 +43,21 @@ fn rounds_to(x: f64, v: f64, d: i32) -> bool {
 }
 
 impl Known {
-    /// Everything visible before `batch`: the input of the model call that emitted it, and the
-    /// arguments and results of calls in earlier batches. `None` when the input was not
+    /// Everything visible before `batch`: the input of the model call that emitted it (and of
+    /// the first model call), and the arguments and results of calls in earlier batches. `None` when the input was not
     /// recorded.
     pub(super) fn before(run: &Run, batch: usize) -> Option<Self> {
         let b = run.batches.get(batch)?;
         let m = run.model_calls.get(b.emitted_by?)?;
         let input = m.input.as_ref()?;
         let mut text = input.to_string();
+        // A history cut short for size still opens with the first request's words.
+        if let Some(first) = run.model_calls.first().filter(|f| f.index != m.index) {
+            if let Some(i) = &first.input {
+                text.push('\n');
+                text.push_str(&i.to_string());
+            }
+        }
         for c in &run.tool_calls {
             if c.batch.is_some_and(|x| x < batch) {
                 if let Some(a) = &c.arguments {
@@ -213,10 +220,8 @@ pub(super) struct ValueDependency {
     pub guessed: bool,
 }
 
-fn same_key(a: &str, b: &str) -> bool {
-    let norm = |k: &str| super::super::resources::names::split_words(k).join("_");
-    let (a, b) = (norm(a), norm(b));
-    !a.is_empty() && a == b
+fn norm_key(k: &str) -> String {
+    super::super::resources::names::split_words(k).join("_")
 }
 
 fn scalar_text(v: &Value) -> Option<String> {
@@ -227,31 +232,53 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
-/// The dependency of `consumer` on `producer`'s result, if any.
-pub(super) fn dependency(
-    known: &Known,
-    producer: &ToolCall,
-    consumer: &ToolCall,
-) -> Option<ValueDependency> {
-    let result = producer.result.as_ref()?;
-    let args = consumer.arguments.as_ref()?;
+/// What one call offers and wants, read once per batch: the values of its arguments nobody knew
+/// before (with their keys, raw and normalized), the values it was given, and its result's
+/// leaves (with normalized keys).
+pub(super) struct Prepared {
+    wanted: Vec<(String, String, Atom)>,
+    given: Vec<Atom>,
+    produced: Vec<(String, String, Value)>,
+}
+
+/// Reads `call` against what was known before its batch.
+pub(super) fn prepare(known: &Known, call: &ToolCall) -> Prepared {
+    let mut args = Vec::new();
+    if let Some(a) = &call.arguments {
+        atoms(a, "", &mut args);
+    }
     let mut produced = Vec::new();
-    leaves(result, "", &mut produced);
-    if produced.is_empty() {
+    if let Some(r) = &call.result {
+        leaves(r, "", &mut produced);
+    }
+    Prepared {
+        wanted: args
+            .iter()
+            .filter(|(_, a)| !known.has(a))
+            .map(|(k, a)| (k.clone(), norm_key(k), a.clone()))
+            .collect(),
+        given: args.into_iter().map(|(_, a)| a).collect(),
+        produced: produced
+            .into_iter()
+            .map(|(k, v)| {
+                let n = norm_key(&k);
+                (k, n, v)
+            })
+            .collect(),
+    }
+}
+
+/// The dependency of `consumer` on `producer`'s result, if any.
+pub(super) fn dependency(producer: &Prepared, consumer: &Prepared) -> Option<ValueDependency> {
+    if producer.produced.is_empty() {
         return None;
     }
-    let mut given_to_producer = Vec::new();
-    if let Some(pa) = &producer.arguments {
-        atoms(pa, "", &mut given_to_producer);
-    }
-    let mut wanted = Vec::new();
-    atoms(args, "", &mut wanted);
     // 1. The same value: only the producer's result had it.
-    for (k, atom) in &wanted {
-        if known.has(atom) || given_to_producer.iter().any(|(_, g)| g == atom) {
+    for (k, _, atom) in &consumer.wanted {
+        if producer.given.contains(atom) {
             continue;
         }
-        if let Some((rk, leaf)) = produced.iter().find(|(_, leaf)| carries(leaf, atom)) {
+        if let Some((rk, _, leaf)) = producer.produced.iter().find(|(_, _, l)| carries(l, atom)) {
             return Some(ValueDependency {
                 arg_key: k.clone(),
                 result_key: rk.clone(),
@@ -263,25 +290,26 @@ pub(super) fn dependency(
     }
     // 2. A guess: the consumer was given a value for a field the producer's result reports,
     //    the value appears nowhere earlier, and the result says otherwise.
-    for (k, atom) in &wanted {
-        if known.has(atom) || k.is_empty() {
+    for (k, nk, atom) in &consumer.wanted {
+        if nk.is_empty() {
             continue;
         }
-        let Some((rk, leaf)) = produced
-            .iter()
-            .find(|(rk, leaf)| same_key(rk, k) && !carries(leaf, atom))
-        else {
-            continue;
-        };
-        let Some(shown) = scalar_text(leaf).filter(|s| !s.is_empty()) else {
-            continue;
-        };
         // An identifier-like field only: a guessed id, number or code, not free text.
         let id_like = super::super::resources::names::entity_of_key(k).is_some()
             || matches!(atom, Atom::Number { .. });
         if !id_like {
             continue;
         }
+        let Some((rk, _, leaf)) = producer
+            .produced
+            .iter()
+            .find(|(_, rn, l)| rn == nk && !carries(l, atom))
+        else {
+            continue;
+        };
+        let Some(shown) = scalar_text(leaf).filter(|s| !s.is_empty()) else {
+            continue;
+        };
         return Some(ValueDependency {
             arg_key: k.clone(),
             result_key: rk.clone(),
@@ -305,6 +333,10 @@ mod tests {
         Known { text, numbers }
     }
 
+    fn dep(k: &Known, p: &ToolCall, c: &ToolCall) -> Option<ValueDependency> {
+        dependency(&prepare(k, p), &prepare(k, c))
+    }
+
     fn call(args: Value, result: Value) -> ToolCall {
         let r =
             crate::analysis::test_support::run(vec![vec![("c", "t", args, result, None)]], None);
@@ -322,21 +354,21 @@ mod tests {
             json!({"distance": 980.0}),
         );
         let k = known("What is the distance from San Francisco to Rivermist?");
-        let d = dependency(&k, &zip, &dist).expect("dependency");
+        let d = dep(&k, &zip, &dist).expect("dependency");
         assert_eq!((d.given.as_str(), d.guessed), ("94016", false));
         // Known to the user already: no dependency.
-        assert!(dependency(&known("zip 94016 please"), &zip, &dist).is_none());
+        assert!(dep(&known("zip 94016 please"), &zip, &dist).is_none());
         // Numbers match at the argument's precision.
         let conv = call(json!({"liter": 38}), json!({"gallon": 10.038536}));
         let fill = call(json!({"fuelAmount": 10.04}), json!({"fuelLevel": 20.04}));
-        assert!(dependency(&known("fill 38 liters"), &conv, &fill).is_some());
+        assert!(dep(&known("fill 38 liters"), &conv, &fill).is_some());
     }
 
     #[test]
     fn a_guessed_id_the_sibling_contradicts_is_shown_side_by_side() {
         let lookup = call(json!({"email": "a@x.io"}), json!({"customer_id": "C-17"}));
         let orders = call(json!({"customer_id": "C-12"}), json!({"orders": []}));
-        let d = dependency(&known("orders of a@x.io"), &lookup, &orders).expect("guess");
+        let d = dep(&known("orders of a@x.io"), &lookup, &orders).expect("guess");
         assert!(d.guessed);
         assert_eq!((d.given.as_str(), d.produced.as_str()), ("C-12", "C-17"));
         // Two independent lookups report different values of a field nobody passed on.
@@ -345,6 +377,6 @@ mod tests {
             json!({"city": "London", "population": 9}),
         );
         let b = call(json!({"city": "Paris"}), json!({"city": "Paris"}));
-        assert!(dependency(&known("London and Paris"), &a, &b).is_none());
+        assert!(dep(&known("London and Paris"), &a, &b).is_none());
     }
 }

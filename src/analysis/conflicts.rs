@@ -39,8 +39,25 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
             .as_ref()
             .map(|k| members.iter().map(|c| value_flow::prepare(k, c)).collect())
             .unwrap_or_default();
+        let mut through_values = value_flow::dependencies(&prepared);
+        // What each tool of the batch can be for the name-based rules, once per tool name.
+        let mut by_name: std::collections::HashMap<&str, (bool, (bool, bool))> =
+            std::collections::HashMap::new();
+        let roles: Vec<(bool, (bool, bool))> = members
+            .iter()
+            .map(|c| {
+                *by_name.entry(c.name.as_str()).or_insert_with(|| {
+                    (
+                        preconditions::may_need(run, &c.name),
+                        object_state::role(&c.name),
+                    )
+                })
+            })
+            .collect();
         for (x, a) in members.iter().enumerate() {
             for (y, b) in members.iter().enumerate().skip(x + 1) {
+                let ((need_a, (read_a, write_a)), (need_b, (read_b, write_b))) =
+                    (roles[x], roles[y]);
                 let (Some(ra), Some(rb)) = (calls.get(a.index), calls.get(b.index)) else {
                     continue;
                 };
@@ -48,21 +65,25 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
                 // A dependency through values is stronger than a weak resource overlap.
                 let weak =
                     |f: &Option<Finding>| f.as_ref().is_none_or(|f| f.severity == Severity::Info);
-                let found = match (prepared.get(x), prepared.get(y)) {
-                    (Some(pa), Some(pb)) if weak(&found) => {
-                        value_finding(batch.index, (a, pa), (b, pb), serialized).or(found)
-                    }
-                    _ => found,
+                let found = if weak(&found) {
+                    let d = through_values
+                        .remove(&(x, y))
+                        .map(|d| (*a, *b, d))
+                        .or_else(|| through_values.remove(&(y, x)).map(|d| (*b, *a, d)));
+                    d.map(|(p, c, d)| value_finding(batch.index, p, c, d, serialized))
+                        .or(found)
+                } else {
+                    found
                 };
                 // A session or a stated precondition, when nothing stronger was found.
-                let found = if weak(&found) {
+                let found = if (need_a || need_b) && weak(&found) {
                     precondition_finding(batch.index, run, a, b, serialized)
                         .filter(|p| found.as_ref().is_none_or(|f| p.severity > f.severity))
                         .or(found)
                 } else {
                     found
                 };
-                let found = if weak(&found) {
+                let found = if (read_a && write_b || read_b && write_a) && weak(&found) {
                     state_finding(batch.index, run, a, b, serialized).or(found)
                 } else {
                     found
@@ -509,13 +530,11 @@ fn precondition_finding(
 /// A dependency of one sibling on another's result through a value (see [`value_flow`]).
 fn value_finding(
     batch: usize,
-    (a, pa): (&ToolCall, &value_flow::Prepared),
-    (b, pb): (&ToolCall, &value_flow::Prepared),
+    producer: &ToolCall,
+    consumer: &ToolCall,
+    d: value_flow::ValueDependency,
     serialized: bool,
-) -> Option<Finding> {
-    let (producer, consumer, d) = value_flow::dependency(pa, pb)
-        .map(|d| (a, b, d))
-        .or_else(|| value_flow::dependency(pb, pa).map(|d| (b, a, d)))?;
+) -> Finding {
     let mut signals = vec![
         format!(
             "{} was given {}={:?}, which appears nowhere earlier in the run",
@@ -575,7 +594,7 @@ fn value_finding(
             producer.name
         )
     };
-    Some(Finding {
+    Finding {
         kind: FindingKind::ContextDependency,
         severity,
         resource,
@@ -583,7 +602,7 @@ fn value_finding(
         calls: vec![producer.index, consumer.index],
         explanation,
         signals,
-    })
+    }
 }
 
 /// `l` loads an entity into context that `u` (not loading it too) touches.

@@ -74,6 +74,13 @@ fn stale(run: &Run, r: &ToolCall, w: &ToolCall) -> Option<StaleRead> {
     })
 }
 
+/// `(reads, writes)` of a tool by its name: whether its calls can be the reader or the writer
+/// of this rule. Read once per tool and batch.
+pub(super) fn role(name: &str) -> (bool, bool) {
+    let r = reads(name);
+    (r, !r && writes(&ToolPhrase::parse(name)))
+}
+
 /// A stale read between `a` and `b`, either way round.
 pub(super) fn stale_read(run: &Run, a: &ToolCall, b: &ToolCall) -> Option<StaleRead> {
     stale(run, a, b).or_else(|| stale(run, b, a))

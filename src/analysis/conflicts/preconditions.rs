@@ -165,6 +165,13 @@ fn label(c: &ToolCall) -> String {
     format!("{} ({})", c.name, c.display_id())
 }
 
+/// Whether a call of tool `name` can take part in a session or stated precondition at all: it
+/// opens a session, or its description states an order. Read once per tool and batch, so pairs
+/// of ordinary calls cost nothing.
+pub(super) fn may_need(run: &Run, name: &str) -> bool {
+    is_login(name) || description(run, name).is_some_and(|d| !order_sentences(d).is_empty())
+}
+
 /// What one of `a`, `b` needs the other to have done first, if the trace says.
 pub(super) fn need(run: &Run, a: &ToolCall, b: &ToolCall) -> Option<Need> {
     // 1. A description naming the sibling as a precondition.

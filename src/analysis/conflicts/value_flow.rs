@@ -150,8 +150,11 @@ fn atoms(v: &Value, key: &str, out: &mut Vec<(String, Atom)>) {
             if specific_text(s) {
                 out.push((key.to_owned(), Atom::Text(s.trim().to_owned())));
             }
-            // Numbers inside text ("the distance is 750.0 km") with two digits or more.
-            for (t, f) in numbers_in(s) {
+            // A number written as text ("3333"), or numbers inside prose ("the distance is
+            // 750.0 km") with two digits or more; not the digits of a code (`IT-123`).
+            let whole = s.trim().parse::<f64>().is_ok();
+            let prose = s.trim().contains(char::is_whitespace);
+            for (t, f) in numbers_in(s).filter(|_| whole || prose) {
                 if t.chars().filter(char::is_ascii_digit).count() >= 2 {
                     out.push((
                         key.to_owned(),
@@ -300,11 +303,11 @@ pub(super) fn dependency(producer: &Prepared, consumer: &Prepared) -> Option<Val
         if !id_like {
             continue;
         }
-        let Some((rk, _, leaf)) = producer
-            .produced
-            .iter()
-            .find(|(_, rn, l)| rn == nk && !carries(l, atom))
-        else {
+        // The producer must have produced its value, not echoed what it was given (two lookups
+        // of different ids each report their own id).
+        let Some((rk, _, leaf)) = producer.produced.iter().find(|(_, rn, l)| {
+            rn == nk && !carries(l, atom) && !producer.given.iter().any(|g| carries(l, g))
+        }) else {
             continue;
         };
         let Some(shown) = scalar_text(leaf).filter(|s| !s.is_empty()) else {
@@ -319,6 +322,79 @@ pub(super) fn dependency(producer: &Prepared, consumer: &Prepared) -> Option<Val
         });
     }
     None
+}
+
+/// Every dependency through values among the calls of one batch, keyed by
+/// `(producer, consumer)` positions in `calls`. Indexed by value and by key, so a batch of
+/// thousands of unrelated lookups costs what its values cost, not what its pairs do.
+pub(super) fn dependencies(
+    calls: &[Prepared],
+) -> std::collections::HashMap<(usize, usize), ValueDependency> {
+    use std::collections::HashMap;
+    let mut texts: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut numbers: Vec<(f64, usize)> = Vec::new();
+    let mut keys: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in calls.iter().enumerate() {
+        for (_, nk, leaf) in &p.produced {
+            match leaf {
+                Value::String(s) => {
+                    texts.entry(s.trim().to_lowercase()).or_default().push(i);
+                    numbers.extend(numbers_in(s).map(|(_, f)| (f, i)));
+                }
+                Value::Number(n) => numbers.extend(n.as_f64().map(|f| (f, i))),
+                _ => {}
+            }
+            // A guess is contradicted only by a value the producer made, not one it echoes.
+            if !p.given.iter().any(|g| carries(leaf, g)) {
+                keys.entry(nk.as_str()).or_default().push(i);
+            }
+        }
+    }
+    numbers.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = HashMap::new();
+    for (c, consumer) in calls.iter().enumerate() {
+        let mut producers: Vec<usize> = Vec::new();
+        for (_, _, atom) in &consumer.wanted {
+            match atom {
+                Atom::Text(t) => {
+                    producers.extend(texts.get(&t.to_lowercase()).into_iter().flatten());
+                }
+                Atom::Number {
+                    value, decimals, ..
+                } => {
+                    let half = 0.5 / 10f64.powi(*decimals);
+                    let lo = numbers.partition_point(|(x, _)| *x < value - half);
+                    producers.extend(
+                        numbers[lo..]
+                            .iter()
+                            .take_while(|(x, _)| *x <= value + half)
+                            .map(|(_, i)| *i),
+                    );
+                }
+            }
+            if let Some(same_key) = keys.get(norm_key_of(consumer, atom).as_str()) {
+                producers.extend(same_key);
+            }
+        }
+        producers.sort_unstable();
+        producers.dedup();
+        for p in producers.into_iter().filter(|&p| p != c) {
+            if let Some(d) = dependency(&calls[p], consumer) {
+                out.entry((p, c)).or_insert(d);
+            }
+        }
+    }
+    out
+}
+
+/// The normalized argument key an atom of `consumer` sits under.
+fn norm_key_of(consumer: &Prepared, atom: &Atom) -> String {
+    consumer
+        .wanted
+        .iter()
+        .find(|(_, _, a)| a == atom)
+        .map(|(_, nk, _)| nk.clone())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -378,5 +454,20 @@ mod tests {
         );
         let b = call(json!({"city": "Paris"}), json!({"city": "Paris"}));
         assert!(dep(&known("London and Paris"), &a, &b).is_none());
+        // Two lookups by different ids each echo their own id: no guess.
+        let a = call(
+            json!({"item_id": "IT-1"}),
+            json!({"item_id": "IT-1", "price": 3}),
+        );
+        let b = call(
+            json!({"item_id": "IT-2"}),
+            json!({"item_id": "IT-2", "price": 4}),
+        );
+        assert!(dep(&known("look up all items"), &a, &b).is_none());
+        assert!(dep(&known("look up all items"), &b, &a).is_none());
+        // The digits of a code are no number: `IT-82` is not the price 82.
+        let c = call(json!({"item_id": "IT-82"}), json!({"price": 5}));
+        let d = call(json!({"item_id": "IT-9"}), json!({"price": 82}));
+        assert!(dep(&known("look up all items"), &d, &c).is_none());
     }
 }

@@ -21,6 +21,7 @@ pub mod messages;
 mod openai_agents;
 mod openinference;
 mod openllmetry;
+mod output_tool;
 pub mod record;
 mod recover;
 #[cfg(test)]
@@ -85,13 +86,22 @@ pub fn normalize(trace: &Trace) -> Run {
     conventions.sort();
     conventions.dedup();
 
-    let built = batches::build(drop_nested_duplicates(models), execs, timing_absent);
-    let final_answer = final_answer::find(&built.model_calls, &agents);
+    let mut built = batches::build(drop_nested_duplicates(models), execs, timing_absent);
+    let final_answer = output_tool::take_answer(&mut built)
+        .or_else(|| final_answer::find(&built.model_calls, &agents));
     let mut degraded = built.degraded;
     if built.model_calls.is_empty() && !built.tool_calls.is_empty() {
         degraded.push(crate::model::Degradation {
             code: "no_model_calls".into(),
             message: "no model-call span was found: tool calls cannot be grouped by the response that emitted them".into(),
+        });
+    }
+    if let Some(id) = reused_call_id(&built.tool_calls) {
+        degraded.push(crate::model::Degradation {
+            code: "tool_call_id_reused".into(),
+            message: format!(
+                "the tool-call id {id:?} is used by more than one call in this trace; each call keeps the result recorded after it, matched by id, tool name and turn"
+            ),
         });
     }
     Run {
@@ -192,6 +202,16 @@ fn read_tool(span: &Span, convention: Convention) -> ExecRecord {
         Convention::VercelAiLegacy => vercel::tool(span),
         other => genai::tool(span, other),
     }
+}
+
+/// The first tool-call id that more than one call of the run carries.
+fn reused_call_id(calls: &[crate::model::ToolCall]) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    calls
+        .iter()
+        .filter_map(|c| c.call_id.as_deref())
+        .find(|id| !seen.insert(*id))
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

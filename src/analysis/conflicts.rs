@@ -12,10 +12,15 @@
 //! serialized the whole batch, `latent` otherwise. Read/read is never a finding. At most one
 //! finding per pair of siblings: the most specific kind on the most specific resource.
 
+mod object_state;
+mod preconditions;
+mod value_flow;
+
 use super::resources::names::{is_context_namespace, more_specific, overlaps};
 use super::resources::CallResources;
-use super::types::{Access, Finding, FindingKind, Severity};
+use super::types::{Access, Confidence, EvidenceSource, Finding, FindingKind, Severity};
 use crate::model::{CallStatus, Run, ToolCall};
+use value_flow::Known;
 
 /// Finds the conflicts of every batch of `run`; `calls[i]` belongs to `run.tool_calls[i]`.
 pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
@@ -29,12 +34,61 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
             .filter(|c| c.status != CallStatus::NotExecuted)
             .collect();
         let serialized = batch_serialized(&members);
+        let known = Known::before(run, batch.index);
+        let prepared: Vec<value_flow::Prepared> = known
+            .as_ref()
+            .map(|k| members.iter().map(|c| value_flow::prepare(k, c)).collect())
+            .unwrap_or_default();
+        let mut through_values = value_flow::dependencies(&prepared);
+        // What each tool of the batch can be for the name-based rules, once per tool name.
+        let mut by_name: std::collections::HashMap<&str, (bool, (bool, bool))> =
+            std::collections::HashMap::new();
+        let roles: Vec<(bool, (bool, bool))> = members
+            .iter()
+            .map(|c| {
+                *by_name.entry(c.name.as_str()).or_insert_with(|| {
+                    (
+                        preconditions::may_need(run, &c.name),
+                        object_state::role(&c.name),
+                    )
+                })
+            })
+            .collect();
         for (x, a) in members.iter().enumerate() {
-            for b in members.iter().skip(x + 1) {
+            for (y, b) in members.iter().enumerate().skip(x + 1) {
+                let ((need_a, (read_a, write_a)), (need_b, (read_b, write_b))) =
+                    (roles[x], roles[y]);
                 let (Some(ra), Some(rb)) = (calls.get(a.index), calls.get(b.index)) else {
                     continue;
                 };
-                if let Some(f) = pair_finding(batch.index, a, ra, b, rb, serialized) {
+                let found = pair_finding(batch.index, a, ra, b, rb, serialized);
+                // A dependency through values is stronger than a weak resource overlap.
+                let weak =
+                    |f: &Option<Finding>| f.as_ref().is_none_or(|f| f.severity == Severity::Info);
+                let found = if weak(&found) {
+                    let d = through_values
+                        .remove(&(x, y))
+                        .map(|d| (*a, *b, d))
+                        .or_else(|| through_values.remove(&(y, x)).map(|d| (*b, *a, d)));
+                    d.map(|(p, c, d)| value_finding(batch.index, p, c, d, serialized))
+                        .or(found)
+                } else {
+                    found
+                };
+                // A session or a stated precondition, when nothing stronger was found.
+                let found = if (need_a || need_b) && weak(&found) {
+                    precondition_finding(batch.index, run, a, b, serialized)
+                        .filter(|p| found.as_ref().is_none_or(|f| p.severity > f.severity))
+                        .or(found)
+                } else {
+                    found
+                };
+                let found = if (read_a && write_b || read_b && write_a) && weak(&found) {
+                    state_finding(batch.index, run, a, b, serialized).or(found)
+                } else {
+                    found
+                };
+                if let Some(f) = found {
                     out.push(f);
                 }
             }
@@ -177,6 +231,15 @@ fn pair_finding(
             ));
         }
         let severity = grade(failed, &mut signals);
+        let severity = if weak(acc) && !failed {
+            signals.push(format!(
+                "weak evidence: only the name of {} suggests it uses {made}",
+                label(user)
+            ));
+            Severity::Info
+        } else {
+            severity
+        };
         let started_first = match (interval(user), interval(creator)) {
             (Some((su, _)), Some((_, ec))) if su < ec => {
                 format!(" It started before {} finished.", creator.name)
@@ -256,6 +319,20 @@ fn pair_finding(
     }
     let (x, y) = pair?;
     let resource = more_specific(&x.resource, &y.resource).to_owned();
+    // Evidence that is only a tool's name (a verb, a collection named after the tool) is weak:
+    // the finding says so and stays `info` unless a result proves it.
+    let weak_side = [(a, x), (b, y)].into_iter().find(|(_, acc)| weak(acc));
+    let weakly = |severity: Severity, proof: bool, signals: &mut Vec<String>| match weak_side {
+        Some((c, acc)) if !proof => {
+            signals.push(format!(
+                "weak evidence: only the name of {} suggests it touches {}",
+                label(c),
+                acc.resource
+            ));
+            Severity::Info
+        }
+        _ => severity,
+    };
     signals.push(format!(
         "{}: {} {}: {}",
         label(a),
@@ -280,6 +357,7 @@ fn pair_finding(
             signals.push(p.clone());
         }
         let severity = grade(stale.is_some(), &mut signals);
+        let severity = weakly(severity, stale.is_some(), &mut signals);
         return Some(Finding {
             kind: FindingKind::ContextDependency,
             severity,
@@ -302,6 +380,7 @@ fn pair_finding(
             signals.push(p.signal.clone());
         }
         let severity = grade(proof.is_some(), &mut signals);
+        let severity = weakly(severity, proof.is_some(), &mut signals);
         let (first, second) = match (interval(a), interval(b)) {
             (Some((_, ea)), Some((_, eb))) if eb < ea => (b, a),
             _ => (a, b),
@@ -326,6 +405,7 @@ fn pair_finding(
     }
     let (writer, reader) = if x.mode.writes() { (a, b) } else { (b, a) };
     let severity = grade(false, &mut signals);
+    let severity = weakly(severity, false, &mut signals);
     Some(Finding {
         kind: FindingKind::SharedStateMutation,
         severity,
@@ -339,6 +419,190 @@ fn pair_finding(
         ),
         signals,
     })
+}
+
+/// An access learned from nothing but the tool's name or description verb, at low confidence.
+fn weak(a: &Access) -> bool {
+    a.confidence == Confidence::Low
+        && matches!(
+            a.source,
+            EvidenceSource::ToolName | EvidenceSource::ToolDefinition
+        )
+}
+
+/// A read of one object's state, named by a word, while a sibling of the same API changes it.
+fn state_finding(
+    batch: usize,
+    run: &Run,
+    a: &ToolCall,
+    b: &ToolCall,
+    serialized: bool,
+) -> Option<Finding> {
+    let s = object_state::stale_read(run, a, b)?;
+    let (reader, writer) = (&run.tool_calls[s.reader], &run.tool_calls[s.writer]);
+    let mut signals = vec![
+        format!(
+            "{} reads the {} state ({}={:?})",
+            label(reader),
+            s.value,
+            s.key,
+            s.value
+        ),
+        format!(
+            "{} changes the {} of the same API (its name)",
+            label(writer),
+            s.value
+        ),
+    ];
+    let severity = if overlap_nanos(reader, writer).is_some_and(|ns| ns > 0) {
+        Severity::Observed
+    } else if serialized {
+        signals.push("runner serialized the batch (no sibling overlapped)".into());
+        Severity::Info
+    } else {
+        signals.push("same batch; order not guaranteed".into());
+        Severity::Latent
+    };
+    Some(Finding {
+        kind: FindingKind::SharedStateMutation,
+        severity,
+        resource: s.resource.clone(),
+        batch,
+        calls: vec![writer.index, reader.index],
+        explanation: format!(
+            "stale read on {}: {} reads the {} state while sibling {} changes it; it may see the state before or after the change",
+            s.resource,
+            label(reader),
+            s.value,
+            label(writer)
+        ),
+        signals,
+    })
+}
+
+/// A session one sibling opens and the other needs, or a precondition a description states.
+fn precondition_finding(
+    batch: usize,
+    run: &Run,
+    a: &ToolCall,
+    b: &ToolCall,
+    serialized: bool,
+) -> Option<Finding> {
+    let n = preconditions::need(run, a, b)?;
+    let (first, then) = if n.first == 0 { (a, b) } else { (b, a) };
+    let mut signals = n.signals;
+    let failed = then.status == CallStatus::Error;
+    if failed {
+        signals.push(format!(
+            "{} failed: {}",
+            label(then),
+            then.error.as_deref().unwrap_or("error status")
+        ));
+    }
+    let overlapped = overlap_nanos(first, then).is_some_and(|ns| ns > 0);
+    let severity = if !n.strong && !failed {
+        Severity::Info
+    } else if failed || overlapped {
+        Severity::Observed
+    } else if serialized {
+        signals.push("runner serialized the batch (no sibling overlapped)".into());
+        Severity::Info
+    } else {
+        signals.push("same batch; order not guaranteed".into());
+        Severity::Latent
+    };
+    Some(Finding {
+        kind: FindingKind::ExecutionTimingDependency,
+        severity,
+        resource: n.resource.clone(),
+        batch,
+        calls: vec![first.index, then.index],
+        explanation: format!(
+            "execution-timing dependency on {}: {}; {} must finish first, but both were sent in one batch and nothing orders them",
+            n.resource,
+            n.why,
+            label(first)
+        ),
+        signals,
+    })
+}
+
+/// A dependency of one sibling on another's result through a value (see [`value_flow`]).
+fn value_finding(
+    batch: usize,
+    producer: &ToolCall,
+    consumer: &ToolCall,
+    d: value_flow::ValueDependency,
+    serialized: bool,
+) -> Finding {
+    let mut signals = vec![
+        format!(
+            "{} was given {}={:?}, which appears nowhere earlier in the run",
+            label(consumer),
+            d.arg_key,
+            d.given
+        ),
+        format!(
+            "{} returns {}={:?}",
+            label(producer),
+            d.result_key,
+            d.produced
+        ),
+    ];
+    let overlap = overlap_nanos(producer, consumer);
+    let severity = if d.guessed || overlap.is_some_and(|ns| ns > 0) {
+        Severity::Observed
+    } else if serialized {
+        signals.push("runner serialized the batch (no sibling overlapped)".into());
+        Severity::Info
+    } else {
+        signals.push("same batch; order not guaranteed".into());
+        Severity::Latent
+    };
+    let noun = super::resources::names::entity_of_key(&d.result_key).filter(|n| !n.is_empty());
+    let resource = match &noun {
+        Some(n) => super::resources::names::entity_resource(
+            n,
+            &super::resources::names::normalize_id(&d.produced).unwrap_or_default(),
+        ),
+        None => format!(
+            "value:{}",
+            super::resources::names::split_words(&d.result_key).join("_")
+        ),
+    };
+    let explanation = if d.guessed {
+        format!(
+            "context dependency on {}: {} was given {}={:?}, a value that appears nowhere earlier in the run, while sibling {} returns {}={:?}; the model guessed it, and the sibling's result shows the guess is wrong",
+            d.result_key,
+            label(consumer),
+            d.arg_key,
+            d.given,
+            label(producer),
+            d.result_key,
+            d.produced
+        )
+    } else {
+        format!(
+            "context dependency on {}: {} was given {}={:?}, a value that appears nowhere earlier in the run but in sibling {}'s result ({}={:?}); it could only come from that result, so {} must run first",
+            d.result_key,
+            label(consumer),
+            d.arg_key,
+            d.given,
+            label(producer),
+            d.result_key,
+            d.produced,
+            producer.name
+        )
+    };
+    Finding {
+        kind: FindingKind::ContextDependency,
+        severity,
+        resource,
+        batch,
+        calls: vec![producer.index, consumer.index],
+        explanation,
+        signals,
+    }
 }
 
 /// `l` loads an entity into context that `u` (not loading it too) touches.

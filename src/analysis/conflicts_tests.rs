@@ -665,3 +665,293 @@ fn two_keys_set_in_one_json_file_by_siblings_are_a_write_write_on_the_file() {
         a.accesses[0]
     );
 }
+
+/// Analyses `r` after giving the first model call `user` as its input (what was known).
+fn analyse_with_input(mut r: Run, user: &str) -> Analysis {
+    r.model_calls[0].input = Some(json!([{"role": "user", "content": user}]));
+    analyze(&empty_trace(), &r, &Catalog::default())
+}
+
+fn kinds(r: &Run, a: &Analysis) -> Vec<(FindingKind, Vec<String>, String, Severity)> {
+    let mut v: Vec<_> = a
+        .findings
+        .iter()
+        .map(|f| (f.kind, ids(r, &f.calls), f.resource.clone(), f.severity))
+        .collect();
+    v.sort_by(|x, y| x.1.cmp(&y.1));
+    v
+}
+
+#[test]
+fn shell_shaped_tools_create_before_use_and_cd_changes_what_relative_paths_mean() {
+    let r = run(
+        vec![vec![
+            (
+                "cd",
+                "cd",
+                json!({"folder": "docs"}),
+                json!({"cwd": "docs"}),
+                None,
+            ),
+            (
+                "mk",
+                "mkdir",
+                json!({"dir_name": "temp"}),
+                json!(null),
+                None,
+            ),
+            (
+                "mv",
+                "mv",
+                json!({"source": "report.pdf", "destination": "temp"}),
+                json!({"result": "moved"}),
+                None,
+            ),
+        ]],
+        None,
+    );
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    let found = kinds(&r, &a);
+    assert!(
+        found.contains(&(
+            FindingKind::ContextDependency,
+            vec!["cd".into(), "mk".into()],
+            "cwd:local".into(),
+            Severity::Latent
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(
+            FindingKind::ExecutionTimingDependency,
+            vec!["mk".into(), "mv".into()],
+            "file:temp".into(),
+            Severity::Latent
+        )),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_value_only_a_siblings_result_carries_is_a_context_dependency_with_both_values() {
+    let r = run(
+        vec![vec![
+            (
+                "z",
+                "get_zipcode_based_on_city",
+                json!({"city": "San Francisco"}),
+                json!({"zipcode": "94016"}),
+                None,
+            ),
+            (
+                "d",
+                "estimate_distance",
+                json!({"cityA": "94016", "cityB": "Rivermist"}),
+                json!({"distance": 980.0}),
+                None,
+            ),
+        ]],
+        None,
+    );
+    let a = analyse_with_input(r.clone(), "How far is San Francisco from Rivermist?");
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, ids(&r, &f.calls), f.severity),
+        (
+            FindingKind::ContextDependency,
+            vec!["d".into(), "z".into()],
+            Severity::Latent
+        )
+    );
+    assert_eq!(f.calls[0], 0, "the producer goes first");
+    assert!(f.explanation.contains("94016") && f.explanation.contains("appears nowhere earlier"));
+    // Had the user said the zip code, nothing depends on the sibling.
+    assert!(analyse_with_input(r, "Distance from 94016 to Rivermist?")
+        .findings
+        .is_empty());
+}
+
+#[test]
+fn a_guessed_id_the_siblings_result_contradicts_is_observed() {
+    let r = run(
+        vec![vec![
+            (
+                "l",
+                "lookup_customer",
+                json!({"email": "jun@example.com"}),
+                json!({"customer_id": "C-17"}),
+                None,
+            ),
+            (
+                "o",
+                "list_orders",
+                json!({"customer_id": "C-12"}),
+                json!({"orders": []}),
+                None,
+            ),
+        ]],
+        None,
+    );
+    let a = analyse_with_input(r.clone(), "Show the orders of jun@example.com");
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.severity),
+        (FindingKind::ContextDependency, Severity::Observed)
+    );
+    assert!(
+        f.explanation.contains("\"C-12\"") && f.explanation.contains("\"C-17\""),
+        "{}",
+        f.explanation
+    );
+}
+
+#[test]
+fn evidence_from_tool_names_alone_stays_info_and_says_so() {
+    let (r, a) = analyse(
+        vec![vec![
+            (
+                "i",
+                "increment_counter",
+                json!({}),
+                json!({"ok": true}),
+                None,
+            ),
+            ("g", "get_counter", json!({}), json!({"value": 3}), None),
+        ]],
+        "The counter is 3.",
+    );
+    let f = &a.findings[0];
+    assert_eq!(
+        (ids(&r, &f.calls), f.severity),
+        (vec!["g".into(), "i".into()], Severity::Info)
+    );
+    assert!(
+        f.signals.iter().any(|s| s.starts_with("weak evidence")),
+        "{:?}",
+        f.signals
+    );
+    // A verb ending a longer name is its noun: two lookups at a grocery store write nothing.
+    let (_, a) = analyse(
+        vec![vec![
+            (
+                "a",
+                "grocery_store",
+                json!({"item": "milk"}),
+                json!({"price": 2}),
+                None,
+            ),
+            (
+                "b",
+                "grocery_store",
+                json!({"item": "eggs"}),
+                json!({"price": 3}),
+                None,
+            ),
+        ]],
+        "Milk 2, eggs 3.",
+    );
+    assert!(a.findings.is_empty(), "{:?}", a.findings);
+}
+
+#[test]
+fn a_login_and_a_call_whose_description_requires_it_are_a_timing_dependency() {
+    use crate::model::ToolDefinition;
+    let mut r = run(
+        vec![vec![
+            (
+                "l",
+                "crm.login",
+                json!({"user": "ana"}),
+                json!({"ok": true}),
+                None,
+            ),
+            (
+                "c",
+                "crm.create_contact",
+                json!({"name": "Bo"}),
+                json!({"contact_id": "K-1"}),
+                None,
+            ),
+        ]],
+        None,
+    );
+    let def = |name: &str, d: &str| ToolDefinition {
+        name: name.into(),
+        description: Some(d.into()),
+        parameters: None,
+        annotations: None,
+    };
+    r.tool_definitions = vec![
+        def("crm.login", "Log in to the CRM."),
+        def(
+            "crm.create_contact",
+            "Create a contact. Requires an authenticated session.",
+        ),
+    ];
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.resource.as_str(), f.severity, f.calls.clone()),
+        (
+            FindingKind::ExecutionTimingDependency,
+            "session:crm",
+            Severity::Latent,
+            vec![0, 1]
+        )
+    );
+    // Without a stated requirement the shared API alone is weak evidence.
+    r.tool_definitions[1].description = Some("Create a contact.".into());
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    assert_eq!(a.findings[0].severity, Severity::Info);
+}
+
+#[test]
+fn reading_a_part_of_an_object_a_sibling_of_the_same_api_changes_is_a_stale_read() {
+    use crate::model::ToolDefinition;
+    let mut r = run(
+        vec![vec![
+            (
+                "s",
+                "display_status",
+                json!({"option": "doors"}),
+                json!({"doors": "unlocked"}),
+                None,
+            ),
+            (
+                "l",
+                "lock_doors",
+                json!({"unlock": false}),
+                json!({"ok": true}),
+                None,
+            ),
+        ]],
+        None,
+    );
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    assert!(
+        a.findings.is_empty(),
+        "no shared API known: {:?}",
+        a.findings
+    );
+    let def = |name: &str, d: &str| ToolDefinition {
+        name: name.into(),
+        description: Some(format!("This tool belongs to the Vehicle API. {d}")),
+        parameters: None,
+        annotations: None,
+    };
+    r.tool_definitions = vec![
+        def("display_status", "Shows a status."),
+        def("lock_doors", "Locks the doors."),
+    ];
+    let a = analyze(&empty_trace(), &r, &Catalog::default());
+    let f = &a.findings[0];
+    assert_eq!(
+        (f.kind, f.resource.as_str(), f.severity, f.calls.clone()),
+        (
+            FindingKind::SharedStateMutation,
+            "state:vehicle_api/door",
+            Severity::Latent,
+            vec![1, 0]
+        )
+    );
+}

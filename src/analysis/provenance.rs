@@ -109,7 +109,11 @@ fn traced_values(result: &Value, args: Option<&Value>) -> Vec<Traced> {
         }
         if let Value::String(_) = v {
             let words = s.split_whitespace().count();
-            if s.chars().count() < 3 || s.len() > 80 || words > 6 || DULL.contains(&lower.as_str())
+            if s.chars().count() < 3
+                || s.len() > 80
+                || words > 6
+                || DULL.contains(&lower.as_str())
+                || !specific(&s)
             {
                 continue;
             }
@@ -125,6 +129,15 @@ fn traced_values(result: &Value, args: Option<&Value>) -> Vec<Traced> {
         });
     }
     out
+}
+
+/// A value worth following: an id or code (digits, capitals, `-_./@:`), a name of several words;
+/// not one common lowercase word (`pending`, `fine`), which reappears by chance.
+fn specific(s: &str) -> bool {
+    let t = s.trim();
+    t.split_whitespace().count() > 1
+        || t.chars().any(|c| c.is_ascii_digit() || c.is_uppercase())
+        || t.contains(['-', '_', '.', '/', '@', ':'])
 }
 
 fn shown(v: &Value) -> String {
@@ -334,10 +347,34 @@ fn suspects_and_why(
             *feeders.entry(b).or_insert(0) += direct.get(&c).copied().unwrap_or(0);
         }
     }
+    // A racing batch whose contested resource a later call on the answer's path read: the
+    // answer went through what the race left behind, so that race is the first suspect, ahead
+    // of a batch nearer the answer.
+    let read_later = |b: usize, resource: &str| {
+        slice.iter().any(|&c| {
+            run.tool_calls
+                .get(c)
+                .and_then(|t| t.batch)
+                .is_some_and(|cb| cb > b)
+                && calls.get(c).is_some_and(|r| {
+                    r.accesses
+                        .iter()
+                        .any(|a| a.mode.reads() && overlaps(&a.resource, resource))
+                })
+        })
+    };
+    let raced: BTreeSet<usize> = findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info && feeders.contains_key(&f.batch))
+        .filter(|f| read_later(f.batch, &f.resource))
+        .map(|f| f.batch)
+        .collect();
     let mut ranked: Vec<usize> = feeders.keys().copied().collect();
     ranked.sort_by_key(|b| {
         let sev = worst.get(b).copied().filter(|s| *s > Severity::Info);
         (
+            sev.is_none(),
+            !raced.contains(b),
             std::cmp::Reverse(sev),
             std::cmp::Reverse(feeders.get(b).copied().unwrap_or(0)),
             std::cmp::Reverse(*b),
@@ -483,6 +520,80 @@ mod tests {
         assert_eq!(number_key("€53.98").as_deref(), Some("#53.98"));
         assert!(contains_phrase("2 x widget 9 (sku)", "widget 9"));
         assert!(!contains_phrase("widget 90", "widget 9"));
+    }
+
+    #[test]
+    fn a_race_on_what_the_answer_read_is_the_first_suspect() {
+        use crate::analysis::test_support::{empty_trace, run};
+        use crate::analysis::{analyze, Catalog, Severity};
+        use serde_json::json;
+        let r = run(
+            vec![
+                // Two siblings overwrite each other in the report.
+                vec![
+                    (
+                        "w1",
+                        "write_file",
+                        json!({"path": "out/report.md", "content": "EU Q3 sales 1200"}),
+                        json!({"ok": true}),
+                        Some((0, 20)),
+                    ),
+                    (
+                        "w2",
+                        "write_file",
+                        json!({"path": "out/report.md", "content": "US Q3 sales 900"}),
+                        json!({"ok": true}),
+                        Some((5, 25)),
+                    ),
+                ],
+                // Nearer the answer: a stale read on a counter, feeding it a number directly.
+                vec![
+                    (
+                        "g",
+                        "get_counter",
+                        json!({"counter_id": "C-1"}),
+                        json!({"value": 41}),
+                        Some((100, 120)),
+                    ),
+                    (
+                        "i",
+                        "increment_counter",
+                        json!({"counter_id": "C-1"}),
+                        json!({"value": 42}),
+                        Some((105, 125)),
+                    ),
+                ],
+                // Publishes what the race left in the report.
+                vec![(
+                    "p",
+                    "publish_report",
+                    json!({"path": "out/report.md"}),
+                    json!({"published": "US Q3 sales 900", "url": "https://x.io/r/77"}),
+                    Some((200, 220)),
+                )],
+            ],
+            Some("Published https://x.io/r/77 (counter 42): US Q3 sales 900."),
+        );
+        let a = analyze(&empty_trace(), &r, &Catalog::default());
+        let worst = |b: usize| {
+            a.findings
+                .iter()
+                .filter(|f| f.batch == b)
+                .map(|f| f.severity)
+                .max()
+        };
+        assert!(
+            worst(0) > Some(Severity::Info) && worst(1) > Some(Severity::Info),
+            "{:?}",
+            a.findings
+        );
+        assert_eq!(a.suspects.first(), Some(&0), "{:?}", a.suspects);
+    }
+
+    #[test]
+    fn common_words_are_not_followed() {
+        assert!(!specific("pending") && !specific("fine"));
+        assert!(specific("ORD-7") && specific("Mexico City") && specific("a@x.io"));
     }
 
     #[test]

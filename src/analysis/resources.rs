@@ -7,8 +7,10 @@
 //! writes); a catalog entry replaces the heuristics. Pure: no I/O.
 
 pub mod explicit;
+pub mod file_verbs;
 mod heuristics;
 pub mod names;
+pub mod resource;
 pub mod shell;
 pub mod sql;
 pub mod values;
@@ -279,6 +281,24 @@ pub fn infer_call(
         add(&spec.reads, AccessMode::Read, "reads", false, &mut out);
         add(&spec.writes, AccessMode::Write, "writes", false, &mut out);
         add(&spec.creates, AccessMode::Write, "creates", true, &mut out);
+    } else if let Some(found) = file_verbs::accesses(&call.name, args.as_ref()) {
+        // A tool shaped like a shell verb (`mkdir`, `mv`, `cd`): its paths and the working
+        // directory, read from its shape rather than guessed from words.
+        for a in found {
+            let r = a.resource.to_string();
+            if a.creates {
+                out.creates.insert(r.clone());
+            }
+            if a.requires {
+                out.requires.insert(r.clone());
+            }
+            let source = if a.resource.kind == "file" && !a.resource.is_collection() {
+                EvidenceSource::Argument
+            } else {
+                EvidenceSource::ToolName
+            };
+            heur.add(r, a.mode, source, Confidence::Medium, a.evidence);
+        }
     } else {
         let span_desc = span.and_then(|s| s.attr_str("tool.description"));
         let op = heuristics::operation(&phrase, def, span_desc, args.as_ref());

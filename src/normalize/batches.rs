@@ -339,9 +339,12 @@ fn fill_results_from_history(tool_calls: &mut [ToolCall], models: &[ModelRecord]
             continue;
         };
         let after = tc.emitted_by.unwrap_or(0);
+        // The newest result with that id in the first later input that has one: a runner that
+        // reuses one id for many calls has sent the older results earlier in the history.
         let found: Option<&HistoryResult> = models.iter().skip(after + 1).find_map(|m| {
             m.history_results
                 .iter()
+                .rev()
                 .find(|r| r.id.as_deref() == Some(id))
         });
         let Some(r) = found else { continue };

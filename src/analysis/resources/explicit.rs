@@ -11,6 +11,7 @@
 use crate::model::{AnyValue, Span};
 
 use super::names::{normalize_path, normalize_url};
+use super::resource::Resource;
 use super::sql::sql_accesses;
 use crate::analysis::types::AccessMode;
 
@@ -52,7 +53,7 @@ pub fn normalize_uri(raw: &str) -> Option<String> {
         .strip_prefix("file://")
         .or_else(|| s.strip_prefix("file:"))
     {
-        return normalize_path(rest).map(|p| format!("file:{p}"));
+        return normalize_path(rest).map(|p| Resource::file(&p).to_string());
     }
     Some(s.to_lowercase())
 }
@@ -217,7 +218,7 @@ pub fn child_accesses(span: &Span, out: &mut Vec<ChildAccess>) {
                 AccessMode::Read
             };
             push(
-                format!("file:{p}"),
+                Resource::file(&p).to_string(),
                 mode,
                 false,
                 format!("child span '{}' file.path={path}", span.name),

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::names::{self, entity_resource, ToolPhrase, VerbClass};
+use super::resource::Resource;
 use super::values::{arg_facts, result_idents, says_created};
 use super::{Builder, CallResources};
 use crate::analysis::types::{AccessMode, Confidence, EvidenceSource};
@@ -69,6 +70,18 @@ pub(super) fn operation(
         };
     }
     if let (Some(verb), Some(class)) = (&phrase.verb, phrase.class) {
+        // A name may open with a noun that is also a verb (`store_price`, `book_list`): when
+        // the description's verb says otherwise, the description is the better reading.
+        if let Some((w, dc)) = desc_verb.as_ref().filter(|(_, dc)| *dc != class) {
+            if NOUN_VERBS.contains(&verb.as_str()) && phrase.object.len() <= 2 {
+                return Operation {
+                    class: *dc,
+                    confidence: Confidence::Low,
+                    source: EvidenceSource::ToolDefinition,
+                    why: format!("description verb '{w}' ('{verb}' in the name reads as a noun)"),
+                };
+            }
+        }
         let (confidence, why) = match (&desc_verb, hint("destructiveHint")) {
             (_, Some(true)) if class != VerbClass::Read => (
                 Confidence::Medium,
@@ -110,6 +123,14 @@ pub(super) fn operation(
         why: "no known verb: assumed read".into(),
     }
 }
+
+/// Verbs that are as often nouns at the start of a tool name (`store_price`, `post_count`).
+#[rustfmt::skip]
+const NOUN_VERBS: &[&str] = &[
+    "store", "post", "book", "list", "log", "place", "record", "file", "tag", "label", "mark",
+    "link", "schedule", "ship", "process", "set", "check", "email", "lock", "open", "close",
+    "top", "find", "stat", "test", "watch", "order", "page", "search", "quote",
+];
 
 fn class_mode(c: VerbClass) -> AccessMode {
     match c {
@@ -191,12 +212,13 @@ pub(super) fn heuristics(
     let object = phrase.object_phrase();
 
     for (path, key, raw) in &facts.files {
-        let mode = if op.class == VerbClass::Read {
+        // What is sent, posted or published from a file is read from it.
+        let mode = if op.class == VerbClass::Read || appends_only(phrase.verb.as_deref()) {
             AccessMode::Read
         } else {
             op_mode
         };
-        let r = format!("file:{path}");
+        let r = Resource::file(path).to_string();
         if op.class == VerbClass::Create {
             out.creates.insert(r.clone());
         }
@@ -238,7 +260,7 @@ pub(super) fn heuristics(
     for (path, mode, key, cmd) in &facts.shell {
         let shown: String = cmd.chars().take(60).collect();
         b.add(
-            format!("file:{path}"),
+            Resource::file(path).to_string(),
             *mode,
             EvidenceSource::Argument,
             Confidence::Medium,
@@ -262,7 +284,7 @@ pub(super) fn heuristics(
         let r = match (scope, &head) {
             (Some(s), _) => {
                 used_scope.insert(s.key.clone());
-                format!("{}/{slot}", entity_resource(&s.noun, &s.id))
+                Resource::entity(&s.noun, &s.id).child(slot).to_string()
             }
             // A key inside a file (`set_json_value(path, key)`).
             (None, _) if !facts.files.is_empty() => {
@@ -275,8 +297,8 @@ pub(super) fn heuristics(
                         .unwrap_or_default()
                 )
             }
-            (None, Some(h)) => format!("{h}:*/{slot}"),
-            (None, None) => format!("key:{slot}"),
+            (None, Some(h)) => Resource::collection(h).child(slot).to_string(),
+            (None, None) => Resource::entity("key", slot).to_string(),
         };
         b.add(
             r,
@@ -330,7 +352,9 @@ pub(super) fn heuristics(
             );
         } else if appends_only(phrase.verb.as_deref()) && !is_head {
             // `send_message(session_id)`: adds a new entry to the session; two sends both land.
-            let part = format!("{r}/{}", object.clone().unwrap_or_else(|| "entry".into()));
+            let part = Resource::parse(&r)
+                .child(object.as_deref().unwrap_or("entry"))
+                .to_string();
             out.creates.insert(part.clone());
             b.add(
                 part,
@@ -364,7 +388,7 @@ pub(super) fn heuristics(
         } else if let (Some(p), true) = (modifier_pos, writes) {
             // `add_order_line(order_id)`: writes a part of the order, needs the order.
             let sub = phrase.object[p + 1..].join("_");
-            let part = format!("{r}/{sub}");
+            let part = Resource::parse(&r).child(&sub).to_string();
             if op.class == VerbClass::Create {
                 out.creates.insert(part.clone());
             }
@@ -412,7 +436,7 @@ pub(super) fn heuristics(
             };
             out.loads.push((
                 entity_resource(&noun, &id.id),
-                format!("context:{what}/{}", id.id),
+                Resource::entity("context", &what).child(&id.id).to_string(),
             ));
         }
     }
@@ -431,7 +455,7 @@ pub(super) fn heuristics(
                 && !appends_only(phrase.verb.as_deref());
             if singleton || op.class == VerbClass::Read {
                 b.add(
-                    format!("{obj}:*"),
+                    Resource::collection(obj).to_string(),
                     op_mode,
                     op.source,
                     Confidence::Low,

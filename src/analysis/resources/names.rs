@@ -6,6 +6,8 @@
 //! the key means the whole collection (`account:*`). [`overlaps`] decides whether two names can
 //! denote the same state (equal, one nested in the other, or a collection and one of its rows).
 
+use super::resource::Resource;
+
 /// What a verb says a tool does to the thing it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerbClass {
@@ -26,6 +28,7 @@ const READ_VERBS: &[&str] = &[
     "preview", "stat", "cat", "grep", "ls", "resolve", "explain", "return", "lookups", "load",
     "download", "export", "analyze", "analyse", "compare", "test", "ping", "poll", "watch", "wait",
     "recommend", "rank", "score", "evaluate", "diff", "head", "tail", "has", "is", "exists",
+    "display",
 ];
 #[rustfmt::skip]
 const WRITE_VERBS: &[&str] = &[
@@ -49,7 +52,7 @@ const RMW_VERBS: &[&str] = &[
     "withdraw", "credit", "debit", "transfer", "charge", "refund", "append", "apply", "adjust",
     "toggle", "upsert", "merge", "bump", "redeem", "consume", "accumulate", "rotate", "extend",
     "renew", "top", "topup", "pay", "sync", "restock", "ship", "fulfill", "fulfil", "approve",
-    "reject", "complete", "finalize", "confirm",
+    "reject", "complete", "finalize", "confirm", "fill",
 ];
 
 /// Classifies one lowercase word as a verb, if it is one fanout knows.
@@ -117,7 +120,18 @@ impl ToolPhrase {
         // MCP-style names carry a server prefix (`fs.read_file`, `github__create_issue`): the
         // verb is the first known verb word.
         let words = split_words(name);
-        let verb_pos = words.iter().position(|w| verb_class(w).is_some());
+        // A verb word that ends a longer name after other words is its head noun
+        // (`grocery_store`, `error_log`, `price_list`), unless a namespace separator sets it off
+        // (`fs.store`); in the middle it follows a prefix (`github_create_issue`).
+        let set_off = |p: usize| {
+            let last = name.rfind(['.', '/', ':']).map(|i| &name[i + 1..]);
+            let last = last.or_else(|| name.rfind("__").map(|i| &name[i + 2..]));
+            last.is_some_and(|seg| split_words(seg).first() == words.get(p))
+        };
+        let verb_pos = words
+            .iter()
+            .position(|w| verb_class(w).is_some())
+            .filter(|&p| p == 0 || p + 1 < words.len() || set_off(p));
         let (verb, class, rest) = match verb_pos {
             Some(p) => (
                 words.get(p).cloned(),
@@ -294,6 +308,30 @@ pub fn is_path_key(key: &str) -> bool {
         || k.ends_with("_filename")
 }
 
+/// Path keys that may as well name a place (`destination="sea"`, `src="web"`): their value is a
+/// path only when it is shaped like one.
+pub fn is_place_like_key(key: &str) -> bool {
+    matches!(
+        key.to_ascii_lowercase().as_str(),
+        "destination" | "src" | "dst" | "source" | "target" | "location" | "origin"
+    )
+}
+
+/// A value shaped like a path: a folder separator, a leading `.` or `~`, or a file extension.
+pub fn path_shaped(value: &str) -> bool {
+    let v = value.trim();
+    let last = v.rsplit(['/', '\\']).next().unwrap_or(v);
+    !v.contains(char::is_whitespace)
+        && (v.contains(['/', '\\'])
+            || v.starts_with(['.', '~'])
+            || last.rsplit_once('.').is_some_and(|(stem, ext)| {
+                !stem.is_empty()
+                    && (1..=5).contains(&ext.len())
+                    && ext.chars().all(|c| c.is_ascii_alphanumeric())
+                    && !ext.chars().all(|c| c.is_ascii_digit())
+            }))
+}
+
 /// Keys whose value is a URL.
 pub fn is_url_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
@@ -412,37 +450,20 @@ pub fn normalize_url(url: &str) -> Option<String> {
     Some(format!("url:{host}{path}"))
 }
 
-/// Builds `<noun>:<id>` for an entity row.
+/// Builds `<noun>:<id>` for an entity row (the display form of [`Resource::entity`]).
 pub fn entity_resource(noun: &str, id: &str) -> String {
-    format!("{}:{}", noun.to_ascii_lowercase(), id)
+    Resource::entity(noun, id).to_string()
 }
 
-/// Whether two normalized resource names may denote the same state.
+/// Whether two resource names may denote the same state (see [`Resource::overlaps`]).
 pub fn overlaps(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    let (Some((na, ra)), Some((nb, rb))) = (a.split_once(':'), b.split_once(':')) else {
-        return false;
-    };
-    if na != nb {
-        return false;
-    }
-    if ra == "*" || rb == "*" {
-        return true;
-    }
-    nested(ra, rb) || nested(rb, ra)
-}
-
-fn nested(inner: &str, outer: &str) -> bool {
-    inner.len() > outer.len()
-        && inner.starts_with(outer)
-        && inner.as_bytes().get(outer.len()) == Some(&b'/')
+    a == b || Resource::parse(a).overlaps(&Resource::parse(b))
 }
 
 /// The more specific of two overlapping names (the one nested deeper).
 pub fn more_specific<'a>(a: &'a str, b: &'a str) -> &'a str {
-    if a.ends_with(":*") || (b.len() > a.len() && !b.ends_with(":*")) {
+    let (ra, rb) = (Resource::parse(a), Resource::parse(b));
+    if std::ptr::eq(ra.more_specific(&rb), &rb) && ra != rb {
         b
     } else {
         a
@@ -451,27 +472,7 @@ pub fn more_specific<'a>(a: &'a str, b: &'a str) -> &'a str {
 
 /// Namespaces holding agent context rather than business data.
 pub fn is_context_namespace(resource: &str) -> bool {
-    let ns = resource.split(':').next().unwrap_or_default();
-    matches!(
-        ns,
-        "session"
-            | "context"
-            | "ctx"
-            | "conversation"
-            | "memory"
-            | "state"
-            | "profile"
-            | "user_profile"
-            | "preference"
-            | "setting"
-            | "agent_context"
-            | "scratchpad"
-            | "kv"
-            | "cache"
-    ) || ns.ends_with("_context")
-        || ns.ends_with("_session")
-        || ns.ends_with("_state")
-        || ns.ends_with("_memory")
+    Resource::parse(resource).is_context()
 }
 
 #[cfg(test)]
@@ -507,6 +508,32 @@ mod tests {
             ToolPhrase::parse("get_customer_id").head(),
             Some("customer")
         );
+    }
+
+    #[test]
+    fn a_verb_ending_a_longer_name_is_its_noun() {
+        let p = ToolPhrase::parse("grocery_store");
+        assert_eq!(
+            (p.verb, p.object),
+            (None, vec!["grocery".into(), "store".into()])
+        );
+        assert_eq!(ToolPhrase::parse("error_log").verb, None);
+        assert_eq!(
+            ToolPhrase::parse("github_create_issue").verb.as_deref(),
+            Some("create")
+        );
+        assert_eq!(ToolPhrase::parse("kv.store").verb.as_deref(), Some("store"));
+        assert_eq!(
+            ToolPhrase::parse("find_grocery_store").verb.as_deref(),
+            Some("find")
+        );
+    }
+
+    #[test]
+    fn place_like_values_are_no_paths() {
+        assert!(is_place_like_key("destination") && !path_shaped("sea"));
+        assert!(!path_shaped("456 Oakwood Avenue, Rivermist"));
+        assert!(path_shaped("temp/a.txt") && path_shaped("report.pdf") && path_shaped("./out"));
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::names::{
-    entity_of_key, is_path_key, is_slot_key, is_sql_key, is_url_key, normalize_id, normalize_path,
-    normalize_url,
+    entity_of_key, is_path_key, is_place_like_key, is_slot_key, is_sql_key, is_url_key,
+    normalize_id, normalize_path, normalize_url, path_shaped,
 };
 use super::shell::{is_shell_key, shell_files};
 use super::sql::{sql_accesses, SqlAccess};
@@ -93,7 +93,10 @@ fn walk_args(v: &Value, depth: usize, f: &mut ArgFacts) {
                     f.urls.push((r, key.clone(), s.clone()));
                 }
             }
-            Value::String(s) if is_path_key(key) || looks_like_path(s) => {
+            Value::String(s)
+                if is_path_key(key) && (!is_place_like_key(key) || path_shaped(s))
+                    || looks_like_path(s) =>
+            {
                 if let Some(p) = normalize_path(s) {
                     f.files.push((p, key.clone(), s.clone()));
                 }

@@ -116,6 +116,14 @@ pub(crate) fn spans(
         _ => ("tool_calls", "stop"),
     };
     let mut calls = Calls::default();
+    // The tools the request offered (`tools` of an OpenAI, Anthropic or Responses body): their
+    // descriptions are evidence for analysis. Recorded once, on the first model call.
+    let mut definitions = conv
+        .envelope
+        .as_ref()
+        .and_then(|e| e.get("tools"))
+        .filter(|t| t.as_array().is_some_and(|a| !a.is_empty()))
+        .map(|t| KeyValue::new("gen_ai.tool.definitions", AnyValue::String(t.to_string())));
     for turn in turns {
         match turn {
             Turn::Input(message) => history.push(message),
@@ -149,7 +157,7 @@ pub(crate) fn spans(
                 output.finish_reason =
                     Some(genai_finish_reason(has_calls, finish_reason.as_deref()));
                 let (input, elided) = history.input();
-                let extra = if elided > 0 {
+                let mut extra = if elided > 0 {
                     let count = i64::try_from(elided).unwrap_or(i64::MAX);
                     vec![KeyValue::new(
                         "fanout.input.elided_messages",
@@ -158,6 +166,7 @@ pub(crate) fn spans(
                 } else {
                     Vec::new()
                 };
+                extra.extend(definitions.take());
                 builder.chat(ChatSpan {
                     model: model.or_else(|| default_model.clone()),
                     input,

@@ -6,6 +6,7 @@
 //! Explicit declarations replace every weaker source for the direction they declare (reads or
 //! writes); a catalog entry replaces the heuristics. Pure: no I/O.
 
+pub mod coding_tools;
 pub mod explicit;
 mod heuristics;
 pub mod names;
@@ -279,6 +280,17 @@ pub fn infer_call(
         add(&spec.reads, AccessMode::Read, "reads", false, &mut out);
         add(&spec.writes, AccessMode::Write, "writes", false, &mut out);
         add(&spec.creates, AccessMode::Write, "creates", true, &mut out);
+    } else if let Some(found) = coding_tools::applies(span)
+        .then(|| {
+            let cwd = span.and_then(|s| s.attr_str("fanout.tool.cwd"));
+            coding_tools::infer(&call.name, args.as_ref(), cwd)
+        })
+        .flatten()
+    {
+        for a in found.accesses {
+            heur.add(a.resource, a.mode, EvidenceSource::Argument, a.confidence, a.evidence);
+        }
+        out.creates.extend(found.creates);
     } else {
         let span_desc = span.and_then(|s| s.attr_str("tool.description"));
         let op = heuristics::operation(&phrase, def, span_desc, args.as_ref());

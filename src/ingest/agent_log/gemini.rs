@@ -37,7 +37,7 @@ pub fn read(
     // Messages by id, in first-seen order, last copy wins.
     let mut order: Vec<String> = Vec::new();
     let mut by_id: HashMap<String, Value> = HashMap::new();
-    let mut put = |m: &Value, order: &mut Vec<String>, by_id: &mut HashMap<String, Value>| {
+    let put = |m: &Value, order: &mut Vec<String>, by_id: &mut HashMap<String, Value>| {
         let id = str_of(m, "id")
             .map(str::to_owned)
             .unwrap_or_else(|| format!("#{}", order.len()));

@@ -71,11 +71,7 @@ pub fn analyze(script: &str, cwd: Option<&str>) -> ShellEffects {
             return out;
         }
     };
-    let mut walker = Walker {
-        options,
-        out,
-        start_cwd: cwd.map(str::to_owned),
-    };
+    let mut walker = Walker { options, out };
     let mut state = cwd.map(str::to_owned);
     for list in &program.complete_commands {
         walker.list(list, &mut state);
@@ -116,7 +112,6 @@ fn program_name(word: &str) -> &str {
 struct Walker {
     options: ParserOptions,
     out: ShellEffects,
-    start_cwd: Option<String>,
 }
 
 /// A word's literal value, or `None` when it has expansions (`$x`, `$(...)`, `~user`).
@@ -371,9 +366,6 @@ impl Walker {
 pub(super) trait Sink {
     fn touch_path(&mut self, cwd: &Option<String>, path: &str, effect: Effect, evidence: &str);
     fn unknown(&mut self, what: String);
-    fn start_cwd(&self) -> Option<&str>;
-    fn options(&self) -> &ParserOptions;
-    fn nested(&mut self, effects: ShellEffects);
 }
 
 impl Sink for Walker {
@@ -384,20 +376,5 @@ impl Sink for Walker {
         if !self.out.unknown.contains(&what) {
             self.out.unknown.push(what);
         }
-    }
-    fn start_cwd(&self) -> Option<&str> {
-        self.start_cwd.as_deref()
-    }
-    fn options(&self) -> &ParserOptions {
-        &self.options
-    }
-    fn nested(&mut self, effects: ShellEffects) {
-        for t in effects.touches {
-            if !self.out.touches.contains(&t) {
-                self.out.touches.push(t);
-            }
-        }
-        self.out.unknown.extend(effects.unknown);
-        self.out.uses_relative_paths |= effects.uses_relative_paths;
     }
 }

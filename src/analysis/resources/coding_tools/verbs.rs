@@ -112,7 +112,7 @@ pub(super) fn apply(
     let name = program.rsplit('/').next().unwrap_or(program);
     let ev = |what: &str| format!("`{}` {what}", clip(text));
     let a = split(name, args);
-    let mut files = |sink: &mut dyn Sink, operands: &[Option<&str>], effect: Effect, what: &str| {
+    let files = |sink: &mut dyn Sink, operands: &[Option<&str>], effect: Effect, what: &str| {
         for op in operands {
             match op {
                 Some(p) => sink.touch_path(cwd, p, effect, &ev(what)),
@@ -403,7 +403,7 @@ fn git(sink: &mut dyn Sink, args: &[Option<String>], cwd: &mut Option<String>, t
     let ev = |what: &str| format!("`{}` {what}", clip(text));
     let repo = ".git";
     let tree = ".";
-    let mut t = |sink: &mut dyn Sink, p: &str, e: Effect, what: &str| sink.touch_path(&dir, p, e, &ev(what));
+    let t = |sink: &mut dyn Sink, p: &str, e: Effect, what: &str| sink.touch_path(&dir, p, e, &ev(what));
     let paths_after_dashdash: Vec<&str> = rest
         .iter()
         .skip_while(|w| w.as_deref() != Some("--"))

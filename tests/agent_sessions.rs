@@ -103,10 +103,7 @@ fn a_split_response_is_one_batch_with_recovered_times() {
     assert_eq!(root.attr_str("fanout.session.git_branch"), Some("main"));
     assert_eq!(root.attr_str("fanout.agent.version"), Some("2.1.263"));
     assert_eq!(root.attr_str("gen_ai.request.model"), Some("claude-sonnet-4-5"));
-    assert_eq!(
-        root.name,
-        "invoke_agent claude-code /home/dev/shop (main)"
-    );
+    assert_eq!(root.name, "claude-code /home/dev/shop (main)");
 }
 
 #[test]

@@ -42,7 +42,8 @@ impl Report {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceReport {
     pub trace_id: String,
-    /// `recorded`, or `absent` for chat transcripts: then every time below is `null`.
+    /// `recorded`; `recovered` for coding-agent logs (times from line timestamps, upper bounds);
+    /// or `absent` for chat transcripts: then every time below is `null`.
     pub timing: String,
     /// Instrumentation conventions detected, e.g. `genai`, `openinference`.
     pub conventions: Vec<String>,

@@ -218,6 +218,27 @@ pub fn detect(text: &str) -> Option<Format> {
         Some(Format::ClaudeCode)
     } else if lines.first().is_some_and(gemini::sniff_line) {
         Some(Format::GeminiCli)
+    } else if lines.is_empty() {
+        // A first line longer than the detection window (a large tool result): its start.
+        long_first_line(text)
+    } else {
+        None
+    }
+}
+
+/// Recognises a log whose first line is cut by the detection window, by that line's start.
+fn long_first_line(text: &str) -> Option<Format> {
+    let first = text.lines().next()?;
+    let start: String = first.chars().take(4096).collect();
+    let has = |k: &str| start.contains(k);
+    if has("\"type\":\"session_meta\"") && has("\"payload\"") {
+        Some(Format::CodexCli)
+    } else if has("\"sessionId\"")
+        && ["\"type\":\"user\"", "\"type\":\"assistant\"", "\"type\":\"summary\""]
+            .iter()
+            .any(|t| has(t))
+    {
+        Some(Format::ClaudeCode)
     } else {
         None
     }

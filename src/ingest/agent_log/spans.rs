@@ -20,9 +20,10 @@ fn string(key: &str, value: impl Into<String>) -> KeyValue {
     KeyValue::new(key, AnyValue::String(value.into()))
 }
 
-/// The root span's name: agent, project folder and branch, as the trace list shows it.
+/// The root span's name: agent, project folder and branch, as the trace list shows it (the
+/// operation is in `gen_ai.operation.name`).
 pub fn root_name(session: &Session) -> String {
-    let mut name = format!("invoke_agent {}", session.agent.as_str());
+    let mut name = session.agent.as_str().to_owned();
     if let Some(cwd) = &session.cwd {
         name.push(' ');
         name.push_str(cwd);

@@ -54,9 +54,18 @@ fn accesses(a: &AnalyzedTrace, call_id: &str) -> Vec<String> {
 #[test]
 fn every_fixture_and_every_foreign_example_ingests_with_its_format() {
     let cases = [
-        ("claude-code/2.1.263_split_response.jsonl", Format::ClaudeCode),
-        ("claude-code/2.0.65_parallel_edit_conflict.jsonl", Format::ClaudeCode),
-        ("claude-code/2.1.90_build_during_edit.jsonl", Format::ClaudeCode),
+        (
+            "claude-code/2.1.263_split_response.jsonl",
+            Format::ClaudeCode,
+        ),
+        (
+            "claude-code/2.0.65_parallel_edit_conflict.jsonl",
+            Format::ClaudeCode,
+        ),
+        (
+            "claude-code/2.1.90_build_during_edit.jsonl",
+            Format::ClaudeCode,
+        ),
         ("claude-code/2.1.100_interrupted.jsonl", Format::ClaudeCode),
         ("claude-code/2.1.100_compacted.jsonl", Format::ClaudeCode),
         ("claude-code/2.1.31_sidechain/s-2.jsonl", Format::ClaudeCode),
@@ -71,8 +80,14 @@ fn every_fixture_and_every_foreign_example_ingests_with_its_format() {
         ("gemini/0.4.0_session.json", Format::GeminiCli),
         ("foreign/simonw__sample_session.jsonl", Format::ClaudeCode),
         ("foreign/simonw__sample_session.json", Format::ClaudeCode),
-        ("foreign/daaain__representative_messages.jsonl", Format::ClaudeCode),
-        ("foreign/simonw__sample_codex_session.jsonl", Format::CodexCli),
+        (
+            "foreign/daaain__representative_messages.jsonl",
+            Format::ClaudeCode,
+        ),
+        (
+            "foreign/simonw__sample_codex_session.jsonl",
+            Format::CodexCli,
+        ),
     ];
     for (name, format) in cases {
         let (got, spans) = load(name);
@@ -102,7 +117,10 @@ fn a_split_response_is_one_batch_with_recovered_times() {
     assert_eq!(root.attr_str("fanout.session.cwd"), Some("/home/dev/shop"));
     assert_eq!(root.attr_str("fanout.session.git_branch"), Some("main"));
     assert_eq!(root.attr_str("fanout.agent.version"), Some("2.1.263"));
-    assert_eq!(root.attr_str("gen_ai.request.model"), Some("claude-sonnet-4-5"));
+    assert_eq!(
+        root.attr_str("gen_ai.request.model"),
+        Some("claude-sonnet-4-5")
+    );
     assert_eq!(root.name, "claude-code /home/dev/shop (main)");
 }
 
@@ -130,7 +148,10 @@ fn a_test_run_beside_an_edit_reads_what_the_edit_writes() {
         .iter()
         .find(|s| s.attr_str("gen_ai.tool.call.id") == Some("toolu_U2"))
         .unwrap();
-    assert_eq!(cancelled.attr_str("error.type"), Some("cancelled_by_sibling"));
+    assert_eq!(
+        cancelled.attr_str("error.type"),
+        Some("cancelled_by_sibling")
+    );
 }
 
 #[test]
@@ -157,7 +178,10 @@ fn a_subagent_is_linked_to_the_call_that_started_it() {
     assert_eq!(task.attr_str("fanout.subagent.id"), Some("a7f3"));
     let (side, _) = load("claude-code/2.1.31_sidechain/s-2/subagents/agent-a7f3.jsonl");
     let root = &side[0];
-    assert_eq!(root.attr_str("fanout.session.parent_call_id"), Some("toolu_TASK"));
+    assert_eq!(
+        root.attr_str("fanout.session.parent_call_id"),
+        Some("toolu_TASK")
+    );
     assert_eq!(root.attr_str("fanout.session.subagent_id"), Some("a7f3"));
     assert_eq!(root.attr_str("fanout.session.parent_id"), Some("s-2"));
 }
@@ -166,9 +190,15 @@ fn a_subagent_is_linked_to_the_call_that_started_it() {
 fn an_unsupported_version_names_the_agent_and_what_it_could_not_read() {
     let path = fixture("claude-code/9.0.0_unsupported.jsonl");
     let mut sink = VecSink::default();
-    let err = read_any("x.jsonl", std::fs::File::open(path).unwrap(), None, OnInvalid::Fail, &mut sink)
-        .unwrap_err()
-        .to_string();
+    let err = read_any(
+        "x.jsonl",
+        std::fs::File::open(path).unwrap(),
+        None,
+        OnInvalid::Fail,
+        &mut sink,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("Claude Code log (9.0.0)"), "{err}");
     assert!(err.contains("without a `message` object"), "{err}");
     assert!(!err.contains("has no string 'role'"), "{err}");
@@ -179,13 +209,28 @@ fn parallel_codex_shell_calls_show_what_each_command_wrote() {
     let (_, a) = analyzed("codex/0.77.0_parallel_shell.jsonl");
     assert_eq!(a.run.timing, Timing::Recovered);
     let g1 = accesses(&a, "call_G1");
-    assert!(g1.contains(&"write file:/home/dev/shop/out/report.txt".to_owned()), "{g1:?}");
-    assert!(g1.contains(&"read file:/home/dev/shop/gen.py".to_owned()), "{g1:?}");
+    assert!(
+        g1.contains(&"write file:/home/dev/shop/out/report.txt".to_owned()),
+        "{g1:?}"
+    );
+    assert!(
+        g1.contains(&"read file:/home/dev/shop/gen.py".to_owned()),
+        "{g1:?}"
+    );
     let g2 = accesses(&a, "call_G2");
-    assert!(g2.contains(&"read file:/home/dev/shop/out/report.txt".to_owned()), "{g2:?}");
+    assert!(
+        g2.contains(&"read file:/home/dev/shop/out/report.txt".to_owned()),
+        "{g2:?}"
+    );
     let g3 = accesses(&a, "call_G3");
-    assert!(g3.contains(&"write file:/home/dev/shop/out/snap".to_owned()), "{g3:?}");
-    assert!(g3.contains(&"read file:/home/dev/shop/fixtures".to_owned()), "{g3:?}");
+    assert!(
+        g3.contains(&"write file:/home/dev/shop/out/snap".to_owned()),
+        "{g3:?}"
+    );
+    assert!(
+        g3.contains(&"read file:/home/dev/shop/fixtures".to_owned()),
+        "{g3:?}"
+    );
     assert!(a
         .analysis
         .findings
@@ -220,7 +265,12 @@ fn gemini_batches_keep_the_last_copy_of_a_message_and_no_times() {
         .unwrap();
     assert_eq!(failed.status, fanout::model::CallStatus::Error);
     let (_, old) = analyzed("gemini/0.4.0_session.json");
-    assert_eq!(old.analysis.findings.len(), 1, "{:#?}", old.analysis.findings);
+    assert_eq!(
+        old.analysis.findings.len(),
+        1,
+        "{:#?}",
+        old.analysis.findings
+    );
 }
 
 fn fanout(home: &Path, args: &[&str]) -> Output {
@@ -253,7 +303,11 @@ fn show_prints_the_runs_of_the_fixtures() {
     ] {
         let out = fanout(
             dir.path(),
-            &[fixture(name).to_str().unwrap(), "--db", db.to_str().unwrap()],
+            &[
+                fixture(name).to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+            ],
         );
         assert!(out.status.success(), "{name}: {}", text(&out.stderr));
         let snap = name.replace(['/', '.'], "_");
@@ -299,7 +353,10 @@ fn a_folder_is_read_recursively_with_a_count_of_what_was_skipped() {
     );
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("folder: 2 file(s) to read, 1 skipped (1 agent metadata"), "{err}");
+    assert!(
+        err.contains("folder: 2 file(s) to read, 1 skipped (1 agent metadata"),
+        "{err}"
+    );
     assert!(err.contains("in 2 trace(s)"), "{err}");
 }
 
@@ -362,5 +419,8 @@ fn sessions_lists_each_agents_default_folder_newest_first() {
         .map(|r| r["agent"].as_str().unwrap())
         .collect();
     assert_eq!(agents.len(), 2, "{agents:?}");
-    assert!(agents.contains(&"claude-code") && agents.contains(&"gemini-cli"), "{agents:?}");
+    assert!(
+        agents.contains(&"claude-code") && agents.contains(&"gemini-cli"),
+        "{agents:?}"
+    );
 }

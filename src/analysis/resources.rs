@@ -288,7 +288,13 @@ pub fn infer_call(
         .flatten()
     {
         for a in found.accesses {
-            heur.add(a.resource, a.mode, EvidenceSource::Argument, a.confidence, a.evidence);
+            heur.add(
+                a.resource,
+                a.mode,
+                EvidenceSource::Argument,
+                a.confidence,
+                a.evidence,
+            );
         }
         out.creates.extend(found.creates);
     } else {

@@ -21,7 +21,9 @@ use crate::ingest::{OnInvalid, VecSink};
 use crate::model::Trace;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  fanout sessions               newest 20 sessions\n  fanout sessions --open 1      store the newest one and open it\n  fanout sessions --all --json  every session, for scripts")]
+#[command(
+    after_help = "Examples:\n  fanout sessions               newest 20 sessions\n  fanout sessions --open 1      store the newest one and open it\n  fanout sessions --all --json  every session, for scripts"
+)]
 pub struct Args {
     /// Store session N of the list (1 = newest) and open it in the viewer.
     #[arg(long, value_name = "N")]
@@ -154,7 +156,11 @@ pub fn discover() -> Vec<Found> {
             });
         }
     }
-    out.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| a.path.cmp(&b.path)));
+    out.sort_by(|a, b| {
+        b.modified
+            .cmp(&a.modified)
+            .then_with(|| a.path.cmp(&b.path))
+    });
     out
 }
 
@@ -196,7 +202,9 @@ fn summarize(index: usize, found: &Found, catalog: &Catalog) -> SessionRow {
     let trace = Trace::new(root.trace_id, sink.spans);
     let analyzed = crate::analysis::analyze_trace(&trace, catalog);
     row.project = root.attr_str("fanout.session.cwd").map(str::to_owned);
-    row.git_branch = root.attr_str("fanout.session.git_branch").map(str::to_owned);
+    row.git_branch = root
+        .attr_str("fanout.session.git_branch")
+        .map(str::to_owned);
     row.version = root.attr_str("fanout.agent.version").map(str::to_owned);
     if root.start_unix_nano > 0 {
         row.start_unix_nano = Some(root.start_unix_nano);

@@ -234,9 +234,13 @@ fn long_first_line(text: &str) -> Option<Format> {
     if has("\"type\":\"session_meta\"") && has("\"payload\"") {
         Some(Format::CodexCli)
     } else if has("\"sessionId\"")
-        && ["\"type\":\"user\"", "\"type\":\"assistant\"", "\"type\":\"summary\""]
-            .iter()
-            .any(|t| has(t))
+        && [
+            "\"type\":\"user\"",
+            "\"type\":\"assistant\"",
+            "\"type\":\"summary\"",
+        ]
+        .iter()
+        .any(|t| has(t))
     {
         Some(Format::ClaudeCode)
     } else {
@@ -275,12 +279,15 @@ pub fn read(
         Format::ClaudeCode => claude_code::read(file, text, &mut bad)?,
         Format::CodexCli => codex::read(text, &mut bad)?,
         Format::GeminiCli => gemini::read(text, &mut bad)?,
-        _ => {
-            return Err(IngestError::new(file, Location::Whole, None, "not an agent log").into())
-        }
+        _ => return Err(IngestError::new(file, Location::Whole, None, "not an agent log").into()),
     };
     let (session, records) = parsed;
-    if records > 0 && !session.steps.iter().any(|s| !matches!(s, Step::Input { .. })) {
+    if records > 0
+        && !session
+            .steps
+            .iter()
+            .any(|s| !matches!(s, Step::Input { .. }))
+    {
         // Lines of a known agent, but no response or result this reader could read.
         if session.steps.is_empty() {
             let version = session.version.as_deref().unwrap_or("unknown version");

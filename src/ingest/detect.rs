@@ -8,8 +8,8 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::{
-    agent_log, compression, otlp_json, otlp_proto, transcript, Format, IngestError, Location, OnInvalid,
-    ReadError, ReadStats, Sink, VecSink,
+    agent_log, compression, otlp_json, otlp_proto, transcript, Format, IngestError, Location,
+    OnInvalid, ReadError, ReadStats, Sink, VecSink,
 };
 use crate::model::Span;
 
@@ -78,7 +78,9 @@ pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
 fn head_text(bytes: &[u8]) -> Option<&str> {
     match std::str::from_utf8(bytes) {
         Ok(t) => Some(t),
-        Err(e) if e.error_len().is_none() => std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok(),
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()
+        }
         Err(_) => None,
     }
 }

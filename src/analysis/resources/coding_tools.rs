@@ -64,10 +64,18 @@ pub fn infer(name: &str, args: Option<&Value>, cwd: Option<&str>) -> Option<Infe
     let empty = Value::Null;
     let args = args.unwrap_or(&empty);
     let s = |k: &str| args.get(k).and_then(Value::as_str);
-    let path = ["file_path", "absolute_path", "notebook_path", "path", "filename"]
+    let path = [
+        "file_path",
+        "absolute_path",
+        "notebook_path",
+        "path",
+        "filename",
+    ]
+    .iter()
+    .find_map(|k| s(k));
+    let dir = ["dir_path", "path", "directory", "dir"]
         .iter()
         .find_map(|k| s(k));
-    let dir = ["dir_path", "path", "directory", "dir"].iter().find_map(|k| s(k));
     let mut out = Inferred::default();
     let label = name;
     match lower.as_str() {
@@ -82,10 +90,20 @@ pub fn infer(name: &str, args: Option<&Value>, cwd: Option<&str>) -> Option<Infe
             out.file(cwd, path?, Effect::Modify, &format!("{label} edits it"));
         }
         "glob" | "ls" | "list_directory" | "list_dir" | "find_files" => {
-            out.file(cwd, dir.unwrap_or("."), Effect::ReadTree, &format!("{label} lists it"));
+            out.file(
+                cwd,
+                dir.unwrap_or("."),
+                Effect::ReadTree,
+                &format!("{label} lists it"),
+            );
         }
         "grep" | "grep_search" | "search_file_content" | "grep_files" | "search" => {
-            out.file(cwd, dir.unwrap_or("."), Effect::ReadTree, &format!("{label} searches it"));
+            out.file(
+                cwd,
+                dir.unwrap_or("."),
+                Effect::ReadTree,
+                &format!("{label} searches it"),
+            );
         }
         "read_many_files" => {
             let patterns = args.get("include").or_else(|| args.get("paths"));
@@ -95,15 +113,28 @@ pub fn infer(name: &str, args: Option<&Value>, cwd: Option<&str>) -> Option<Infe
                 _ => vec!["."],
             };
             for p in list {
-                let effect = if p.contains(['*', '?']) { Effect::ReadTree } else { Effect::Read };
-                let p = if effect == Effect::ReadTree { glob_dir(p) } else { p.to_owned() };
+                let effect = if p.contains(['*', '?']) {
+                    Effect::ReadTree
+                } else {
+                    Effect::Read
+                };
+                let p = if effect == Effect::ReadTree {
+                    glob_dir(p)
+                } else {
+                    p.to_owned()
+                };
                 out.file(cwd, &p, effect, &format!("{label} reads it"));
             }
         }
         "apply_patch" | "applypatch" => {
             let text = s("input").or_else(|| s("patch"))?;
             for (p, effect) in patch::parse(text) {
-                out.file(cwd, &p, effect, &format!("apply_patch {}", patch_word(effect)));
+                out.file(
+                    cwd,
+                    &p,
+                    effect,
+                    &format!("apply_patch {}", patch_word(effect)),
+                );
             }
         }
         "bash" | "shell" | "shell_command" | "exec_command" | "local_shell"
@@ -154,7 +185,13 @@ fn resource_of(path: &str) -> Option<String> {
 }
 
 impl Inferred {
-    fn add(&mut self, resource: String, mode: AccessMode, confidence: Confidence, evidence: String) {
+    fn add(
+        &mut self,
+        resource: String,
+        mode: AccessMode,
+        confidence: Confidence,
+        evidence: String,
+    ) {
         if let Some(a) = self.accesses.iter_mut().find(|a| a.resource == resource) {
             if a.mode != mode {
                 a.mode = AccessMode::ReadWrite;
@@ -204,7 +241,11 @@ impl Inferred {
         if unknown {
             let shown: Vec<&str> = effects.unknown.iter().take(3).map(String::as_str).collect();
             let more = effects.unknown.len().saturating_sub(3);
-            let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             let evidence = format!(
                 "{tool}: unknown command {}{tail}: assumed to read the working folder",
                 shown.join(", ")

@@ -6,7 +6,12 @@ use super::shell::{analyze, analyze_argv, Effect};
 use super::*;
 
 /// (script, expected touches as "effect path", expected final cwd, expected unknown count)
-type Case = (&'static str, &'static [&'static str], Option<&'static str>, usize);
+type Case = (
+    &'static str,
+    &'static [&'static str],
+    Option<&'static str>,
+    usize,
+);
 
 fn effect_name(e: Effect) -> &'static str {
     match e {
@@ -22,22 +27,66 @@ fn effect_name(e: Effect) -> &'static str {
 const CASES: &[Case] = &[
     // Pipelines and lists.
     ("cat src/a.rs | grep -n foo", &["read /w/src/a.rs"], None, 0),
-    ("cat a && rm b; touch c", &["read /w/a", "delete /w/b", "create /w/c"], None, 0),
+    (
+        "cat a && rm b; touch c",
+        &["read /w/a", "delete /w/b", "create /w/c"],
+        None,
+        0,
+    ),
     ("false || mkdir -p out/x", &["create /w/out/x"], None, 0),
     // Quoting and escapes: one word each.
-    ("cat 'my file.txt' \"other file\" with\\ space", &["read /w/my file.txt", "read /w/other file", "read /w/with space"], None, 0),
+    (
+        "cat 'my file.txt' \"other file\" with\\ space",
+        &[
+            "read /w/my file.txt",
+            "read /w/other file",
+            "read /w/with space",
+        ],
+        None,
+        0,
+    ),
     ("rm -f -- '-weird'", &["delete /w/-weird"], None, 0),
     // Redirections.
     ("echo hi > out.txt", &["write /w/out.txt"], None, 0),
-    ("echo hi >> log.txt 2> err.log", &["modify /w/log.txt", "write /w/err.log"], None, 0),
-    ("sort < in.txt > /tmp/sorted", &["read /w/in.txt", "write /tmp/sorted"], None, 0),
-    ("make &> build.log", &["write /w/build.log", "tree /w"], None, 1),
+    (
+        "echo hi >> log.txt 2> err.log",
+        &["modify /w/log.txt", "write /w/err.log"],
+        None,
+        0,
+    ),
+    (
+        "sort < in.txt > /tmp/sorted",
+        &["read /w/in.txt", "write /tmp/sorted"],
+        None,
+        0,
+    ),
+    (
+        "make &> build.log",
+        &["write /w/build.log", "tree /w"],
+        None,
+        1,
+    ),
     ("cmd 2>/dev/null", &[], None, 1),
     // Heredocs: the body is not a path; the redirection target is.
-    ("cat > notes.md <<'EOF'\n> not a redirect\nEOF\n", &["write /w/notes.md"], None, 0),
+    (
+        "cat > notes.md <<'EOF'\n> not a redirect\nEOF\n",
+        &["write /w/notes.md"],
+        None,
+        0,
+    ),
     // cd: changes the directory for what follows, not inside subshells or pipeline stages.
-    ("cd sub && cat a.txt", &["read /w/sub/a.txt"], Some("/w/sub"), 0),
-    ("(cd sub && rm x) && cat y", &["delete /w/sub/x", "read /w/y"], None, 0),
+    (
+        "cd sub && cat a.txt",
+        &["read /w/sub/a.txt"],
+        Some("/w/sub"),
+        0,
+    ),
+    (
+        "(cd sub && rm x) && cat y",
+        &["delete /w/sub/x", "read /w/y"],
+        None,
+        0,
+    ),
     ("cd sub | cat z", &["read /w/z"], None, 0),
     ("cd /abs/dir; ls", &["tree /abs/dir"], Some("/abs/dir"), 0),
     // Globs stand for their folder.
@@ -47,29 +96,73 @@ const CASES: &[Case] = &[
     ("rm \"$TMPFILE\"", &[], None, 1),
     ("cat $(git ls-files)", &[], None, 1),
     // File verbs.
-    ("mv a.txt b.txt", &["delete /w/a.txt", "create /w/b.txt"], None, 0),
+    (
+        "mv a.txt b.txt",
+        &["delete /w/a.txt", "create /w/b.txt"],
+        None,
+        0,
+    ),
     ("cp -r src dst", &["tree /w/src", "create /w/dst"], None, 0),
     ("sed -i 's/a/b/' conf.ini", &["modify /w/conf.ini"], None, 0),
     ("sed -n '1,5p' conf.ini", &["read /w/conf.ini"], None, 0),
-    ("echo x | tee -a a.log b.log", &["modify /w/a.log", "modify /w/b.log"], None, 0),
+    (
+        "echo x | tee -a a.log b.log",
+        &["modify /w/a.log", "modify /w/b.log"],
+        None,
+        0,
+    ),
     ("grep -rn TODO src", &["tree /w/src"], None, 0),
     ("rg foo", &["tree /w"], None, 0),
     ("head -n 5 README.md", &["read /w/README.md"], None, 0),
     ("sudo rm -rf build", &["delete /w/build"], None, 0),
     // git.
-    ("git add src/a.rs && git commit -m 'x y'", &["modify /w/.git", "read /w/src/a.rs"], None, 0),
-    ("git -C repo status", &["read /w/repo/.git", "tree /w/repo"], None, 0),
-    ("git checkout -- a.rs", &["modify /w/.git", "modify /w/a.rs"], None, 0),
+    (
+        "git add src/a.rs && git commit -m 'x y'",
+        &["modify /w/.git", "read /w/src/a.rs"],
+        None,
+        0,
+    ),
+    (
+        "git -C repo status",
+        &["read /w/repo/.git", "tree /w/repo"],
+        None,
+        0,
+    ),
+    (
+        "git checkout -- a.rs",
+        &["modify /w/.git", "modify /w/a.rs"],
+        None,
+        0,
+    ),
     ("git stash", &["modify /w/.git", "modify /w"], None, 0),
     // Builds, tests, package managers.
-    ("cargo test -q", &["tree /w", "modify /w/target", "modify /w/cargo.lock"], None, 0),
-    ("npm install left-pad", &["read /w/package.json", "modify /w/node_modules", "modify /w/package-lock.json"], None, 0),
+    (
+        "cargo test -q",
+        &["tree /w", "modify /w/target", "modify /w/Cargo.lock"],
+        None,
+        0,
+    ),
+    (
+        "npm install left-pad",
+        &[
+            "read /w/package.json",
+            "modify /w/node_modules",
+            "modify /w/package-lock.json",
+        ],
+        None,
+        0,
+    ),
     ("python -m pytest tests", &["tree /w"], None, 0),
     // Unknown commands are unknown, never a confident read.
     ("frobnicate --all", &[], None, 1),
     ("python build.py", &["read /w/build.py"], None, 1),
     // Codex patches through the shell.
-    ("apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: n.txt\n+x\n*** End Patch\nEOF\n", &["create /w/n.txt"], None, 0),
+    (
+        "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: n.txt\n+x\n*** End Patch\nEOF\n",
+        &["create /w/n.txt"],
+        None,
+        0,
+    ),
 ];
 
 #[test]
@@ -79,11 +172,16 @@ fn shell_scripts_are_parsed_into_what_they_touch() {
         let got: Vec<String> = fx
             .touches
             .iter()
-            .map(|t| format!("{} {}", effect_name(t.effect), t.path.to_lowercase()))
+            .map(|t| format!("{} {}", effect_name(t.effect), t.path))
             .collect();
         assert_eq!(got, *touches, "touches of {script:?}");
         assert_eq!(fx.final_cwd.as_deref(), *cwd, "cwd after {script:?}");
-        assert_eq!(fx.unknown.len(), *unknown, "unknown in {script:?}: {:?}", fx.unknown);
+        assert_eq!(
+            fx.unknown.len(),
+            *unknown,
+            "unknown in {script:?}: {:?}",
+            fx.unknown
+        );
         assert!(fx.parse_error.is_none(), "{script:?}: {:?}", fx.parse_error);
     }
 }
@@ -105,7 +203,10 @@ fn codex_argv_runs_the_script_of_bash_lc() {
     let fx = analyze_argv(&argv, Some("/w"));
     assert_eq!(fx.touches[0].path, "/w/src/a.rs");
     let argv: Vec<String> = ["rm", "it's.txt"].iter().map(|s| (*s).to_owned()).collect();
-    assert_eq!(analyze_argv(&argv, Some("/w")).touches[0].path, "/w/it's.txt");
+    assert_eq!(
+        analyze_argv(&argv, Some("/w")).touches[0].path,
+        "/w/it's.txt"
+    );
 }
 
 fn resources(found: &Inferred) -> Vec<(String, AccessMode)> {
@@ -118,12 +219,33 @@ fn resources(found: &Inferred) -> Vec<(String, AccessMode)> {
 
 #[test]
 fn file_tools_name_one_resource_for_every_spelling() {
-    let abs = infer("Edit", Some(&json!({"file_path": "/w/src/a.rs"})), Some("/w")).unwrap();
-    let rel = infer("replace", Some(&json!({"file_path": "src/a.rs"})), Some("/w")).unwrap();
-    let dot = infer("write_file", Some(&json!({"file_path": "./src/a.rs"})), Some("/w")).unwrap();
-    assert_eq!(resources(&abs), vec![("file:/w/src/a.rs".into(), AccessMode::ReadWrite)]);
+    let abs = infer(
+        "Edit",
+        Some(&json!({"file_path": "/w/src/a.rs"})),
+        Some("/w"),
+    )
+    .unwrap();
+    let rel = infer(
+        "replace",
+        Some(&json!({"file_path": "src/a.rs"})),
+        Some("/w"),
+    )
+    .unwrap();
+    let dot = infer(
+        "write_file",
+        Some(&json!({"file_path": "./src/a.rs"})),
+        Some("/w"),
+    )
+    .unwrap();
+    assert_eq!(
+        resources(&abs),
+        vec![("file:/w/src/a.rs".into(), AccessMode::ReadWrite)]
+    );
     assert_eq!(resources(&rel), resources(&abs));
-    assert_eq!(resources(&dot), vec![("file:/w/src/a.rs".into(), AccessMode::Write)]);
+    assert_eq!(
+        resources(&dot),
+        vec![("file:/w/src/a.rs".into(), AccessMode::Write)]
+    );
     let grep = infer("Grep", Some(&json!({"pattern": "x"})), Some("/w")).unwrap();
     assert_eq!(resources(&grep), vec![("file:/w".into(), AccessMode::Read)]);
     assert!(infer("mcp__github__create_issue", Some(&json!({})), Some("/w")).is_none());
@@ -147,7 +269,10 @@ fn apply_patch_and_shell_tools_report_writes_and_creates() {
         Some("/w"),
     )
     .unwrap();
-    assert_eq!(resources(&shell), vec![("file:/repo/out.txt".into(), AccessMode::Write)]);
+    assert_eq!(
+        resources(&shell),
+        vec![("file:/repo/out.txt".into(), AccessMode::Write)]
+    );
 }
 
 #[test]
@@ -157,7 +282,11 @@ fn unknown_commands_read_the_folder_with_low_confidence_and_say_so() {
     assert_eq!(folder.resource, "file:/w");
     assert_eq!(folder.mode, AccessMode::Read);
     assert_eq!(folder.confidence, Confidence::Low);
-    assert!(folder.evidence.contains("unknown command `frob x`"), "{}", folder.evidence);
+    assert!(
+        folder.evidence.contains("unknown command `frob x`"),
+        "{}",
+        folder.evidence
+    );
 }
 
 #[test]
@@ -173,6 +302,11 @@ fn cd_in_a_persistent_shell_is_shared_state() {
         .iter()
         .any(|a| a.resource == SHELL_CWD && a.mode == AccessMode::Read));
     // Codex runs every command in its own process: no shared directory.
-    let codex = infer("shell_command", Some(&json!({"command": "cd sub"})), Some("/w")).unwrap();
+    let codex = infer(
+        "shell_command",
+        Some(&json!({"command": "cd sub"})),
+        Some("/w"),
+    )
+    .unwrap();
     assert!(codex.accesses.iter().all(|a| a.resource != SHELL_CWD));
 }

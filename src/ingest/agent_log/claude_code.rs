@@ -145,9 +145,7 @@ impl Reader {
         let s = &mut self.session;
         let set = |slot: &mut Option<String>, key: &str| {
             if slot.is_none() {
-                *slot = str_of(v, key)
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_owned);
+                *slot = str_of(v, key).filter(|x| !x.is_empty()).map(str::to_owned);
             }
         };
         set(&mut s.version, "version");
@@ -294,7 +292,9 @@ impl Reader {
             let order = order_base + i as u64;
             match str_of(block, "type") {
                 Some("tool_use") => {
-                    let Some(id) = str_of(block, "id") else { continue };
+                    let Some(id) = str_of(block, "id") else {
+                        continue;
+                    };
                     if !self.calls_seen.insert(id.to_owned()) {
                         continue;
                     }
@@ -333,7 +333,9 @@ impl Reader {
         for block in &blocks {
             match str_of(block, "type") {
                 Some("tool_result") => {
-                    let Some(id) = str_of(block, "tool_use_id") else { continue };
+                    let Some(id) = str_of(block, "tool_use_id") else {
+                        continue;
+                    };
                     if !self.results_seen.insert(id.to_owned()) {
                         continue;
                     }

@@ -217,8 +217,9 @@ impl Reader {
         match str_of(p, "type") {
             Some("message") => {
                 let role = str_of(p, "role").unwrap_or("user");
-                let text = crate::ingest::synth::content_text(p.get("content").unwrap_or(&Value::Null))
-                    .unwrap_or_default();
+                let text =
+                    crate::ingest::synth::content_text(p.get("content").unwrap_or(&Value::Null))
+                        .unwrap_or_default();
                 if role == "assistant" {
                     if let Some(resp) = self.response(at, raw) {
                         let order = resp.parts.len() as u64;
@@ -241,7 +242,8 @@ impl Reader {
                 if let Some(resp) = self.response(at, raw) {
                     if !summary.is_empty() {
                         let order = resp.parts.len() as u64;
-                        resp.parts.push((order, Part::Reasoning(summary.join("\n"))));
+                        resp.parts
+                            .push((order, Part::Reasoning(summary.join("\n"))));
                     }
                 }
             }

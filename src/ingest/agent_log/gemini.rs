@@ -61,7 +61,12 @@ pub fn read(
             let v = &line.value;
             if let Some(set) = v.get("$set") {
                 meta(&mut session, set);
-                for m in set.get("messages").and_then(Value::as_array).into_iter().flatten() {
+                for m in set
+                    .get("messages")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     put(m, &mut order, &mut by_id);
                 }
             } else if v.get("$rewindTo").is_some() {
@@ -117,7 +122,12 @@ fn message(session: &mut Session, m: &Value) {
                 session.model.clone_from(&model);
             }
             let mut parts = Vec::new();
-            for t in m.get("thoughts").and_then(Value::as_array).into_iter().flatten() {
+            for t in m
+                .get("thoughts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let text = [str_of(t, "subject"), str_of(t, "description")]
                     .into_iter()
                     .flatten()
@@ -144,8 +154,10 @@ fn message(session: &mut Session, m: &Value) {
                         .map(str::to_owned)
                         .or_else(|| session.cwd.clone());
                     let call = Call {
-                        id: str_of(c, "id")
-                            .map_or_else(|| format!("call#{i}@{raw_len}", raw_len = raw.len()), str::to_owned),
+                        id: str_of(c, "id").map_or_else(
+                            || format!("call#{i}@{raw_len}", raw_len = raw.len()),
+                            str::to_owned,
+                        ),
                         name: str_of(c, "name").unwrap_or("unknown").to_owned(),
                         arguments,
                         at,

@@ -121,9 +121,10 @@ pub fn build(file: &str, text: &str, session: &Session) -> Vec<Span> {
                 }
                 let input = std::mem::take(&mut pending);
                 elided += input.len() + 1;
-                let provider = resp.finish_reason.clone().unwrap_or_else(|| {
-                    if has_calls { "tool_use" } else { "end_turn" }.into()
-                });
+                let provider = resp
+                    .finish_reason
+                    .clone()
+                    .unwrap_or_else(|| if has_calls { "tool_use" } else { "end_turn" }.into());
                 builder.chat(ChatSpan {
                     model: resp.model.clone().or_else(|| session.model.clone()),
                     input,

@@ -48,7 +48,13 @@ mod tests {
 
     #[test]
     fn spellings_of_one_file_resolve_alike() {
-        for p in ["src/a.rs", "./src/a.rs", "/w/src/a.rs", "src/../src/a.rs", "/w//src/./a.rs"] {
+        for p in [
+            "src/a.rs",
+            "./src/a.rs",
+            "/w/src/a.rs",
+            "src/../src/a.rs",
+            "/w//src/./a.rs",
+        ] {
             assert_eq!(resolve(Some("/w"), p), "/w/src/a.rs", "{p}");
         }
         assert_eq!(resolve(Some("/w/"), "."), "/w");

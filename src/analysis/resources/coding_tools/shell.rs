@@ -67,7 +67,8 @@ pub fn analyze(script: &str, cwd: Option<&str>) -> ShellEffects {
         Ok(p) => p,
         Err(e) => {
             out.parse_error = Some(e.to_string());
-            out.unknown.push(format!("unparsed script: {}", first_line(script)));
+            out.unknown
+                .push(format!("unparsed script: {}", first_line(script)));
             return out;
         }
     };
@@ -241,11 +242,12 @@ impl Walker {
         }
         let (raw, effect) = if is_glob(raw) {
             // A glob stands for the folder it lists.
-            let prefix: Vec<&str> = raw
-                .split('/')
-                .take_while(|seg| !is_glob(seg))
-                .collect();
-            let dir = if prefix.is_empty() { ".".to_owned() } else { prefix.join("/") };
+            let prefix: Vec<&str> = raw.split('/').take_while(|seg| !is_glob(seg)).collect();
+            let dir = if prefix.is_empty() {
+                ".".to_owned()
+            } else {
+                prefix.join("/")
+            };
             let dir = if dir.is_empty() { "/".to_owned() } else { dir };
             let effect = match effect {
                 Effect::Read | Effect::ReadTree => Effect::ReadTree,
@@ -290,9 +292,14 @@ impl Walker {
                 };
                 (w, effect)
             }
-            ast::IoRedirect::OutputAndError(w, append) => {
-                (w, if *append { Effect::Modify } else { Effect::Write })
-            }
+            ast::IoRedirect::OutputAndError(w, append) => (
+                w,
+                if *append {
+                    Effect::Modify
+                } else {
+                    Effect::Write
+                },
+            ),
             _ => return,
         };
         let op = match effect {
@@ -305,10 +312,10 @@ impl Walker {
                 let evidence = format!("{what} {op} {path}");
                 self.touch(cwd, &path, effect, &evidence);
             }
-            None => self
-                .out
-                .unknown
-                .push(format!("redirection {op} {} (not a literal path)", target.value)),
+            None => self.out.unknown.push(format!(
+                "redirection {op} {} (not a literal path)",
+                target.value
+            )),
         }
     }
 

@@ -10,18 +10,90 @@ use super::shell::{Effect, Sink};
 
 /// Commands with no file effect of their own (their redirections are handled elsewhere).
 const PURE: &[&str] = &[
-    "echo", "printf", "true", "false", "pwd", "test", "[", "sleep", "date", "whoami", "which",
-    "type", "export", "set", "unset", "shift", "exit", "return", "read", "wait", "jobs", "alias",
-    "clear", "basename", "dirname", "seq", "yes", "expr", "uname", "hostname", "id", "printenv",
-    "ulimit", "trap", "local", "declare", "typeset", "let", ":", "command -v", "nproc",
+    "echo",
+    "printf",
+    "true",
+    "false",
+    "pwd",
+    "test",
+    "[",
+    "sleep",
+    "date",
+    "whoami",
+    "which",
+    "type",
+    "export",
+    "set",
+    "unset",
+    "shift",
+    "exit",
+    "return",
+    "read",
+    "wait",
+    "jobs",
+    "alias",
+    "clear",
+    "basename",
+    "dirname",
+    "seq",
+    "yes",
+    "expr",
+    "uname",
+    "hostname",
+    "id",
+    "printenv",
+    "ulimit",
+    "trap",
+    "local",
+    "declare",
+    "typeset",
+    "let",
+    ":",
+    "command -v",
+    "nproc",
 ];
 
 /// Commands that read the files they name.
 const READ_FILES: &[&str] = &[
-    "cat", "head", "tail", "less", "more", "wc", "nl", "od", "xxd", "hexdump", "strings", "file",
-    "stat", "md5sum", "sha1sum", "sha256sum", "sha512sum", "cksum", "cmp", "diff", "bat", "tac",
-    "fold", "fmt", "pr", "expand", "base64", "source", ".", "readlink", "realpath", "column",
-    "uniq", "cut", "paste", "comm", "join", "tr", "iconv",
+    "cat",
+    "head",
+    "tail",
+    "less",
+    "more",
+    "wc",
+    "nl",
+    "od",
+    "xxd",
+    "hexdump",
+    "strings",
+    "file",
+    "stat",
+    "md5sum",
+    "sha1sum",
+    "sha256sum",
+    "sha512sum",
+    "cksum",
+    "cmp",
+    "diff",
+    "bat",
+    "tac",
+    "fold",
+    "fmt",
+    "pr",
+    "expand",
+    "base64",
+    "source",
+    ".",
+    "readlink",
+    "realpath",
+    "column",
+    "uniq",
+    "cut",
+    "paste",
+    "comm",
+    "join",
+    "tr",
+    "iconv",
 ];
 
 /// Commands that read the folder trees they name (the working directory when none).
@@ -35,7 +107,19 @@ fn takes_value(program: &str, opt: &str) -> bool {
     match program {
         "head" | "tail" => matches!(opt, "-n" | "-c"),
         "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" => {
-            matches!(opt, "-e" | "-f" | "-m" | "-A" | "-B" | "-C" | "-g" | "-t" | "--glob" | "--type" | "--max-count")
+            matches!(
+                opt,
+                "-e" | "-f"
+                    | "-m"
+                    | "-A"
+                    | "-B"
+                    | "-C"
+                    | "-g"
+                    | "-t"
+                    | "--glob"
+                    | "--type"
+                    | "--max-count"
+            )
         }
         "sed" => matches!(opt, "-e" | "-f" | "--expression" | "--file"),
         "awk" | "gawk" => matches!(opt, "-f" | "-v" | "-F"),
@@ -74,7 +158,8 @@ fn split<'a>(program: &str, args: &'a [Option<String>]) -> Args<'a> {
             Some(o) if !only_operands && o.starts_with('-') && o.len() > 1 => {
                 out.options.push(o);
                 if takes_value(program, o) {
-                    out.values.push((o, args.get(i + 1).and_then(|v| v.as_deref())));
+                    out.values
+                        .push((o, args.get(i + 1).and_then(|v| v.as_deref())));
                     i += 1;
                 }
             }
@@ -96,7 +181,10 @@ impl Args<'_> {
             .any(|o| !o.starts_with("--") && o[1..].contains(letter))
     }
     fn value(&self, opt: &str) -> Option<&str> {
-        self.values.iter().find(|(o, _)| *o == opt).and_then(|(_, v)| *v)
+        self.values
+            .iter()
+            .find(|(o, _)| *o == opt)
+            .and_then(|(_, v)| *v)
     }
 }
 
@@ -116,7 +204,10 @@ pub(super) fn apply(
         for op in operands {
             match op {
                 Some(p) => sink.touch_path(cwd, p, effect, &ev(what)),
-                None => sink.unknown(format!("`{}`: an operand is not a literal path", clip(text))),
+                None => sink.unknown(format!(
+                    "`{}`: an operand is not a literal path",
+                    clip(text)
+                )),
             }
         }
     };
@@ -152,7 +243,9 @@ pub(super) fn apply(
             }
             match rest.split_first() {
                 Some((Some(p), tail)) => apply(sink, p, tail, cwd, text, heredoc),
-                Some((None, _)) => sink.unknown(format!("`{}` (command name is not literal)", clip(text))),
+                Some((None, _)) => {
+                    sink.unknown(format!("`{}` (command name is not literal)", clip(text)))
+                }
                 None => {}
             }
         }
@@ -172,7 +265,10 @@ pub(super) fn apply(
                 .skip(usize::from(!pattern_given))
                 .copied()
                 .collect();
-            let recursive = matches!(n, "rg" | "ag" | "ack") || a.has_short('r') || a.has_short('R') || a.has("--recursive");
+            let recursive = matches!(n, "rg" | "ag" | "ack")
+                || a.has_short('r')
+                || a.has_short('R')
+                || a.has("--recursive");
             if paths.is_empty() {
                 if recursive {
                     files(sink, &[Some(".")], Effect::ReadTree, "searches it");
@@ -189,21 +285,54 @@ pub(super) fn apply(
                 .map(|w| w.as_deref())
                 .take_while(|w| w.is_some_and(|w| !w.starts_with('-') && !matches!(w, "(" | "!")))
                 .collect();
-            let roots = if roots.is_empty() { vec![Some(".")] } else { roots };
+            let roots = if roots.is_empty() {
+                vec![Some(".")]
+            } else {
+                roots
+            };
             let deletes = args.iter().any(|w| w.as_deref() == Some("-delete"));
-            let execs = args.iter().any(|w| matches!(w.as_deref(), Some("-exec" | "-execdir" | "-ok")));
-            let effect = if deletes { Effect::Modify } else { Effect::ReadTree };
-            files(sink, &roots, effect, if deletes { "deletes under it" } else { "searches it" });
+            let execs = args
+                .iter()
+                .any(|w| matches!(w.as_deref(), Some("-exec" | "-execdir" | "-ok")));
+            let effect = if deletes {
+                Effect::Modify
+            } else {
+                Effect::ReadTree
+            };
+            files(
+                sink,
+                &roots,
+                effect,
+                if deletes {
+                    "deletes under it"
+                } else {
+                    "searches it"
+                },
+            );
             if execs {
-                sink.unknown(format!("`{}`: -exec runs a command on each match", clip(text)));
+                sink.unknown(format!(
+                    "`{}`: -exec runs a command on each match",
+                    clip(text)
+                ));
             }
         }
         "sed" | "awk" | "gawk" => {
             let in_place = (name == "sed"
-                && a.options.iter().any(|o| o.starts_with("-i") || o.starts_with("--in-place")))
-                || (name != "sed" && a.operands.first().copied().flatten().is_some() && a.has("-i"));
-            let script_given = a.value("-e").is_some() || a.value("-f").is_some() || a.value("--expression").is_some();
-            let paths: Vec<Option<&str>> = a.operands.iter().skip(usize::from(!script_given)).copied().collect();
+                && a.options
+                    .iter()
+                    .any(|o| o.starts_with("-i") || o.starts_with("--in-place")))
+                || (name != "sed"
+                    && a.operands.first().copied().flatten().is_some()
+                    && a.has("-i"));
+            let script_given = a.value("-e").is_some()
+                || a.value("-f").is_some()
+                || a.value("--expression").is_some();
+            let paths: Vec<Option<&str>> = a
+                .operands
+                .iter()
+                .skip(usize::from(!script_given))
+                .copied()
+                .collect();
             if in_place {
                 files(sink, &paths, Effect::Modify, "edits it in place");
             } else {
@@ -212,7 +341,12 @@ pub(super) fn apply(
         }
         "jq" | "yq" => {
             let program_given = a.value("-f").is_some() || a.value("--from-file").is_some();
-            let paths: Vec<Option<&str>> = a.operands.iter().skip(usize::from(!program_given)).copied().collect();
+            let paths: Vec<Option<&str>> = a
+                .operands
+                .iter()
+                .skip(usize::from(!program_given))
+                .copied()
+                .collect();
             files(sink, &paths, Effect::Read, "reads it");
         }
         "sort" => {
@@ -223,14 +357,20 @@ pub(super) fn apply(
         }
         "touch" => files(sink, &a.operands, Effect::Create, "creates it"),
         "mkdir" => files(sink, &a.operands, Effect::Create, "creates it"),
-        "rm" | "rmdir" | "unlink" | "shred" => files(sink, &a.operands, Effect::Delete, "deletes it"),
+        "rm" | "rmdir" | "unlink" | "shred" => {
+            files(sink, &a.operands, Effect::Delete, "deletes it")
+        }
         "truncate" => files(sink, &a.operands, Effect::Write, "truncates it"),
         "chmod" | "chown" | "chgrp" => {
             let targets: Vec<Option<&str>> = a.operands.iter().skip(1).copied().collect();
             files(sink, &targets, Effect::Write, "changes its mode");
         }
         "tee" => {
-            let effect = if a.has_short('a') { Effect::Modify } else { Effect::Write };
+            let effect = if a.has_short('a') {
+                Effect::Modify
+            } else {
+                Effect::Write
+            };
             files(sink, &a.operands, effect, "writes it");
         }
         "cp" | "mv" | "ln" | "install" | "rsync" => {
@@ -242,13 +382,18 @@ pub(super) fn apply(
                     _ => (a.operands.clone(), None),
                 },
             };
-            let recursive = a.has_short('r') || a.has_short('R') || a.has_short('a') || name == "mv";
+            let recursive =
+                a.has_short('r') || a.has_short('R') || a.has_short('a') || name == "mv";
             let source_effect = match name {
                 "mv" => Effect::Delete,
                 _ if recursive => Effect::ReadTree,
                 _ => Effect::Read,
             };
-            let what = if name == "mv" { "moves it away" } else { "copies it" };
+            let what = if name == "mv" {
+                "moves it away"
+            } else {
+                "copies it"
+            };
             files(sink, &sources, source_effect, what);
             if let Some(d) = dest {
                 files(sink, &[d], Effect::Create, "writes it");
@@ -264,11 +409,18 @@ pub(super) fn apply(
             }
         }
         "apply_patch" | "applypatch" => {
-            let patch_text = heredoc.map(str::to_owned).or_else(|| args.first().cloned().flatten());
+            let patch_text = heredoc
+                .map(str::to_owned)
+                .or_else(|| args.first().cloned().flatten());
             match patch_text.as_deref().map(patch::parse) {
                 Some(ops) if !ops.is_empty() => {
                     for (path, effect) in ops {
-                        sink.touch_path(cwd, &path, effect, &format!("apply_patch {}", effect_word(effect)));
+                        sink.touch_path(
+                            cwd,
+                            &path,
+                            effect,
+                            &format!("apply_patch {}", effect_word(effect)),
+                        );
                     }
                 }
                 _ => sink.unknown(format!("`{}`: patch text not found", clip(text))),
@@ -278,20 +430,36 @@ pub(super) fn apply(
         "cargo" => {
             let sub = a.operands.first().copied().flatten().unwrap_or_default();
             match sub {
-                "build" | "check" | "test" | "run" | "clippy" | "bench" | "doc" | "b" | "c" | "t" | "r" | "nextest" => {
+                "build" | "check" | "test" | "run" | "clippy" | "bench" | "doc" | "b" | "c"
+                | "t" | "r" | "nextest" => {
                     files(sink, &[Some(".")], Effect::ReadTree, "builds from it");
-                    files(sink, &[Some("target")], Effect::Modify, "writes build output");
+                    files(
+                        sink,
+                        &[Some("target")],
+                        Effect::Modify,
+                        "writes build output",
+                    );
                     files(sink, &[Some("Cargo.lock")], Effect::Modify, "may update it");
                 }
                 "fmt" => files(sink, &[Some(".")], Effect::Modify, "formats it"),
                 "add" | "remove" | "rm" | "update" | "generate-lockfile" => {
-                    files(sink, &[Some("Cargo.toml"), Some("Cargo.lock")], Effect::Modify, "updates it");
+                    files(
+                        sink,
+                        &[Some("Cargo.toml"), Some("Cargo.lock")],
+                        Effect::Modify,
+                        "updates it",
+                    );
                 }
                 _ => sink.unknown(format!("`{}`", clip(text))),
             }
         }
         "npm" | "pnpm" | "yarn" | "bun" => {
-            let sub = a.operands.first().copied().flatten().unwrap_or(if name == "yarn" { "install" } else { "" });
+            let sub = a
+                .operands
+                .first()
+                .copied()
+                .flatten()
+                .unwrap_or(if name == "yarn" { "install" } else { "" });
             let lock = match name {
                 "pnpm" => "pnpm-lock.yaml",
                 "yarn" => "yarn.lock",
@@ -299,23 +467,41 @@ pub(super) fn apply(
                 _ => "package-lock.json",
             };
             match sub {
-                "install" | "i" | "ci" | "add" | "remove" | "rm" | "uninstall" | "update" | "up" | "upgrade" => {
+                "install" | "i" | "ci" | "add" | "remove" | "rm" | "uninstall" | "update"
+                | "up" | "upgrade" => {
                     files(sink, &[Some("package.json")], Effect::Read, "reads it");
-                    files(sink, &[Some("node_modules")], Effect::Modify, "installs into it");
+                    files(
+                        sink,
+                        &[Some("node_modules")],
+                        Effect::Modify,
+                        "installs into it",
+                    );
                     files(sink, &[Some(lock)], Effect::Modify, "updates the lockfile");
                     if matches!(sub, "add" | "remove" | "rm" | "uninstall") {
                         files(sink, &[Some("package.json")], Effect::Modify, "updates it");
                     }
                 }
                 "test" | "t" | "run" | "run-script" | "build" | "exec" | "x" | "start" => {
-                    files(sink, &[Some(".")], Effect::ReadTree, "runs a package script over it");
-                    sink.unknown(format!("`{}`: what the script writes is unknown", clip(text)));
+                    files(
+                        sink,
+                        &[Some(".")],
+                        Effect::ReadTree,
+                        "runs a package script over it",
+                    );
+                    sink.unknown(format!(
+                        "`{}`: what the script writes is unknown",
+                        clip(text)
+                    ));
                 }
                 _ => sink.unknown(format!("`{}`", clip(text))),
             }
         }
-        "make" | "ninja" | "cmake" | "gradle" | "gradlew" | "./gradlew" | "mvn" | "tsc" | "pytest" | "jest" | "vitest" | "mocha" | "tox" | "nox" | "mypy" | "pyright" | "eslint" | "ruff" | "flake8" | "pylint" | "go" | "dotnet" | "swift" | "bazel" => {
-            let writes_sources = a.has("--fix") || a.has("--write") || a.has_short('w')
+        "make" | "ninja" | "cmake" | "gradle" | "gradlew" | "./gradlew" | "mvn" | "tsc"
+        | "pytest" | "jest" | "vitest" | "mocha" | "tox" | "nox" | "mypy" | "pyright"
+        | "eslint" | "ruff" | "flake8" | "pylint" | "go" | "dotnet" | "swift" | "bazel" => {
+            let writes_sources = a.has("--fix")
+                || a.has("--write")
+                || a.has_short('w')
                 || a.operands.first().copied().flatten() == Some("format")
                 || (name == "go" && a.operands.first().copied().flatten() == Some("fmt"));
             if writes_sources {
@@ -323,35 +509,65 @@ pub(super) fn apply(
             } else {
                 files(sink, &[Some(".")], Effect::ReadTree, "builds or checks it");
             }
-            if matches!(name, "make" | "ninja" | "cmake" | "gradle" | "gradlew" | "mvn" | "tsc" | "dotnet" | "bazel" | "swift") {
+            if matches!(
+                name,
+                "make"
+                    | "ninja"
+                    | "cmake"
+                    | "gradle"
+                    | "gradlew"
+                    | "mvn"
+                    | "tsc"
+                    | "dotnet"
+                    | "bazel"
+                    | "swift"
+            ) {
                 sink.unknown(format!("`{}`: build outputs unknown", clip(text)));
             }
         }
         "black" | "prettier" | "gofmt" | "rustfmt" | "isort" => {
             let check = a.has("--check") || a.has("-l") || a.has("--list-different");
-            let targets: Vec<Option<&str>> = if a.operands.is_empty() { vec![Some(".")] } else { a.operands.clone() };
-            let writes = !check && (name != "prettier" || a.has("--write")) && (name != "gofmt" || a.has_short('w'));
+            let targets: Vec<Option<&str>> = if a.operands.is_empty() {
+                vec![Some(".")]
+            } else {
+                a.operands.clone()
+            };
+            let writes = !check
+                && (name != "prettier" || a.has("--write"))
+                && (name != "gofmt" || a.has_short('w'));
             let effect = if writes { Effect::Modify } else { Effect::Read };
-            files(sink, &targets, effect, if writes { "formats it" } else { "checks it" });
+            files(
+                sink,
+                &targets,
+                effect,
+                if writes { "formats it" } else { "checks it" },
+            );
         }
-        "python" | "python3" | "node" | "deno" | "ruby" | "perl" | "bash" | "sh" | "zsh" | "php" => {
-            match a.operands.first() {
-                Some(Some(script)) if !a.has("-c") && !a.has("-e") && !a.has("-m") => {
-                    sink.touch_path(cwd, script, Effect::Read, &ev("runs it"));
-                    sink.unknown(format!("`{}`: what the script touches is unknown", clip(text)));
-                }
-                _ if a.value("-m").is_some() || a.has("-m") => {
-                    let module = args.iter().skip_while(|w| w.as_deref() != Some("-m")).nth(1).cloned().flatten();
-                    match module.as_deref() {
-                        Some("pytest" | "unittest" | "mypy" | "pyright") => {
-                            files(sink, &[Some(".")], Effect::ReadTree, "tests or checks it");
-                        }
-                        _ => sink.unknown(format!("`{}`", clip(text))),
-                    }
-                }
-                _ => sink.unknown(format!("`{}`", clip(text))),
+        "python" | "python3" | "node" | "deno" | "ruby" | "perl" | "bash" | "sh" | "zsh"
+        | "php" => match a.operands.first() {
+            Some(Some(script)) if !a.has("-c") && !a.has("-e") && !a.has("-m") => {
+                sink.touch_path(cwd, script, Effect::Read, &ev("runs it"));
+                sink.unknown(format!(
+                    "`{}`: what the script touches is unknown",
+                    clip(text)
+                ));
             }
-        }
+            _ if a.value("-m").is_some() || a.has("-m") => {
+                let module = args
+                    .iter()
+                    .skip_while(|w| w.as_deref() != Some("-m"))
+                    .nth(1)
+                    .cloned()
+                    .flatten();
+                match module.as_deref() {
+                    Some("pytest" | "unittest" | "mypy" | "pyright") => {
+                        files(sink, &[Some(".")], Effect::ReadTree, "tests or checks it");
+                    }
+                    _ => sink.unknown(format!("`{}`", clip(text))),
+                }
+            }
+            _ => sink.unknown(format!("`{}`", clip(text))),
+        },
         _ => sink.unknown(format!("`{}`", clip(text))),
     }
 }
@@ -403,7 +619,9 @@ fn git(sink: &mut dyn Sink, args: &[Option<String>], cwd: &mut Option<String>, t
     let ev = |what: &str| format!("`{}` {what}", clip(text));
     let repo = ".git";
     let tree = ".";
-    let t = |sink: &mut dyn Sink, p: &str, e: Effect, what: &str| sink.touch_path(&dir, p, e, &ev(what));
+    let t = |sink: &mut dyn Sink, p: &str, e: Effect, what: &str| {
+        sink.touch_path(&dir, p, e, &ev(what))
+    };
     let paths_after_dashdash: Vec<&str> = rest
         .iter()
         .skip_while(|w| w.as_deref() != Some("--"))
@@ -415,10 +633,17 @@ fn git(sink: &mut dyn Sink, args: &[Option<String>], cwd: &mut Option<String>, t
             t(sink, repo, Effect::Read, "reads the repository");
             t(sink, tree, Effect::ReadTree, "reads the working tree");
         }
-        "log" | "show" | "rev-parse" | "describe" | "shortlog" | "reflog" | "cat-file" | "ls-tree" | "rev-list" | "remote" => {
+        "log" | "show" | "rev-parse" | "describe" | "shortlog" | "reflog" | "cat-file"
+        | "ls-tree" | "rev-list" | "remote" => {
             t(sink, repo, Effect::Read, "reads the repository");
         }
-        "branch" | "tag" if a.operands.is_empty() || a.has("--list") || a.has("-l") || a.has("-a") || a.has("-v") => {
+        "branch" | "tag"
+            if a.operands.is_empty()
+                || a.has("--list")
+                || a.has("-l")
+                || a.has("-a")
+                || a.has("-v") =>
+        {
             t(sink, repo, Effect::Read, "reads the repository");
         }
         "branch" | "tag" | "fetch" | "gc" | "config" => {
@@ -427,7 +652,11 @@ fn git(sink: &mut dyn Sink, args: &[Option<String>], cwd: &mut Option<String>, t
         "add" | "stage" => {
             t(sink, repo, Effect::Modify, "updates the index");
             for p in a.operands.iter().flatten() {
-                let e = if *p == "." || p.contains(['*', '?']) { Effect::ReadTree } else { Effect::Read };
+                let e = if *p == "." || p.contains(['*', '?']) {
+                    Effect::ReadTree
+                } else {
+                    Effect::Read
+                };
                 t(sink, p, e, "stages it");
             }
             if a.has_short('A') || a.has("--all") || a.has_short('u') {
@@ -438,7 +667,12 @@ fn git(sink: &mut dyn Sink, args: &[Option<String>], cwd: &mut Option<String>, t
             t(sink, repo, Effect::Modify, "updates the index");
             let cached = a.has("--cached");
             for p in a.operands.iter().flatten() {
-                t(sink, p, if cached { Effect::Read } else { Effect::Delete }, "removes it");
+                t(
+                    sink,
+                    p,
+                    if cached { Effect::Read } else { Effect::Delete },
+                    "removes it",
+                );
             }
         }
         "mv" => {
@@ -459,7 +693,8 @@ fn git(sink: &mut dyn Sink, args: &[Option<String>], cwd: &mut Option<String>, t
             }
         }
         "push" => t(sink, repo, Effect::Read, "pushes the repository"),
-        "checkout" | "switch" | "restore" | "reset" | "stash" | "merge" | "rebase" | "pull" | "cherry-pick" | "revert" | "apply" | "am" | "clean" => {
+        "checkout" | "switch" | "restore" | "reset" | "stash" | "merge" | "rebase" | "pull"
+        | "cherry-pick" | "revert" | "apply" | "am" | "clean" => {
             t(sink, repo, Effect::Modify, "updates the repository");
             if !paths_after_dashdash.is_empty() {
                 for p in paths_after_dashdash {
@@ -469,7 +704,14 @@ fn git(sink: &mut dyn Sink, args: &[Option<String>], cwd: &mut Option<String>, t
                 for p in a.operands.iter().flatten() {
                     t(sink, p, Effect::Modify, "restores it");
                 }
-            } else if !(sub == "reset" && !a.has("--hard")) && !(sub == "stash" && a.operands.first().copied().flatten().is_some_and(|s| matches!(s, "list" | "show"))) {
+            } else if !(sub == "reset" && !a.has("--hard"))
+                && !(sub == "stash"
+                    && a.operands
+                        .first()
+                        .copied()
+                        .flatten()
+                        .is_some_and(|s| matches!(s, "list" | "show")))
+            {
                 t(sink, tree, Effect::Modify, "rewrites the working tree");
             }
         }

@@ -170,13 +170,13 @@ fn an_interrupted_call_was_not_executed_and_a_replay_is_not_counted_twice() {
 
 #[test]
 fn a_subagent_is_linked_to_the_call_that_started_it() {
-    let (main, _) = load("claude-code/2.1.31_sidechain/s-2.jsonl");
+    let (_, main) = load("claude-code/2.1.31_sidechain/s-2.jsonl");
     let task = main
         .iter()
         .find(|s| s.attr_str("gen_ai.tool.call.id") == Some("toolu_TASK"))
         .unwrap();
     assert_eq!(task.attr_str("fanout.subagent.id"), Some("a7f3"));
-    let (side, _) = load("claude-code/2.1.31_sidechain/s-2/subagents/agent-a7f3.jsonl");
+    let (_, side) = load("claude-code/2.1.31_sidechain/s-2/subagents/agent-a7f3.jsonl");
     let root = &side[0];
     assert_eq!(
         root.attr_str("fanout.session.parent_call_id"),

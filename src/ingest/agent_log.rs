@@ -212,7 +212,7 @@ pub fn detect(text: &str) -> Option<Format> {
         .take(50)
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    if lines.iter().any(codex::sniff_line) {
+    if lines.iter().any(codex::sniff_line) || codex::sniff_unenveloped(&lines) {
         Some(Format::CodexCli)
     } else if lines.iter().any(claude_code::sniff_line) {
         Some(Format::ClaudeCode)

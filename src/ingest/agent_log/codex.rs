@@ -30,6 +30,31 @@ pub fn sniff_line(line: &Value) -> bool {
         && line.get("payload").is_some_and(Value::is_object)
 }
 
+/// An early rollout without the envelope: a header line with the session `id` and `timestamp`
+/// (no `type`), then bare response items.
+pub fn sniff_unenveloped(lines: &[Value]) -> bool {
+    let Some((header, items)) = lines.split_first() else {
+        return false;
+    };
+    let is_header = header.get("id").is_some()
+        && header.get("timestamp").is_some()
+        && header.get("type").is_none()
+        && header.get("role").is_none();
+    is_header
+        && items.iter().take(20).any(|i| {
+            matches!(
+                str_of(i, "type"),
+                Some(
+                    "message"
+                        | "reasoning"
+                        | "function_call"
+                        | "function_call_output"
+                        | "local_shell_call"
+                )
+            )
+        })
+}
+
 /// Reads a rollout; returns the session and the number of lines read.
 pub fn read(
     text: &str,

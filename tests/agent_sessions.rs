@@ -92,7 +92,10 @@ fn every_fixture_and_every_foreign_example_ingests_with_its_format() {
     for (name, format) in cases {
         let (got, spans) = load(name);
         assert_eq!(got, format, "{name}");
-        assert!(spans.len() > 1, "{name}: {} spans", spans.len());
+        // simonw's Codex sample holds user messages and turn settings only: no model output,
+        // so its trace is the root span alone.
+        let least = if name.contains("sample_codex") { 1 } else { 2 };
+        assert!(spans.len() >= least, "{name}: {} spans", spans.len());
     }
 }
 

@@ -124,7 +124,7 @@ fn a_split_response_is_one_batch_with_recovered_times() {
         root.attr_str("gen_ai.request.model"),
         Some("claude-sonnet-4-5")
     );
-    assert_eq!(root.name, "claude-code /home/dev/shop (main)");
+    assert_eq!(root.name, "/home/dev/shop (main)");
 }
 
 #[test]

@@ -20,14 +20,13 @@ fn string(key: &str, value: impl Into<String>) -> KeyValue {
     KeyValue::new(key, AnyValue::String(value.into()))
 }
 
-/// The root span's name: agent, project folder and branch, as the trace list shows it (the
-/// operation is in `gen_ai.operation.name`).
+/// The root span's name, as the trace list shows it beside the agent (`service.name`): the
+/// project folder and branch (the operation is in `gen_ai.operation.name`).
 pub fn root_name(session: &Session) -> String {
-    let mut name = session.agent.as_str().to_owned();
-    if let Some(cwd) = &session.cwd {
-        name.push(' ');
-        name.push_str(cwd);
-    }
+    let mut name = session
+        .cwd
+        .clone()
+        .unwrap_or_else(|| session.agent.as_str().to_owned());
     if let Some(branch) = &session.git_branch {
         name.push_str(&format!(" ({branch})"));
     }

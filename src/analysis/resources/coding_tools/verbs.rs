@@ -172,7 +172,7 @@ fn split<'a>(program: &str, args: &'a [Option<String>]) -> Args<'a> {
 
 impl Args<'_> {
     fn has(&self, flag: &str) -> bool {
-        self.options.iter().any(|o| *o == flag)
+        self.options.contains(&flag)
     }
     /// A short flag letter given alone or in a cluster (`-rf` has `r`).
     fn has_short(&self, letter: char) -> bool {
@@ -704,15 +704,17 @@ fn git(sink: &mut dyn Sink, args: &[Option<String>], cwd: &mut Option<String>, t
                 for p in a.operands.iter().flatten() {
                     t(sink, p, Effect::Modify, "restores it");
                 }
-            } else if !(sub == "reset" && !a.has("--hard"))
-                && !(sub == "stash"
+            } else {
+                let soft_reset = sub == "reset" && !a.has("--hard");
+                let stash_listing = sub == "stash"
                     && a.operands
                         .first()
                         .copied()
                         .flatten()
-                        .is_some_and(|s| matches!(s, "list" | "show")))
-            {
-                t(sink, tree, Effect::Modify, "rewrites the working tree");
+                        .is_some_and(|s| matches!(s, "list" | "show"));
+                if !soft_reset && !stash_listing {
+                    t(sink, tree, Effect::Modify, "rewrites the working tree");
+                }
             }
         }
         "clone" => {

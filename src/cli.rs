@@ -6,9 +6,11 @@ mod db;
 mod diff;
 mod export_cmd;
 mod ingest;
+mod inputs;
 mod list;
 mod output;
 mod reindex;
+mod sessions;
 mod show;
 mod trace_arg;
 mod view;
@@ -34,6 +36,8 @@ Examples:
   fanout why 5b8e                  from the final answer back to the batch that fed it
   fanout audit --fail-on latent traces/*.jsonl   gate CI on conflicts
   fanout diff good.json bad.json   where a rerun diverged, batch by batch
+  fanout sessions                  local Claude Code / Codex / Gemini CLI sessions, newest first
+  fanout ~/.claude/projects/-home-me-repo/   every session in a folder
 
 Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 (~/.local/share/fanout/fanout.db on Linux).";
@@ -73,14 +77,15 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Trace files to ingest before opening the viewer.
+    /// Trace files or folders (read recursively) to ingest before opening the viewer.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Store trace files (OTLP JSON/protobuf, fanout native, chat transcripts; `-` for stdin).
+    /// Store trace files or folders (OTLP JSON/protobuf, fanout native, chat transcripts,
+    /// coding-agent sessions; `-` for stdin).
     Ingest(ingest::Args),
     /// List stored traces.
     List(list::Args),
@@ -96,6 +101,8 @@ pub enum Command {
     Export(export_cmd::Args),
     /// Rebuild the derived tables (model calls, tool calls, batches, findings) from the raw spans.
     Reindex(reindex::Args),
+    /// Coding-agent sessions on this machine (Claude Code, Codex CLI, Gemini CLI), newest first.
+    Sessions(sessions::Args),
 }
 
 /// Parses arguments, runs the command and returns the exit status.
@@ -114,6 +121,7 @@ pub fn run() -> Exit {
         Some(Command::Audit(ref args)) => audit::run(&cli, args),
         Some(Command::Export(ref args)) => export_cmd::run(&cli, args),
         Some(Command::Diff(ref args)) => diff::run(&cli, args),
+        Some(Command::Sessions(ref args)) => sessions::run(&cli, args),
         None => view::run(&cli),
     };
     match outcome {

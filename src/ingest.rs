@@ -6,6 +6,7 @@
 //! [`IngestError`] naming file, line or byte offset, and field, unless the caller asked to skip
 //! invalid records, in which case the problem goes to [`Sink::skipped`] and parsing goes on.
 
+pub mod agent_log;
 mod bounded;
 pub mod compression;
 pub mod detect;
@@ -38,6 +39,12 @@ pub enum Format {
     OpenaiResponses,
     /// Anthropic Messages (tool_use / tool_result blocks).
     Anthropic,
+    /// Claude Code session transcript (JSONL, one line per content block).
+    ClaudeCode,
+    /// Codex CLI rollout (JSONL of session_meta / turn_context / response_item / event_msg).
+    CodexCli,
+    /// Gemini CLI chat log (JSONL of message records, or one JSON conversation record).
+    GeminiCli,
 }
 
 impl Format {
@@ -49,6 +56,9 @@ impl Format {
             Self::OpenaiChat => "openai-chat",
             Self::OpenaiResponses => "openai-responses",
             Self::Anthropic => "anthropic",
+            Self::ClaudeCode => "claude-code",
+            Self::CodexCli => "codex-cli",
+            Self::GeminiCli => "gemini-cli",
         }
     }
 }

@@ -109,6 +109,8 @@ pub fn normalize(trace: &Trace) -> Run {
         conventions,
         timing: if timing_absent {
             Timing::Absent
+        } else if trace.spans.iter().any(detect::timing_recovered) {
+            Timing::Recovered
         } else {
             Timing::Recorded
         },

@@ -34,6 +34,9 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
             .filter(|c| c.status != CallStatus::NotExecuted)
             .collect();
         let serialized = batch_serialized(&members);
+        // Times recovered from log lines bracket each call: no overlap proves the runner
+        // serialized, an overlap does not prove they ran together.
+        let recovered = run.timing == crate::model::Timing::Recovered;
         let known = Known::before(run, batch.index);
         let prepared: Vec<value_flow::Prepared> = known
             .as_ref()
@@ -61,7 +64,7 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
                 let (Some(ra), Some(rb)) = (calls.get(a.index), calls.get(b.index)) else {
                     continue;
                 };
-                let found = pair_finding(batch.index, a, ra, b, rb, serialized);
+                let found = pair_finding(batch.index, a, ra, b, rb, serialized, recovered);
                 // A dependency through values is stronger than a weak resource overlap.
                 let weak =
                     |f: &Option<Finding>| f.as_ref().is_none_or(|f| f.severity == Severity::Info);
@@ -181,11 +184,19 @@ fn pair_finding(
     b: &ToolCall,
     rb: &CallResources,
     serialized: bool,
+    recovered: bool,
 ) -> Option<Finding> {
     let overlap = overlap_nanos(a, b);
     let mut signals = Vec::new();
     let grade = |proof: bool, signals: &mut Vec<String>| -> Severity {
         match overlap {
+            Some(ns) if ns > 0 && recovered && !proof => {
+                signals.push(format!(
+                    "times recovered from log lines overlap by {:.1} ms (upper bounds): they may have run together",
+                    ns as f64 / 1e6
+                ));
+                Severity::Latent
+            }
             Some(ns) if ns > 0 => {
                 signals.push(format!(
                     "executions overlapped by {:.1} ms",

@@ -36,7 +36,7 @@ pub fn latency(run: &Run) -> Latency {
         .iter()
         .filter_map(|m| Some((m.start_unix_nano?, m.end_unix_nano?)))
         .collect();
-    let timed = run.timing == Timing::Recorded
+    let timed = run.timing != Timing::Absent
         && (tool_iv.iter().any(Option::is_some) || !model_iv.is_empty());
     let batches: Vec<BatchLatency> = run
         .batches

@@ -6,6 +6,7 @@
 //! Explicit declarations replace every weaker source for the direction they declare (reads or
 //! writes); a catalog entry replaces the heuristics. Pure: no I/O.
 
+pub mod coding_tools;
 pub mod explicit;
 pub mod file_verbs;
 mod heuristics;
@@ -281,6 +282,23 @@ pub fn infer_call(
         add(&spec.reads, AccessMode::Read, "reads", false, &mut out);
         add(&spec.writes, AccessMode::Write, "writes", false, &mut out);
         add(&spec.creates, AccessMode::Write, "creates", true, &mut out);
+    } else if let Some(found) = coding_tools::applies(span)
+        .then(|| {
+            let cwd = span.and_then(|s| s.attr_str("fanout.tool.cwd"));
+            coding_tools::infer(&call.name, args.as_ref(), cwd)
+        })
+        .flatten()
+    {
+        for a in found.accesses {
+            heur.add(
+                a.resource,
+                a.mode,
+                EvidenceSource::Argument,
+                a.confidence,
+                a.evidence,
+            );
+        }
+        out.creates.extend(found.creates);
     } else if let Some(found) = file_verbs::accesses(&call.name, args.as_ref()) {
         // A tool shaped like a shell verb (`mkdir`, `mv`, `cd`): its paths and the working
         // directory, read from its shape rather than guessed from words.

@@ -10,7 +10,7 @@ use crate::analysis::{catalog_audit, Severity};
 use crate::exit::Exit;
 use crate::export::{self, AuditFormat};
 use crate::ingest::OnInvalid;
-use crate::pipeline::{self, IngestOptions, Input};
+use crate::pipeline::{self, IngestOptions};
 use crate::store::Store;
 
 /// The lowest severity that fails the audit.
@@ -50,7 +50,7 @@ an audit that read no trace, unless --allow-empty); 3 no such finding, but --ski
 records out."
 )]
 pub struct Args {
-    /// Trace files to audit (`-` for stdin).
+    /// Trace files or folders (read recursively) to audit (`-` for stdin).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Report format.
@@ -89,7 +89,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
     let ids = if args.files.is_empty() {
         store.trace_ids()?
     } else {
-        let inputs: Vec<Input> = args.files.iter().map(|p| Input::from_arg(p)).collect();
+        let expanded = super::inputs::expand(&args.files);
+        expanded.print_notes();
+        let inputs = expanded.inputs;
         let opts = IngestOptions {
             format: None,
             on_invalid: if args.skip_invalid {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{db, Cli};
 use crate::exit::Exit;
 use crate::ingest::{Format, OnInvalid};
-use crate::pipeline::{self, IngestOptions, Input, InputReport};
+use crate::pipeline::{self, IngestOptions, InputReport};
 use crate::sanitize::sanitize;
 
 #[derive(Debug, clap::Args)]
@@ -16,7 +16,7 @@ use crate::sanitize::sanitize;
 Re-ingesting a file changes nothing; spans of one trace spread over several files are merged."
 )]
 pub struct Args {
-    /// Trace files; `-` reads standard input.
+    /// Trace files or folders (read recursively); `-` reads standard input.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// Read every file as this format instead of detecting it.
@@ -39,6 +39,8 @@ struct JsonReport {
     tool_spans: usize,
     model_spans: usize,
     failed_files: usize,
+    /// Files found in folders and not read, with the reason.
+    skipped_files: Vec<super::inputs::SkippedFile>,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,7 +57,11 @@ struct JsonFile {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
-    let inputs: Vec<Input> = args.files.iter().map(|p| Input::from_arg(p)).collect();
+    let expanded = super::inputs::expand(&args.files);
+    if !args.json {
+        expanded.print_notes();
+    }
+    let inputs = expanded.inputs;
     let opts = IngestOptions {
         format: args.format,
         on_invalid: if args.skip_invalid {
@@ -74,7 +80,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         .map(|s| s.skipped.len())
         .sum();
     if args.json {
-        print_json(&reports)?;
+        print_json(&reports, &expanded.skipped)?;
     } else {
         print_text(&reports);
     }
@@ -93,7 +99,9 @@ pub fn ingest_files(
     cli: &Cli,
     files: &[PathBuf],
 ) -> anyhow::Result<(Exit, Vec<crate::model::TraceId>)> {
-    let inputs: Vec<Input> = files.iter().map(|p| Input::from_arg(p)).collect();
+    let expanded = super::inputs::expand(files);
+    expanded.print_notes();
+    let inputs = expanded.inputs;
     let mut store = db::open(cli)?;
     let reports = pipeline::ingest_inputs(
         &mut store,
@@ -165,7 +173,10 @@ fn print_text(reports: &[InputReport]) {
     );
 }
 
-fn print_json(reports: &[InputReport]) -> anyhow::Result<()> {
+fn print_json(
+    reports: &[InputReport],
+    skipped_files: &[super::inputs::SkippedFile],
+) -> anyhow::Result<()> {
     let files: Vec<JsonFile> = reports
         .iter()
         .map(|r| match &r.result {
@@ -203,6 +214,7 @@ fn print_json(reports: &[InputReport]) -> anyhow::Result<()> {
         traces: traces.len(),
         tool_spans: ok().map(|s| s.tool_spans).sum(),
         model_spans: ok().map(|s| s.model_spans).sum(),
+        skipped_files: skipped_files.to_vec(),
     };
     println!("{}", crate::export::safe_json::to_string_pretty(&report)?);
     Ok(())

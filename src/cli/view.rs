@@ -10,9 +10,14 @@ use crate::pipeline;
 use crate::tui::{self, TuiOptions};
 
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
+    open_files(cli, &cli.files)
+}
+
+/// Ingests `files` (none: nothing) and opens the viewer on the first trace they held.
+pub fn open_files(cli: &Cli, files: &[std::path::PathBuf]) -> anyhow::Result<Exit> {
     let mut open = None;
-    if !cli.files.is_empty() {
-        let (exit, traces) = ingest::ingest_files(cli, &cli.files)?;
+    if !files.is_empty() {
+        let (exit, traces) = ingest::ingest_files(cli, files)?;
         if exit == Exit::Error {
             return Ok(exit);
         }

@@ -46,7 +46,8 @@ pub struct TraceReport {
     /// inputs were linked to traces).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
-    /// `recorded`, or `absent` for chat transcripts: then every time below is `null`.
+    /// `recorded`; `recovered` for coding-agent logs (times from line timestamps, upper bounds);
+    /// or `absent` for chat transcripts: then every time below is `null`.
     pub timing: String,
     /// Instrumentation conventions detected, e.g. `genai`, `openinference`.
     pub conventions: Vec<String>,

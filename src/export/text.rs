@@ -42,6 +42,9 @@ pub(crate) fn write_header(r: &TraceReport, out: &mut dyn Write) -> io::Result<(
     if r.is_untimed() {
         writeln!(out, "timing: absent (chat transcript) · order and batches are exact, durations are not recorded")?;
     }
+    if r.timing == "recovered" {
+        writeln!(out, "timing: recovered from log line timestamps · each call spans from its line to its result's line (upper bounds, not measured)")?;
+    }
     if let Some(b) = &r.scope_batch_id {
         writeln!(out, "showing batch {} only", clean(b))?;
     }

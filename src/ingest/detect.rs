@@ -8,8 +8,8 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::{
-    compression, otlp_json, otlp_proto, transcript, Format, IngestError, Location, OnInvalid,
-    ReadError, ReadStats, Sink, VecSink,
+    agent_log, compression, otlp_json, otlp_proto, transcript, Format, IngestError, Location,
+    OnInvalid, ReadError, ReadStats, Sink, VecSink,
 };
 use crate::model::Span;
 
@@ -41,6 +41,10 @@ pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
             return Ok(Format::OtlpProto);
         }
         return Err("not JSON and not OTLP protobuf".to_owned());
+    }
+    // Coding-agent logs first: their text can quote any other format's keys.
+    if let Some(format) = head_text(text).and_then(agent_log::detect) {
+        return Ok(format);
     }
     let has = |needle: &str| memmem(text, needle.as_bytes());
     if has("\"resourceSpans\"")
@@ -77,6 +81,17 @@ pub fn detect(head: &[u8], name: &str) -> Result<Format, String> {
         "JSON, but neither OTLP (no resourceSpans), fanout native, nor a chat transcript"
             .to_owned(),
     )
+}
+
+/// The head as text, cut before a multi-byte character split by the peek.
+fn head_text(bytes: &[u8]) -> Option<&str> {
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Some(t),
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()
+        }
+        Err(_) => None,
+    }
 }
 
 fn trim_start(mut b: &[u8]) -> &[u8] {
@@ -141,6 +156,9 @@ pub fn read_any(
         }
         Format::Anthropic => {
             transcript::anthropic::read(file, &read_all(file, reader)?, on_invalid, sink)?
+        }
+        Format::ClaudeCode | Format::CodexCli | Format::GeminiCli => {
+            agent_log::read(format, file, &read_all(file, reader)?, on_invalid, sink)?
         }
     };
     Ok((format, stats))

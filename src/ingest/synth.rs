@@ -233,6 +233,19 @@ impl TraceBuilder {
         counter_span_id(1)
     }
 
+    /// Sets resource attributes (replacing ones of the same key) on every span, built or to come.
+    pub fn set_resource_attributes(&mut self, attributes: Vec<KeyValue>) {
+        let mut resource = (*self.resource).clone();
+        for kv in attributes {
+            resource.attributes.retain(|a| a.key != kv.key);
+            resource.attributes.push(kv);
+        }
+        self.resource = Arc::new(resource);
+        for span in &mut self.spans {
+            span.resource = Arc::clone(&self.resource);
+        }
+    }
+
     /// The root span, to add attributes or times.
     pub fn root_mut(&mut self) -> Option<&mut Span> {
         self.spans.first_mut()

@@ -37,6 +37,8 @@ pub enum Convention {
     AnthropicTranscript,
     /// fanout's native JSONL format.
     Native,
+    /// A coding agent's session log (Claude Code, Codex CLI, Gemini CLI).
+    CodingAgentSession,
 }
 
 impl Convention {
@@ -54,6 +56,7 @@ impl Convention {
             Self::OpenAiResponsesTranscript => "openai_responses_transcript",
             Self::AnthropicTranscript => "anthropic_transcript",
             Self::Native => "native",
+            Self::CodingAgentSession => "coding_agent_session",
         }
     }
 }
@@ -67,6 +70,10 @@ pub enum Timing {
     Recorded,
     /// The source (a chat transcript) has no times: order is known, durations are not.
     Absent,
+    /// Times recovered from log line timestamps (coding-agent sessions), not measured: a call
+    /// spans from the line that recorded it to the line that recorded its result, an upper
+    /// bound of when it ran.
+    Recovered,
 }
 
 /// A reason the run could not be rebuilt fully; shown to the user instead of guessing.

@@ -29,6 +29,7 @@ fn is_transcript(c: Convention) -> bool {
             | Convention::OpenAiChatTranscript
             | Convention::OpenAiResponsesTranscript
             | Convention::AnthropicTranscript
+            | Convention::CodingAgentSession
     )
 }
 

@@ -35,8 +35,15 @@ pub fn source_convention(span: &Span) -> Option<Convention> {
         "openai-chat" => Convention::OpenAiChatTranscript,
         "openai-responses" => Convention::OpenAiResponsesTranscript,
         "anthropic" => Convention::AnthropicTranscript,
+        "claude-code" | "codex-cli" | "gemini-cli" => Convention::CodingAgentSession,
         _ => return None,
     })
+}
+
+/// True when the span's resource says its times were recovered from log lines, not measured.
+pub fn timing_recovered(span: &Span) -> bool {
+    find_attr(&span.resource.attributes, "fanout.timing").and_then(|v| v.as_str())
+        == Some("recovered")
 }
 
 /// True when the span's resource says the source had no timing.

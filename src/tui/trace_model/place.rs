@@ -10,7 +10,7 @@ pub(super) type Placement = (Axis, Vec<Option<Interval>>, Vec<Option<Interval>>,
 
 /// Puts every model call and tool call on the axis.
 pub(super) fn place(run: &Run) -> Placement {
-    let timed = run.timing == Timing::Recorded
+    let timed = run.timing != Timing::Absent
         && run
             .model_calls
             .iter()

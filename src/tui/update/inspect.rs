@@ -90,7 +90,15 @@ fn when(model: &TraceModel, start: Option<u64>, end: Option<u64>, out: &mut Out)
         (Some(s), Some(e)) => fmt_duration(e.saturating_sub(s)),
         _ => "-".into(),
     };
-    out.field("time", &format!("{} → {}  ({dur})", rel(start), rel(end)));
+    let recovered = if model.run().timing == crate::model::Timing::Recovered {
+        "  recovered from log line times (upper bound)"
+    } else {
+        ""
+    };
+    out.field(
+        "time",
+        &format!("{} → {}  ({dur}){recovered}", rel(start), rel(end)),
+    );
 }
 
 fn call(model: &TraceModel, c: usize, out: &mut Out) {

@@ -106,6 +106,28 @@ fn immutable_uri(path: &Path) -> String {
     uri
 }
 
+/// How long opening keeps retrying when SQLite answers BUSY without waiting.
+const OPEN_RETRY: Duration = Duration::from_secs(30);
+
+/// Runs `f` again while SQLite answers BUSY, for up to [`OPEN_RETRY`]. Switching a new database
+/// to WAL (and the first reads around it) answers BUSY at once, without calling the busy
+/// handler, while another process is doing the same; two processes creating one database must
+/// both succeed.
+fn retry_busy<T>(mut f: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    let start = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(Error::Sqlite(e))
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && start.elapsed() < OPEN_RETRY =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// An open fanout database.
 pub struct Store {
     conn: Connection,
@@ -187,19 +209,21 @@ impl Store {
     fn setup(mut conn: Connection) -> Result<Self, Error> {
         conn.busy_timeout(WRITER_BUSY_TIMEOUT)?;
         // Refuse a newer schema before touching anything, including the journal mode.
-        let found = migrations::version(&conn)?;
+        let found = retry_busy(|| migrations::version(&conn))?;
         if found > migrations::LATEST {
             return Err(Error::TooNew {
                 found,
                 supported: migrations::LATEST,
             });
         }
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        retry_busy(|| {
+            Ok(conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?)
+        })?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -64_000)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        migrations::migrate(&mut conn)?;
+        retry_busy(|| migrations::migrate(&mut conn))?;
         Ok(Self { conn, path: None })
     }
 

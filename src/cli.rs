@@ -8,6 +8,7 @@ mod ingest;
 mod list;
 mod output;
 mod reindex;
+pub mod serve;
 mod show;
 mod trace_arg;
 mod view;
@@ -32,6 +33,8 @@ Examples:
   fanout show 5b8e                 one run: model calls, batches, final answer (id prefix is enough)
   fanout why 5b8e                  from the final answer back to the batch that fed it
   fanout audit --fail-on latent traces/*.jsonl   gate CI on conflicts
+  fanout serve                     receive OTLP from running agents (HTTP :4318, gRPC :4317)
+  fanout --listen                  the same receiver inside the viewer: traces appear as they arrive
 
 Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 (~/.local/share/fanout/fanout.db on Linux).";
@@ -68,6 +71,19 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub keymap: Option<PathBuf>,
 
+    /// Open the viewer with the OTLP receiver of `fanout serve` running inside it: traces appear
+    /// and grow as exporters send them (`--http`, `--grpc`, `--token` as for `serve`).
+    #[arg(long)]
+    pub listen: bool,
+
+    /// Open the viewer following a growing OTLP/JSON Lines file (a Collector file exporter's),
+    /// and its rotated successors.
+    #[arg(long, value_name = "FILE")]
+    pub follow: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub receiver: serve::ReceiverArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -90,6 +106,8 @@ pub enum Command {
     Audit(audit::Args),
     /// Write an annotated timeline: Perfetto/Chrome trace, SVG, Markdown or JSON.
     Export(export_cmd::Args),
+    /// Receive spans over OTLP (HTTP :4318, gRPC :4317) from running agents and analyse them as they arrive.
+    Serve(serve::Args),
     /// Rebuild the derived tables (model calls, tool calls, batches, findings) from the raw spans.
     Reindex(reindex::Args),
 }
@@ -102,6 +120,7 @@ pub fn run() -> Exit {
         Some(Command::List(ref args)) => list::run(&cli, args),
         Some(Command::Show(ref args)) => show::run(&cli, args),
         Some(Command::Reindex(ref args)) => reindex::run(&cli, args),
+        Some(Command::Serve(ref args)) => serve::run(&cli, args),
         Some(Command::Why(ref args)) => why::run(&cli, args),
         Some(Command::Audit(ref args)) => audit::run(&cli, args),
         Some(Command::Export(ref args)) => export_cmd::run(&cli, args),

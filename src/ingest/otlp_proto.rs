@@ -7,6 +7,7 @@
 //! messages (never by hand), converting every field into [`crate::model::Span`], and pointing
 //! errors at a byte offset and field path. It must not interpret GenAI conventions.
 
+pub mod logs;
 mod locate;
 
 use std::sync::Arc;

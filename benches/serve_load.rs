@@ -47,7 +47,9 @@ fn build_requests(exporters: usize, rounds: usize, batch: usize) -> (Vec<Vec<Vec
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
     let templates: Vec<ExportTraceServiceRequest> = FIXTURES
         .iter()
-        .map(|f| ExportTraceServiceRequest::decode(&std::fs::read(dir.join(f)).unwrap()[..]).unwrap())
+        .map(|f| {
+            ExportTraceServiceRequest::decode(&std::fs::read(dir.join(f)).unwrap()[..]).unwrap()
+        })
         .collect();
     let mut serial: u64 = 0;
     let mut total = 0;

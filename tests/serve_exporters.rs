@@ -47,9 +47,13 @@ fn node_modules() -> Option<PathBuf> {
         Some(cache().join("node/node_modules")),
     ];
     candidates.into_iter().flatten().find(|p| {
-        ["sdk-trace-node", "exporter-trace-otlp-http", "exporter-trace-otlp-proto"]
-            .iter()
-            .all(|pkg| p.join("@opentelemetry").join(pkg).is_dir())
+        [
+            "sdk-trace-node",
+            "exporter-trace-otlp-http",
+            "exporter-trace-otlp-proto",
+        ]
+        .iter()
+        .all(|pkg| p.join("@opentelemetry").join(pkg).is_dir())
     })
 }
 
@@ -67,7 +71,14 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
             .args(["--db"])
             .arg(&db)
-            .args(["serve", "--json", "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0"])
+            .args([
+                "serve",
+                "--json",
+                "--http",
+                "127.0.0.1:0",
+                "--grpc",
+                "127.0.0.1:0",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -103,7 +114,11 @@ impl Server {
             .unwrap();
         assert!(status.success());
         let out = self.child.wait_with_output().unwrap();
-        assert!(out.status.success(), "fanout serve exits 0 on SIGTERM: {:?}", out.status);
+        assert!(
+            out.status.success(),
+            "fanout serve exits 0 on SIGTERM: {:?}",
+            out.status
+        );
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
@@ -147,7 +162,11 @@ fn check(server: Server, trace_id: &str) {
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&audit.stdout);
-    assert_eq!(audit.status.code(), Some(1), "audit fails on the finding: {report}");
+    assert_eq!(
+        audit.status.code(),
+        Some(1),
+        "audit fails on the finding: {report}"
+    );
     assert!(report.contains(trace_id), "{report}");
     assert!(report.contains("shared_state_mutation"), "{report}");
 }

@@ -34,7 +34,12 @@ fn protobuf_export_is_committed_before_the_success_answer() {
     let body = fixture(PYDANTIC_PB);
     let expected = span_count(&pydantic_request());
     let reply = post(r.http, "/v1/traces", &[PROTO], &body);
-    assert_eq!(reply.status, 200, "{:?}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert_eq!(reply.header("content-type"), Some("application/x-protobuf"));
     let answer = ExportTraceServiceResponse::decode(&reply.body[..]).unwrap();
     assert_eq!(answer.partial_success, None, "full success leaves it unset");
@@ -65,7 +70,11 @@ fn json_gzip_and_deflate_bodies_are_read_and_answered_in_json() {
         &serve::zlib(&fixture(PYDANTIC_PB)),
     );
     assert_eq!(reply.status, 200);
-    assert_eq!(r.counts(), (spans, traces), "the same spans again change nothing");
+    assert_eq!(
+        r.counts(),
+        (spans, traces),
+        "the same spans again change nothing"
+    );
 }
 
 #[test]
@@ -89,9 +98,13 @@ fn invalid_spans_are_rejected_one_by_one_and_counted_in_partial_success() {
     assert_eq!(r.counts().0, total - 1);
 
     // The same in OTLP/JSON: one span with a bad id, the rest kept.
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(fixture(PYDANTIC_JSONL).split(|b| *b == b'\n').next().unwrap())
-            .unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(
+        fixture(PYDANTIC_JSONL)
+            .split(|b| *b == b'\n')
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     let spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
         .as_array_mut()
         .unwrap();
@@ -115,7 +128,12 @@ fn invalid_spans_are_rejected_one_by_one_and_counted_in_partial_success() {
 #[test]
 fn malformed_bodies_get_400_with_a_status_and_store_nothing() {
     let r = start(Limits::default(), None);
-    let reply = post(r.http, "/v1/traces", &[PROTO], b"\x0a\xff\xff\xff\x0fnot protobuf");
+    let reply = post(
+        r.http,
+        "/v1/traces",
+        &[PROTO],
+        b"\x0a\xff\xff\xff\x0fnot protobuf",
+    );
     assert_eq!(reply.status, 400);
     #[derive(Clone, PartialEq, prost::Message)]
     struct Status {
@@ -130,11 +148,26 @@ fn malformed_bodies_get_400_with_a_status_and_store_nothing() {
     let reply = post(r.http, "/v1/traces", &[JSON], b"{\"resourceSpans\": [");
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["code"], 3);
-    let reply = post(r.http, "/v1/traces", &[PROTO, ("Content-Encoding", "gzip")], b"not gzip");
+    let reply = post(
+        r.http,
+        "/v1/traces",
+        &[PROTO, ("Content-Encoding", "gzip")],
+        b"not gzip",
+    );
     assert_eq!(reply.status, 400);
-    let reply = post(r.http, "/v1/traces", &[("Content-Type", "text/plain")], b"hi");
+    let reply = post(
+        r.http,
+        "/v1/traces",
+        &[("Content-Type", "text/plain")],
+        b"hi",
+    );
     assert_eq!(reply.status, 415);
-    let reply = post(r.http, "/v1/traces", &[PROTO, ("Content-Encoding", "br")], b"x");
+    let reply = post(
+        r.http,
+        "/v1/traces",
+        &[PROTO, ("Content-Encoding", "br")],
+        b"x",
+    );
     assert_eq!(reply.status, 415);
     assert_eq!(r.counts(), (0, 0));
     // An empty request is a success.
@@ -145,20 +178,25 @@ fn malformed_bodies_get_400_with_a_status_and_store_nothing() {
 fn bodies_over_the_limits_get_413_before_and_after_decompression() {
     let r = start(
         Limits {
-            max_body: 4096,
+            max_body: 16 * 1024,
             max_decoded: 64 * 1024,
             ..Limits::default()
         },
         None,
     );
-    let big = fixture(PYDANTIC_PB);
-    assert!(big.len() > 4096);
+    let big = fixture("python__langgraph__lost_update_prebuilt_send.otlp.pb");
+    assert!(big.len() > 16 * 1024);
     let reply = post(r.http, "/v1/traces", &[PROTO], &big);
     assert_eq!(reply.status, 413);
     // A small gzip body that expands past the decompressed cap (a "zip bomb").
     let bomb = serve::gzip(&vec![0u8; 1024 * 1024]);
-    assert!(bomb.len() <= 4096);
-    let reply = post(r.http, "/v1/traces", &[PROTO, ("Content-Encoding", "gzip")], &bomb);
+    assert!(bomb.len() <= 16 * 1024);
+    let reply = post(
+        r.http,
+        "/v1/traces",
+        &[PROTO, ("Content-Encoding", "gzip")],
+        &bomb,
+    );
     assert_eq!(reply.status, 413);
     assert_eq!(r.counts(), (0, 0));
 }
@@ -168,10 +206,20 @@ fn the_token_is_required_when_set() {
     let r = start(Limits::default(), Some("s3cret"));
     let body = fixture(PYDANTIC_PB);
     assert_eq!(post(r.http, "/v1/traces", &[PROTO], &body).status, 401);
-    let wrong = post(r.http, "/v1/traces", &[PROTO, ("Authorization", "Bearer nope")], &body);
+    let wrong = post(
+        r.http,
+        "/v1/traces",
+        &[PROTO, ("Authorization", "Bearer nope")],
+        &body,
+    );
     assert_eq!(wrong.status, 401);
     assert_eq!(r.counts(), (0, 0));
-    let right = post(r.http, "/v1/traces", &[PROTO, ("Authorization", "Bearer s3cret")], &body);
+    let right = post(
+        r.http,
+        "/v1/traces",
+        &[PROTO, ("Authorization", "Bearer s3cret")],
+        &body,
+    );
     assert_eq!(right.status, 200);
 }
 
@@ -212,7 +260,12 @@ fn saturation_is_answered_429_or_503_with_retry_after_instead_of_buffered() {
     let pending: Vec<_> = (0..2)
         .map(|i| {
             let mut req = pydantic_request();
-            for s in req.resource_spans.iter_mut().flat_map(|rs| &mut rs.scope_spans).flat_map(|ss| &mut ss.spans) {
+            for s in req
+                .resource_spans
+                .iter_mut()
+                .flat_map(|rs| &mut rs.scope_spans)
+                .flat_map(|ss| &mut ss.spans)
+            {
                 s.trace_id[0] = i;
             }
             let bytes = req.encode_to_vec();
@@ -226,7 +279,11 @@ fn saturation_is_answered_429_or_503_with_retry_after_instead_of_buffered() {
     assert_eq!(refused.header("retry-after"), Some("1"));
     lock.execute_batch("COMMIT").unwrap();
     let statuses: Vec<u16> = pending.into_iter().map(|t| t.join().unwrap()).collect();
-    assert_eq!(statuses, [200, 200], "the queued ones commit once the lock goes");
+    assert_eq!(
+        statuses,
+        [200, 200],
+        "the queued ones commit once the lock goes"
+    );
 }
 
 #[test]
@@ -324,7 +381,12 @@ fn logs_are_stored_in_protobuf_and_json() {
     assert_eq!(answer.partial_success.unwrap().rejected_log_records, 1);
     let json = r#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"09090909090909090909090909090909","spanId":"0707070707070707","body":{"stringValue":"again"}}]}]}]}"#;
     let reply = post(r.http, "/v1/logs", &[JSON], json.as_bytes());
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert_eq!(reply.json(), serde_json::json!({}));
     let stored: i64 = rusqlite::Connection::open(&r.db)
         .unwrap()

@@ -20,7 +20,15 @@ impl Tmux {
             session: "fanout-live",
         };
         t.run(&[
-            "new-session", "-d", "-s", t.session, "-x", "140", "-y", "36", command,
+            "new-session",
+            "-d",
+            "-s",
+            t.session,
+            "-x",
+            "140",
+            "-y",
+            "36",
+            command,
         ]);
         t
     }
@@ -75,7 +83,10 @@ fn python() -> Option<PathBuf> {
     .flatten()
     .find(|p| {
         Command::new(p)
-            .args(["-c", "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http"])
+            .args([
+                "-c",
+                "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http",
+            ])
             .output()
             .is_ok_and(|o| o.status.success())
     })
@@ -95,7 +106,10 @@ fn export(python: &Path, port: u16) -> String {
     let out = Command::new(python)
         .arg(script)
         .arg("http")
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{port}"))
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{port}"),
+        )
         .output()
         .unwrap();
     assert!(
@@ -126,12 +140,16 @@ fn a_live_run_appears_with_its_finding_and_following_opens_the_next() {
     assert!(empty.contains(&format!("127.0.0.1:{port}")), "{empty}");
 
     let first = export(&python, port);
-    let screen = tmux.screen_when(|s| s.contains("shop-agent-http") && s.contains('‼'));
+    let screen =
+        tmux.screen_when(|s| s.contains("shop-agent-http") && s.contains('‼') && s.contains('●'));
     let row = screen
         .lines()
         .find(|l| l.contains("shop-agent-http"))
         .unwrap_or_else(|| panic!("the trace did not appear:\n{screen}"));
-    assert!(row.contains('‼'), "the lost update is not flagged:\n{screen}");
+    assert!(
+        row.contains('‼'),
+        "the lost update is not flagged:\n{screen}"
+    );
     assert!(row.contains('●'), "the trace is not marked live:\n{screen}");
     assert!(
         screen.contains("from 1 exporter"),

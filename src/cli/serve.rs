@@ -22,7 +22,12 @@ pub struct ReceiverArgs {
     #[arg(long)]
     pub allow_remote: bool,
     /// Demand `Authorization: Bearer TOKEN` from exporters (both protocols).
-    #[arg(long, value_name = "TOKEN", env = "FANOUT_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "FANOUT_TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
 }
 

@@ -7,8 +7,8 @@
 //! messages (never by hand), converting every field into [`crate::model::Span`], and pointing
 //! errors at a byte offset and field path. It must not interpret GenAI conventions.
 
-pub mod logs;
 mod locate;
+pub mod logs;
 
 use std::sync::Arc;
 

@@ -61,13 +61,14 @@ pub(crate) fn decompress(
         None | Some("" | "identity") => return Ok(body),
         Some("gzip" | "x-gzip") => read_capped(flate2::read::MultiGzDecoder::new(&body[..]), max),
         // HTTP's "deflate" is zlib-wrapped; some clients send raw deflate.
-        Some("deflate") => read_capped(flate2::read::ZlibDecoder::new(&body[..]), max)
-            .or_else(|e| match e {
+        Some("deflate") => {
+            read_capped(flate2::read::ZlibDecoder::new(&body[..]), max).or_else(|e| match e {
                 DecodeError::Malformed(_) => {
                     read_capped(flate2::read::DeflateDecoder::new(&body[..]), max)
                 }
                 other => Err(other),
-            }),
+            })
+        }
         Some(other) => {
             return Err(DecodeError::Unsupported(format!(
                 "Content-Encoding {other:?} is not supported (use gzip, deflate or none)"
@@ -111,10 +112,10 @@ fn traces_proto(body: Vec<u8>) -> Result<Decoded, DecodeError> {
     let stats = otlp_proto::read_owned(SOURCE, body, OnInvalid::Skip, &mut sink)
         .map_err(|e| DecodeError::Malformed(e.to_string()))?;
     if stats.records == 0 && !empty {
-        let why = sink
-            .skipped
-            .first()
-            .map_or_else(|| "not an OTLP trace request".to_owned(), ToString::to_string);
+        let why = sink.skipped.first().map_or_else(
+            || "not an OTLP trace request".to_owned(),
+            ToString::to_string,
+        );
         return Err(DecodeError::Malformed(why));
     }
     let messages: Vec<String> = sink.skipped.iter().map(ToString::to_string).collect();
@@ -238,7 +239,10 @@ fn split_group(
             let mut s = scope_shell.clone();
             let mut g = shell.clone();
             if let (Some(so), Some(go)) = (s.as_object_mut(), g.as_object_mut()) {
-                so.insert(records_key.to_owned(), serde_json::Value::Array(vec![record]));
+                so.insert(
+                    records_key.to_owned(),
+                    serde_json::Value::Array(vec![record]),
+                );
                 go.insert(scopes_key.to_owned(), serde_json::Value::Array(vec![s]));
             }
             out.push(serde_json::json!({ top: [g] }));

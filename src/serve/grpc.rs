@@ -78,13 +78,14 @@ impl Service {
             ));
         }
         let Ok(_permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
-            return Err(Status::unavailable("too many requests in flight; retry later"));
+            return Err(Status::unavailable(
+                "too many requests in flight; retry later",
+            ));
         };
-        let decoded = tokio::task::spawn_blocking(move || {
-            decode::decode(signal, Encoding::Proto, body)
-        })
-        .await
-        .map_err(|_| Status::internal("decoding the request failed"))?;
+        let decoded =
+            tokio::task::spawn_blocking(move || decode::decode(signal, Encoding::Proto, body))
+                .await
+                .map_err(|_| Status::internal("decoding the request failed"))?;
         let Decoded {
             spans,
             logs,

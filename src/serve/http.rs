@@ -74,7 +74,13 @@ async fn export(shared: &Shared, signal: Signal, headers: &HeaderMap, body: Body
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     let encoding = match content_type.as_deref() {
         Some(PROTOBUF | "application/protobuf") => Encoding::Proto,
         Some(JSON) => Encoding::Json,
@@ -87,7 +93,9 @@ async fn export(shared: &Shared, signal: Signal, headers: &HeaderMap, body: Body
         }
     };
     let fail = |status, code, message: String| error(encoding, status, code, message);
-    let authorization = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
     if !shared.authorized(authorization) {
         return fail(
             StatusCode::UNAUTHORIZED,
@@ -96,13 +104,11 @@ async fn export(shared: &Shared, signal: Signal, headers: &HeaderMap, body: Body
         );
     }
     let Ok(_permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
-        return retry_later(
-            fail(
-                StatusCode::TOO_MANY_REQUESTS,
-                RESOURCE_EXHAUSTED,
-                "too many requests in flight; retry later".into(),
-            ),
-        );
+        return retry_later(fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            RESOURCE_EXHAUSTED,
+            "too many requests in flight; retry later".into(),
+        ));
     };
     let limits = shared.limits;
     let declared = headers
@@ -167,9 +173,8 @@ async fn export(shared: &Shared, signal: Signal, headers: &HeaderMap, body: Body
         message,
     } = decoded;
     if !spans.is_empty() || !logs.is_empty() {
-        let unavailable = |m: String| {
-            retry_later(fail(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE, m))
-        };
+        let unavailable =
+            |m: String| retry_later(fail(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE, m));
         let answer = match shared.writer.submit(spans, logs) {
             Ok(answer) => answer,
             Err(Refused::Busy) => {
@@ -245,7 +250,11 @@ fn success(encoding: Encoding, signal: Signal, rejected: usize, message: String)
 
 fn error(encoding: Encoding, status: StatusCode, code: i32, message: String) -> Response {
     match encoding {
-        Encoding::Proto => body(status, PROTOBUF, RpcStatus { code, message }.encode_to_vec()),
+        Encoding::Proto => body(
+            status,
+            PROTOBUF,
+            RpcStatus { code, message }.encode_to_vec(),
+        ),
         Encoding::Json => body(
             status,
             JSON,

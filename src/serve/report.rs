@@ -69,7 +69,9 @@ pub fn trace_line(trace: &Trace, analyzed: &AnalyzedTrace) -> TraceLine {
         });
     TraceLine {
         trace_id: trace.trace_id,
-        service: root.and_then(|r| r.resource.service_name()).map(str::to_owned),
+        service: root
+            .and_then(|r| r.resource.service_name())
+            .map(str::to_owned),
         root: root.map(|r| r.name.clone()),
         spans: trace.spans.len(),
         model_calls: run.model_calls.len(),

@@ -105,7 +105,7 @@ pub enum Action {
     },
     #[serde(skip)]
     ExportFinished(Result<String, String>),
-    /// Live capture: spans arrived and these traces changed (their analysis is current).
+    /// Live capture: spans arrived and these traces changed (stored, or their analysis refreshed).
     #[serde(skip)]
     Live(LiveUpdate),
 }
@@ -113,7 +113,7 @@ pub enum Action {
 /// What the receiver (or a followed file) reports to the viewer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveUpdate {
-    /// Traces whose stored analysis changed, oldest first.
+    /// Traces that received spans or whose analysis was refreshed, oldest first.
     pub traces: Vec<TraceId>,
     /// Spans received so far.
     pub spans: u64,

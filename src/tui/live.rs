@@ -43,7 +43,12 @@ impl LiveFeed {
             Box::new(move |event| {
                 let Ok(mut p) = sink.lock() else { return };
                 match event {
-                    ReceiverEvent::Stored { stats, .. } => {
+                    ReceiverEvent::Stored { stats, traces, .. } => {
+                        for id in traces {
+                            if !p.traces.contains(&id) {
+                                p.traces.push(id);
+                            }
+                        }
                         p.spans = stats.spans_received;
                         p.exporters = stats.exporters;
                         p.changed = true;

@@ -72,7 +72,11 @@ impl Running {
     }
 
     pub fn stop(&mut self) -> fanout::serve::Stats {
-        self.receiver.take().unwrap().shutdown().expect("clean shutdown")
+        self.receiver
+            .take()
+            .unwrap()
+            .shutdown()
+            .expect("clean shutdown")
     }
 }
 

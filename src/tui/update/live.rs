@@ -108,3 +108,86 @@ pub fn reload_in_place(app: &mut App, model: Box<TraceModel>) -> Option<Box<Trac
 pub fn is_live(app: &App, id: crate::model::TraceId) -> bool {
     app.live.as_ref().is_some_and(|l| l.traces.contains(&id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::update;
+    use crate::tui::action::{Action, Effect, LiveUpdate};
+    use crate::tui::app::{Screen, View};
+    use crate::tui::fixtures::{self, feed};
+    use crate::tui::source::LoadedTrace;
+    use crate::tui::trace_model::TraceModel;
+
+    fn report(traces: Vec<crate::model::TraceId>, spans: u64) -> Action {
+        Action::Live(LiveUpdate {
+            traces,
+            spans,
+            exporters: 1,
+        })
+    }
+
+    fn loaded(analyzed: crate::analysis::AnalyzedTrace) -> Action {
+        Action::TraceLoaded(Box::new(TraceModel::build(LoadedTrace {
+            analyzed,
+            raw: None,
+        })))
+    }
+
+    #[test]
+    fn the_open_trace_reloads_in_place_keeping_view_and_selection() {
+        let mut app = fixtures::trace_app(120, 30);
+        let id = fixtures::lost_update().run.trace_id;
+        feed(&mut app, [Action::MoveDown, Action::MoveDown, Action::ShowBatch]);
+        let t = app.trace.as_ref().unwrap();
+        let (selected, scroll) = (t.selected, t.scroll);
+        let effects = update(&mut app, report(vec![id], 7));
+        assert_eq!(effects, vec![Effect::LoadSummaries, Effect::LoadTrace(id)]);
+        assert_eq!(app.loading, None, "a live reload is not a user's load");
+        update(&mut app, loaded(fixtures::lost_update()));
+        let t = app.trace.as_ref().unwrap();
+        assert_eq!(app.screen, Screen::Trace);
+        assert_eq!(t.view, View::Batch);
+        assert_eq!(t.selected, selected);
+        assert_eq!(t.scroll, scroll);
+        let live = app.live.as_ref().unwrap();
+        assert_eq!((live.spans, live.exporters), (7, 1));
+        assert_eq!(live.reloading, None);
+    }
+
+    #[test]
+    fn a_reload_arriving_after_the_user_left_does_not_reopen_the_trace() {
+        let mut app = fixtures::trace_app(120, 30);
+        let id = fixtures::lost_update().run.trace_id;
+        update(&mut app, report(vec![id], 3));
+        update(&mut app, Action::Back);
+        assert_eq!(app.screen, Screen::List);
+        update(&mut app, loaded(fixtures::lost_update()));
+        assert_eq!(app.screen, Screen::List);
+        assert!(app.trace.is_none());
+    }
+
+    #[test]
+    fn new_traces_open_by_themselves_only_when_following() {
+        let mut app = fixtures::app(120, 30);
+        let new = fixtures::trace_id(9);
+        assert_eq!(
+            update(&mut app, report(vec![new], 4)),
+            vec![Effect::LoadSummaries]
+        );
+        assert!(super::is_live(&app, new));
+        update(&mut app, Action::ToggleFollow);
+        assert!(app.live.as_ref().unwrap().follow);
+        let newer = fixtures::trace_id(10);
+        assert_eq!(
+            update(&mut app, report(vec![new, newer], 9)),
+            vec![Effect::LoadSummaries, Effect::LoadTrace(newer)]
+        );
+        assert_eq!(app.loading, Some(newer));
+        // A trace already seen does not steal the screen again.
+        app.loading = None;
+        assert_eq!(
+            update(&mut app, report(vec![newer], 10)),
+            vec![Effect::LoadSummaries]
+        );
+    }
+}

@@ -72,8 +72,9 @@ fn build_requests(exporters: usize, rounds: usize, batch: usize) -> (Vec<Vec<Vec
                         return Vec::new();
                     }
                     let mut out = id.to_vec();
+                    let len = out.len();
                     for (i, b) in serial.to_be_bytes().iter().enumerate() {
-                        out[i % out.len()] ^= b;
+                        out[i % len] ^= b;
                     }
                     out
                 };

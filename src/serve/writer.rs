@@ -21,6 +21,9 @@ use crate::store::Store;
 const GROUP_SPANS: usize = 50_000;
 /// Traces analysed between two looks at the queue, so analysis never starves writes for long.
 const ANALYSES_PER_PASS: usize = 8;
+/// Time spent analysing on shutdown at most; traces left over stay marked stale and are analysed
+/// by the next viewer, `list` or `audit` that opens the database.
+const SHUTDOWN_ANALYSIS: Duration = Duration::from_secs(3);
 
 /// A decoded request waiting for its commit.
 pub(crate) struct Job {
@@ -159,10 +162,15 @@ struct Writer {
 impl Writer {
     fn run(&mut self, rx: &mpsc::Receiver<Msg>) -> Result<Stats, String> {
         let mut stopping = false;
+        let mut carry: Option<Msg> = None;
         while !stopping {
             let wait = self.next_analysis_in().unwrap_or(Duration::from_secs(3600));
+            let first = match carry.take() {
+                Some(msg) => Ok(msg),
+                None => rx.recv_timeout(wait),
+            };
             let mut jobs = Vec::new();
-            match rx.recv_timeout(wait) {
+            match first {
                 Ok(Msg::Job(job)) => jobs.push(job),
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => stopping = true,
                 Err(RecvTimeoutError::Timeout) => {}
@@ -180,6 +188,17 @@ impl Writer {
             }
             if !jobs.is_empty() {
                 self.commit(jobs);
+            }
+            // Acknowledging comes first: analysis runs only while no request waits.
+            if !stopping {
+                match rx.try_recv() {
+                    Ok(msg) => {
+                        carry = Some(msg);
+                        continue;
+                    }
+                    Err(mpsc::TryRecvError::Empty) => {}
+                    Err(mpsc::TryRecvError::Disconnected) => stopping = true,
+                }
             }
             self.analyse_due(stopping)?;
         }
@@ -212,11 +231,9 @@ impl Writer {
                             last: now,
                         });
                 }
-                let mut seen: Vec<*const Resource> = Vec::new();
+                let mut seen: HashSet<*const Resource> = HashSet::new();
                 for span in jobs.iter().flat_map(|j| &j.spans) {
-                    let ptr = Arc::as_ptr(&span.resource);
-                    if !seen.contains(&ptr) {
-                        seen.push(ptr);
+                    if seen.insert(Arc::as_ptr(&span.resource)) {
                         self.exporters.insert(exporter_key(&span.resource));
                     }
                 }
@@ -277,7 +294,11 @@ impl Writer {
         if !all {
             due.truncate(ANALYSES_PER_PASS);
         }
+        let started = Instant::now();
         for (_, id) in due {
+            if all && started.elapsed() > SHUTDOWN_ANALYSIS {
+                break;
+            }
             self.dirty.remove(&id);
             let trace = match self.store.load_trace(id) {
                 Ok(Some(t)) => t,

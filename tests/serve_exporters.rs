@@ -107,7 +107,7 @@ impl Server {
     }
 
     /// SIGTERM, then the JSON lines it printed; asserts a clean exit.
-    fn stop(mut self) -> Vec<serde_json::Value> {
+    fn stop(self) -> Vec<serde_json::Value> {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()

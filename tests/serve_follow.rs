@@ -28,7 +28,10 @@ fn spans_stored(db: &std::path::Path) -> u64 {
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
-        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -114,7 +117,9 @@ fn a_growing_and_rotated_file_is_followed_line_by_line() {
         kinds.contains(&"shared_state_mutation"),
         "the lost update is reported live: {lines:?}"
     );
-    let traces: std::collections::BTreeSet<&str> =
-        lines.iter().filter_map(|l| l["trace_id"].as_str()).collect();
+    let traces: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| l["trace_id"].as_str())
+        .collect();
     assert_eq!(traces.len(), 2, "{lines:?}");
 }

@@ -216,14 +216,14 @@ fn success(encoding: Encoding, signal: Signal, rejected: usize, message: String)
         Encoding::Proto => {
             let bytes = match signal {
                 Signal::Traces => ExportTraceServiceResponse {
-                    partial_success: (rejected > 0).then(|| ExportTracePartialSuccess {
+                    partial_success: (rejected > 0).then_some(ExportTracePartialSuccess {
                         rejected_spans: rejected,
                         error_message: message,
                     }),
                 }
                 .encode_to_vec(),
                 Signal::Logs => ExportLogsServiceResponse {
-                    partial_success: (rejected > 0).then(|| ExportLogsPartialSuccess {
+                    partial_success: (rejected > 0).then_some(ExportLogsPartialSuccess {
                         rejected_log_records: rejected,
                         error_message: message,
                     }),

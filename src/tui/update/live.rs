@@ -137,7 +137,10 @@ mod tests {
     fn the_open_trace_reloads_in_place_keeping_view_and_selection() {
         let mut app = fixtures::trace_app(120, 30);
         let id = fixtures::lost_update().run.trace_id;
-        feed(&mut app, [Action::MoveDown, Action::MoveDown, Action::ShowBatch]);
+        feed(
+            &mut app,
+            [Action::MoveDown, Action::MoveDown, Action::ShowBatch],
+        );
         let t = app.trace.as_ref().unwrap();
         let (selected, scroll) = (t.selected, t.scroll);
         let effects = update(&mut app, report(vec![id], 7));

@@ -10,6 +10,7 @@ mod inputs;
 mod list;
 mod output;
 mod reindex;
+pub mod serve;
 mod sessions;
 mod show;
 mod trace_arg;
@@ -38,6 +39,8 @@ Examples:
   fanout diff good.json bad.json   where a rerun diverged, batch by batch
   fanout sessions                  local Claude Code / Codex / Gemini CLI sessions, newest first
   fanout ~/.claude/projects/-home-me-repo/   every session in a folder
+  fanout serve                     receive OTLP from running agents (HTTP :4318, gRPC :4317)
+  fanout --listen                  the same receiver inside the viewer: traces appear as they arrive
 
 Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 (~/.local/share/fanout/fanout.db on Linux).";
@@ -74,6 +77,19 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub keymap: Option<PathBuf>,
 
+    /// Open the viewer with the OTLP receiver of `fanout serve` running inside it: traces appear
+    /// and grow as exporters send them (`--http`, `--grpc`, `--token` as for `serve`).
+    #[arg(long)]
+    pub listen: bool,
+
+    /// Open the viewer following a growing OTLP/JSON Lines file (a Collector file exporter's),
+    /// and its rotated successors.
+    #[arg(long, value_name = "FILE")]
+    pub follow: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub receiver: serve::ReceiverArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -99,6 +115,8 @@ pub enum Command {
     Diff(diff::Args),
     /// Write an annotated timeline: Perfetto/Chrome trace, SVG, Markdown or JSON.
     Export(export_cmd::Args),
+    /// Receive spans over OTLP (HTTP :4318, gRPC :4317) from running agents and analyse them as they arrive.
+    Serve(serve::Args),
     /// Rebuild the derived tables (model calls, tool calls, batches, findings) from the raw spans.
     Reindex(reindex::Args),
     /// Coding-agent sessions on this machine (Claude Code, Codex CLI, Gemini CLI), newest first.
@@ -117,6 +135,7 @@ pub fn run() -> Exit {
         Some(Command::List(ref args)) => list::run(&cli, args),
         Some(Command::Show(ref args)) => show::run(&cli, args),
         Some(Command::Reindex(ref args)) => reindex::run(&cli, args),
+        Some(Command::Serve(ref args)) => serve::run(&cli, args),
         Some(Command::Why(ref args)) => why::run(&cli, args),
         Some(Command::Audit(ref args)) => audit::run(&cli, args),
         Some(Command::Export(ref args)) => export_cmd::run(&cli, args),

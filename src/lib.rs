@@ -15,6 +15,7 @@ pub mod model;
 pub mod normalize;
 pub mod pipeline;
 pub mod sanitize;
+pub mod serve;
 pub mod store;
 #[cfg(test)]
 mod testkit;

@@ -17,6 +17,7 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+pub mod live;
 pub mod matrix;
 pub mod sanitize;
 pub mod source;
@@ -68,22 +69,45 @@ pub struct TuiOptions {
     pub keymap: Option<PathBuf>,
     /// The user's tool catalog, used when traces are analysed on load.
     pub catalog: Catalog,
+    /// Receive spans (`--listen`) or follow a file (`--follow`) while the viewer runs.
+    pub live: Option<crate::serve::ServeConfig>,
 }
 
 /// Opens the store at `opts.db` and runs the TUI on it until the user quits. The terminal is
 /// restored however it ends.
 pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
+    let (tx, rx) = mpsc::channel();
+    // The receiver first: it creates the database when there is none yet.
+    let feed = match opts.live.clone() {
+        Some(config) => Some(live::LiveFeed::start(config, tx.clone())?),
+        None => None,
+    };
     let source = source::StoreSource::open(&opts.db, opts.catalog.clone())?;
-    run_with_source(&opts, Box::new(source))
+    let live = feed.as_ref().map(|f| f.source.clone());
+    let result = run_with_channel(&opts, Box::new(source), tx, rx, live);
+    let stopped = feed.map_or(Ok(()), live::LiveFeed::stop);
+    result.and(stopped)
 }
 
 /// Runs the TUI on any data source until the user quits.
 pub fn run_with_source(opts: &TuiOptions, source: Box<dyn TraceSource>) -> anyhow::Result<()> {
+    let (tx, rx) = mpsc::channel();
+    run_with_channel(opts, source, tx, rx, None)
+}
+
+/// Runs the TUI with a channel other threads (a live feed) may also send on. `live` names the
+/// live source, if any.
+fn run_with_channel(
+    opts: &TuiOptions,
+    source: Box<dyn TraceSource>,
+    tx: Sender<Msg>,
+    rx: Receiver<Msg>,
+    live: Option<String>,
+) -> anyhow::Result<()> {
     let (keymap, problems) = Keymap::load(opts.keymap.as_deref());
     let colors = ColorMode::from_env_value(std::env::var_os("NO_COLOR").as_deref());
     let theme = Theme::new(opts.theme, colors);
 
-    let (tx, rx) = mpsc::channel();
     let worker = Worker::spawn(source, tx.clone()).context("cannot start the worker thread")?;
     let mut guard = TerminalGuard::enter()?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -99,6 +123,12 @@ pub fn run_with_source(opts: &TuiOptions, source: Box<dyn TraceSource>) -> anyho
     );
     if !problems.is_empty() {
         app.notify(Level::Warn, format!("keymap: {}", problems.join("; ")));
+    }
+    if let Some(source) = live {
+        app.live = Some(app::LiveState {
+            source,
+            ..Default::default()
+        });
     }
     let mut first = vec![Effect::LoadSummaries];
     if let Some(id) = opts.open {

@@ -48,10 +48,15 @@ impl Tmux {
 
     /// The screen once it contains `text`, or after 15 s, whichever comes first.
     fn screen_with(&self, text: &str) -> String {
+        self.screen_until(|s| s.contains(text))
+    }
+
+    /// The screen once `done` holds of it (or after 15 s, for the assertions to explain).
+    fn screen_until(&self, done: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.run(&["capture-pane", "-p", "-t", self.session]);
-            if s.contains(text) || start.elapsed() > Duration::from_secs(15) {
+            if done(&s) || start.elapsed() > Duration::from_secs(15) {
                 return s;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -88,9 +93,14 @@ fn answer_then_step_back_shows_the_batch_with_both_conflicting_calls_and_the_res
     );
 
     tmux.keys("a");
-    tmux.screen_with("final answer");
+    // The timeline lists the final answer from the start: wait for what only `a` shows.
+    tmux.screen_with("press b to step back");
     tmux.keys("b");
-    let why = tmux.screen_with("why · step");
+    let why = tmux.screen_until(|s| {
+        s.contains("why · step")
+            && s.lines()
+                .any(|l| l.contains("account:acc-1001") && l.matches("RW").count() == 2)
+    });
     // The why view (not just the answer's inspector) is open, stepped back to the batch: both
     // conflicting siblings, the resource they share with each one's R/W mark, and the finding.
     assert!(

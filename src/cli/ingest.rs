@@ -17,8 +17,12 @@ Re-ingesting a file changes nothing; spans of one trace spread over several file
 )]
 pub struct Args {
     /// Trace files or folders (read recursively); `-` reads standard input.
-    #[arg(value_name = "FILE", required = true)]
+    #[arg(value_name = "FILE", required_unless_present = "follow")]
     pub files: Vec<PathBuf>,
+    /// Keep reading a growing OTLP/JSON Lines file (a Collector file exporter's) and its rotated
+    /// successors, analysing traces as they grow, until Ctrl-C.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "format", "skip_invalid"])]
+    pub follow: Option<PathBuf>,
     /// Read every file as this format instead of detecting it.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -57,6 +61,12 @@ struct JsonFile {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
+    if let Some(path) = &args.follow {
+        let mut config = super::serve::config(cli, &super::serve::ReceiverArgs::files_only())?;
+        (config.http, config.grpc) = (None, None);
+        config.follow = Some(path.clone());
+        return super::serve::run_receiver(config, false, args.json);
+    }
     let expanded = super::inputs::expand(&args.files);
     if !args.json {
         expanded.print_notes();

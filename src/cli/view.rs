@@ -29,12 +29,23 @@ pub fn open_files(cli: &Cli, files: &[std::path::PathBuf]) -> anyhow::Result<Exi
         anyhow::bail!("the viewer needs a terminal; for scripts use `fanout list`, `fanout show` or `fanout audit`");
     }
     let keymap = cli.keymap.clone().or_else(tui::keymap::default_path);
+    let live = if cli.listen || cli.follow.is_some() {
+        let mut config = super::serve::config(cli, &cli.receiver)?;
+        if !cli.listen {
+            (config.http, config.grpc) = (None, None);
+        }
+        config.follow = cli.follow.clone();
+        Some(config)
+    } else {
+        None
+    };
     tui::run(TuiOptions {
         db: db::db_path(cli)?,
         open,
         theme: cli.theme,
         keymap,
         catalog: db::catalog(cli)?,
+        live,
     })?;
     Ok(Exit::Success)
 }

@@ -8,6 +8,7 @@
 //! errors at a byte offset and field path. It must not interpret GenAI conventions.
 
 mod locate;
+pub mod logs;
 
 use std::sync::Arc;
 

@@ -66,6 +66,8 @@ pub enum Action {
     Reload,
     Export,
     Help,
+    /// Live capture: open each new trace as it starts (or stop doing so).
+    ToggleFollow,
 
     // ---- not bindable: terminal and worker events ----
     #[serde(skip)]
@@ -103,6 +105,20 @@ pub enum Action {
     },
     #[serde(skip)]
     ExportFinished(Result<String, String>),
+    /// Live capture: spans arrived and these traces changed (stored, or their analysis refreshed).
+    #[serde(skip)]
+    Live(LiveUpdate),
+}
+
+/// What the receiver (or a followed file) reports to the viewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveUpdate {
+    /// Traces that received spans or whose analysis was refreshed, oldest first.
+    pub traces: Vec<TraceId>,
+    /// Spans received so far.
+    pub spans: u64,
+    /// Distinct exporters seen so far.
+    pub exporters: usize,
 }
 
 impl Action {
@@ -148,6 +164,7 @@ impl Action {
             Self::Reload => "reload traces from the database",
             Self::Export => "export this view (.md .svg .json .perfetto.json)",
             Self::Help => "help",
+            Self::ToggleFollow => "live: open each new trace as it arrives (on/off)",
             _ => return None,
         })
     }

@@ -361,6 +361,22 @@ pub struct HelpLine {
     pub description: String,
 }
 
+/// Live capture (`--listen`, `--follow`): what has arrived, which traces are live, and whether
+/// new traces open by themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveState {
+    /// Where spans come from, for the header ("OTLP/HTTP on http://127.0.0.1:4318").
+    pub source: String,
+    pub spans: u64,
+    pub exporters: usize,
+    /// Traces that received spans since the viewer started, oldest first.
+    pub traces: Vec<TraceId>,
+    /// Open each new trace as it starts.
+    pub follow: bool,
+    /// The open trace is being reloaded because it grew (kept in place when it arrives).
+    pub reloading: Option<TraceId>,
+}
+
 #[derive(Debug)]
 pub struct App {
     pub screen: Screen,
@@ -375,6 +391,8 @@ pub struct App {
     pub help_lines: Vec<HelpLine>,
     pub notice: Option<Notice>,
     pub should_quit: bool,
+    /// Set when the viewer receives or follows live traces.
+    pub live: Option<LiveState>,
 }
 
 impl App {
@@ -390,6 +408,7 @@ impl App {
             help_lines,
             notice: None,
             should_quit: false,
+            live: None,
         }
     }
 

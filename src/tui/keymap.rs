@@ -58,6 +58,7 @@ pub const BINDABLE: &[&str] = &[
     "cycle_finding_filter",
     "export",
     "reload",
+    "toggle_follow",
     "help",
     "quit",
 ];

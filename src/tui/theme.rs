@@ -56,6 +56,8 @@ pub mod symbols {
     pub const NOT_EXECUTED: &str = "∅";
     /// Errored call.
     pub const ERROR: &str = "✗";
+    /// A trace receiving spans live.
+    pub const LIVE: &str = "●";
 }
 
 /// Named styles. Build with [`Theme::new`].

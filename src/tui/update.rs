@@ -7,6 +7,7 @@
 
 mod inspect;
 mod jump;
+pub mod live;
 mod mouse;
 mod trace;
 
@@ -43,6 +44,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             return vec![];
         }
         Action::TraceLoaded(model) => {
+            let Some(model) = live::reload_in_place(app, model) else {
+                return vec![];
+            };
             // A load the user gave up on (went back, opened another) is dropped.
             if app.loading != Some(model.run().trace_id) {
                 return vec![];
@@ -74,6 +78,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Input(key) => return input(app, key),
         Action::Quit => {
             app.should_quit = true;
+            return vec![];
+        }
+        Action::Live(report) => return live::live_update(app, report),
+        Action::ToggleFollow if app.prompt.is_none() => {
+            live::toggle_follow(app);
             return vec![];
         }
         Action::Reload if app.prompt.is_none() => {

@@ -32,6 +32,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, Focus, Screen};
+use super::sanitize;
 use super::theme::Theme;
 use super::widgets::status_line::StatusLine;
 
@@ -167,7 +168,13 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
             }
         }
         _ => {
-            frame.render_widget(Line::styled(" fanout · traces", theme.title), areas.header);
+            let header = match &app.live {
+                Some(live) if !live.source.is_empty() => {
+                    format!(" fanout · traces · live: {}", sanitize::line(&live.source))
+                }
+                _ => " fanout · traces".to_owned(),
+            };
+            frame.render_widget(Line::styled(header, theme.title), areas.header);
             trace_list::TraceListView { app, theme }.render(frame, areas.body);
         }
     }

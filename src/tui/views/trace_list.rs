@@ -145,6 +145,12 @@ impl TraceListView<'_> {
             Some(Severity::Info) => ("i", th.info),
             None => (" ", th.base),
         };
+        // Traces receiving spans live carry a dot beside their badge.
+        let badge = if super::super::update::live::is_live(self.app, s.trace_id) {
+            format!("{badge}{}", symbols::LIVE)
+        } else {
+            badge.to_owned()
+        };
         let service = sanitize::line(s.service.as_deref().unwrap_or("?")).into_owned();
         let duration = s.duration_nanos.map_or("untimed".to_owned(), fmt_duration);
         let findings = if s.findings == 0 {

@@ -73,6 +73,19 @@ impl Widget for StatusLine<'_> {
             Screen::Trace => "[ ] batch · { } finding · a answer · b why · c conflicts · ? help",
         };
         let mut spans = vec![Span::styled(place, th.status)];
+        if let Some(live) = &app.live {
+            spans.push(Span::styled(
+                format!(
+                    " · live: {} span{} from {} exporter{}{}",
+                    live.spans,
+                    if live.spans == 1 { "" } else { "s" },
+                    live.exporters,
+                    if live.exporters == 1 { "" } else { "s" },
+                    if live.follow { " · following" } else { "" }
+                ),
+                th.status,
+            ));
+        }
         if let Some(n) = &app.notice {
             let style = match n.level {
                 Level::Info => th.status,

@@ -1,0 +1,281 @@
+//! Load benchmark of `fanout serve` over OTLP/HTTP protobuf (a harness of its own, not a timed
+//! test). Many concurrent exporters on loopback, each on a keep-alive connection, send pre-built
+//! requests of realistic agent traces (the corpus fixtures, every copy with fresh trace and span
+//! ids) as fast as they are acknowledged, honouring 429/503 + Retry-After like real exporters.
+//! Reports spans/s accepted, p50/p99 export latency, the receiver's peak memory, and counts the
+//! spans in the database after a SIGTERM shutdown: every span sent must be there.
+//!
+//! `cargo bench --bench serve_load`; knobs: SERVE_LOAD_EXPORTERS (100), SERVE_LOAD_REQUESTS per
+//! exporter (8), SERVE_LOAD_BATCH spans per request (~512), SERVE_LOAD_RUNS (3).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+
+const FIXTURES: &[&str] = &[
+    "python__pydantic_ai__lost_update.otlp.pb",
+    "python__openai_agents__lost_update.otlp.pb",
+    "python__openai_agents__lost_update_openinference.otlp.pb",
+    "python__langgraph__lost_update_prebuilt_send.otlp.pb",
+    "python__pydantic_ai__lost_update_instrumentation_v2.otlp.pb",
+    "node__aisdk7-semconv__lost_update.otlp.pb",
+];
+
+fn knob(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn spans_in(r: &ExportTraceServiceRequest) -> usize {
+    r.resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .map(|ss| ss.spans.len())
+        .sum()
+}
+
+/// Builds one request per (exporter, round): whole fixture traces, each copy with a fresh trace
+/// id and span ids (parents remapped), until the batch size is reached.
+fn build_requests(exporters: usize, rounds: usize, batch: usize) -> (Vec<Vec<Vec<u8>>>, usize) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus");
+    let templates: Vec<ExportTraceServiceRequest> = FIXTURES
+        .iter()
+        .map(|f| {
+            ExportTraceServiceRequest::decode(&std::fs::read(dir.join(f)).unwrap()[..]).unwrap()
+        })
+        .collect();
+    let mut serial: u64 = 0;
+    let mut total = 0;
+    let mut all = Vec::new();
+    for e in 0..exporters {
+        let mut mine = Vec::new();
+        for _ in 0..rounds {
+            let mut request = ExportTraceServiceRequest::default();
+            let mut n = 0;
+            let mut t = e;
+            while n < batch {
+                let mut copy = templates[t % templates.len()].clone();
+                t += 1;
+                serial += 1;
+                let mut trace_id = [0u8; 16];
+                trace_id[..8].copy_from_slice(&serial.to_be_bytes());
+                trace_id[8] = 0xfa;
+                let remap = |id: &[u8]| -> Vec<u8> {
+                    if id.is_empty() {
+                        return Vec::new();
+                    }
+                    let mut out = id.to_vec();
+                    let len = out.len();
+                    for (i, b) in serial.to_be_bytes().iter().enumerate() {
+                        out[i % len] ^= b;
+                    }
+                    out
+                };
+                for rs in &mut copy.resource_spans {
+                    for ss in &mut rs.scope_spans {
+                        for s in &mut ss.spans {
+                            s.trace_id = trace_id.to_vec();
+                            s.span_id = remap(&s.span_id);
+                            s.parent_span_id = remap(&s.parent_span_id);
+                        }
+                    }
+                }
+                n += spans_in(&copy);
+                request.resource_spans.extend(copy.resource_spans);
+            }
+            total += n;
+            mine.push(request.encode_to_vec());
+        }
+        all.push(mine);
+    }
+    (all, total)
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+fn start_server(db: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--quiet", "--http", "127.0.0.1:0", "--grpc", "off"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fanout serve");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::stderr()));
+    Server { child, addr }
+}
+
+/// Peak resident memory of a process, from /proc (Linux), in MiB.
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Sends `requests` on one keep-alive connection; returns each request's latency.
+fn exporter(addr: SocketAddr, requests: &[Vec<u8>]) -> (Vec<Duration>, usize) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut latencies = Vec::new();
+    let mut retries = 0;
+    for body in requests {
+        loop {
+            let start = Instant::now();
+            let head = format!(
+                "POST /v1/traces HTTP/1.1\r\nHost: bench\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(body).unwrap();
+            let (status, retry_after) = read_reply(&mut reader);
+            if status == 200 {
+                latencies.push(start.elapsed());
+                break;
+            }
+            assert!(matches!(status, 429 | 503), "unexpected status {status}");
+            retries += 1;
+            std::thread::sleep(Duration::from_secs(retry_after.unwrap_or(1)));
+        }
+    }
+    (latencies, retries)
+}
+
+fn read_reply(reader: &mut BufReader<TcpStream>) -> (u16, Option<u64>) {
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let (mut len, mut retry) = (0usize, None);
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        let l = line.trim_end().to_ascii_lowercase();
+        if l.is_empty() {
+            break;
+        }
+        if let Some(v) = l.strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap();
+        }
+        if let Some(v) = l.strip_prefix("retry-after:") {
+            retry = v.trim().parse().ok();
+        }
+    }
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).unwrap();
+    (status, retry)
+}
+
+struct RunResult {
+    spans_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    peak_mib: f64,
+    lost: i64,
+    retries: usize,
+    shutdown_s: f64,
+}
+
+fn run(requests: &[Vec<Vec<u8>>], total: usize) -> RunResult {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("load.db");
+    let mut server = start_server(&db);
+    let addr = server.addr;
+    let start = Instant::now();
+    let results: Vec<(Vec<Duration>, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = requests
+            .iter()
+            .map(|mine| s.spawn(move || exporter(addr, mine)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let elapsed = start.elapsed();
+    let peak_mib = peak_rss_mib(server.child.id()).unwrap_or(f64::NAN);
+    let stop = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "fanout serve exits 0 on SIGTERM");
+    let shutdown_s = stop.elapsed().as_secs_f64();
+    let (stored, _) = fanout::store::Store::open_read_only(&db)
+        .unwrap()
+        .counts()
+        .unwrap();
+    let mut latencies: Vec<Duration> = results.iter().flat_map(|r| r.0.iter().copied()).collect();
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
+    };
+    RunResult {
+        spans_per_sec: total as f64 / elapsed.as_secs_f64(),
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        peak_mib,
+        lost: total as i64 - stored as i64,
+        retries: results.iter().map(|r| r.1).sum(),
+        shutdown_s,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    // `cargo test --benches` runs benches with --bench absent: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let exporters = knob("SERVE_LOAD_EXPORTERS", 100);
+    let rounds = knob("SERVE_LOAD_REQUESTS", 8);
+    let batch = knob("SERVE_LOAD_BATCH", 512);
+    let runs = knob("SERVE_LOAD_RUNS", 3);
+    let (requests, total) = build_requests(exporters, rounds, batch);
+    let bytes: usize = requests.iter().flatten().map(Vec::len).sum();
+    println!(
+        "serve_load: {exporters} exporters x {rounds} requests, {total} spans, {:.0} MiB of OTLP protobuf",
+        bytes as f64 / 1048576.0
+    );
+    let mut all = Vec::new();
+    for i in 0..runs {
+        let r = run(&requests, total);
+        println!(
+            "run {}: {:.0} spans/s accepted, export latency p50 {:.1} ms p99 {:.1} ms, peak RSS {:.0} MiB, {} retries, {} spans lost, shutdown {:.1} s",
+            i + 1, r.spans_per_sec, r.p50_ms, r.p99_ms, r.peak_mib, r.retries, r.lost, r.shutdown_s
+        );
+        assert_eq!(r.lost, 0, "every acknowledged span is in the database");
+        all.push(r);
+    }
+    println!(
+        "median of {runs}: {:.0} spans/s, p50 {:.1} ms, p99 {:.1} ms, peak RSS {:.0} MiB, 0 spans lost",
+        median(all.iter().map(|r| r.spans_per_sec).collect()),
+        median(all.iter().map(|r| r.p50_ms).collect()),
+        median(all.iter().map(|r| r.p99_ms).collect()),
+        median(all.iter().map(|r| r.peak_mib).collect()),
+    );
+}

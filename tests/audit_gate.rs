@@ -1,32 +1,18 @@
 //! `fanout audit` as a CI gate must never pass by mistake: a missing database, an audit that
 //! read nothing, and records left out by `--skip-invalid` each say so and exit non-zero.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
+
+mod common;
+use common::sample;
 
 fn fanout(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("FANOUT_DB")
-        .env_remove("FANOUT_CATALOG")
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fanout")
-}
-
-fn sample(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-traces")
-        .join(name)
-        .display()
-        .to_string()
+    common::fanout_in(dir, None, args)
 }
 
 fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    common::text(&o.stderr)
 }
 
 #[test]

@@ -2,45 +2,19 @@
 //! no id at all (the newest run), the short id the viewer shows, an export format taken from
 //! the file name, and a mistyped command answered with a suggestion.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
+
+mod common;
+use common::{sample, text};
 
 fn fanout(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .env_remove("FANOUT_DB")
-        .env_remove("FANOUT_CATALOG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fanout")
+    common::fanout_in(db.parent().unwrap(), Some(db), args)
 }
 
 /// Without `--db`: the per-user database lives under a temp HOME, never the user's own.
 fn fanout_no_db(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(args)
-        .current_dir(home)
-        .env_remove("FANOUT_DB")
-        .env_remove("FANOUT_CATALOG")
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fanout")
-}
-
-fn sample(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-traces")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::fanout_in(home, None, args)
 }
 
 #[test]

@@ -1,33 +1,16 @@
 //! `fanout diff` on the bundled lost-update run and its rerun where the race did not bite: the
 //! divergence is named in the racing batch, in every format, with the exit codes scripts rely on.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
+mod common;
+use common::{sample, text};
+
 fn fanout(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .env_remove("FANOUT_DB")
-        .env_remove("FANOUT_CATALOG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fanout")
-}
-
-fn sample(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-traces")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::fanout_in(db.parent().unwrap(), Some(db), args)
 }
 
 #[test]

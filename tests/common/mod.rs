@@ -62,3 +62,38 @@ pub fn corpus_files(root: &std::path::Path) -> Vec<CorpusFile> {
     }
     out
 }
+
+/// A bundled sample trace's path, as a string for command lines.
+pub fn sample(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-traces")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Command output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs the built `fanout` with `--db db` (when given) in `dir`, with HOME and the data folder
+/// inside `dir` so the user's own database and catalog are never touched.
+pub fn fanout_in(
+    dir: &std::path::Path,
+    db: Option<&std::path::Path>,
+    args: &[&str],
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("FANOUT_DB")
+        .env_remove("FANOUT_CATALOG")
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("NO_COLOR", "1");
+    if let Some(db) = db {
+        cmd.arg("--db").arg(db);
+    }
+    cmd.output().expect("run fanout")
+}

@@ -1,7 +1,8 @@
 //! The user's tool catalog (`fanout.toml`): per tool, its access mode and the resources it
 //! touches, as templates over argument names. Parsed from text here; reading the file is the
-//! caller's job. Declarations here override every heuristic (only explicit span attributes are
-//! stronger). The format is documented in `docs/catalog.md`.
+//! caller's job. Declarations add to what the trace shows; an entry with `replace = true`
+//! replaces every heuristic for its tool (only explicit span attributes are stronger). The
+//! format is documented in `docs/catalog.md`.
 
 use std::collections::BTreeMap;
 
@@ -14,13 +15,20 @@ use super::types::AccessMode;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Catalog {
     pub tools: BTreeMap<String, ToolSpec>,
+    /// Entries that parse but probably do not say what was meant, for the user to read.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// One declared tool.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ToolSpec {
-    /// Mode applied to `resources` (default `read`).
+    /// Mode applied to `resources` (default `read`); with no templates at all, the mode of
+    /// every access inferred from the trace for this tool.
     pub mode: Option<AccessMode>,
+    /// The declarations replace what is inferred from the trace instead of adding to it.
+    #[serde(default)]
+    pub replace: bool,
     /// Templates touched with `mode`, e.g. `account:{account_id}`.
     pub resources: Vec<String>,
     pub reads: Vec<String>,
@@ -66,18 +74,41 @@ impl Catalog {
                 let toml::Value::Table(spec) = spec else {
                     return Err(err(path, "must be a table"));
                 };
-                catalog.tools.insert(name.clone(), parse_tool(&path, spec)?);
+                let tool = parse_tool(&path, spec)?;
+                if tool.replace && tool.declares_nothing() {
+                    catalog.warnings.push(format!(
+                        "{path}: replace = true with no resources, reads, writes or creates: {name} is taken to touch nothing"
+                    ));
+                }
+                catalog.tools.insert(name.clone(), tool);
             }
         }
         Ok(catalog)
     }
 
+    /// The entry of tool `name`, if declared.
     pub fn tool(&self, name: &str) -> Option<&ToolSpec> {
         self.tools.get(name)
     }
 
     pub fn is_empty(&self) -> bool {
         self.tools.is_empty()
+    }
+}
+
+impl ToolSpec {
+    /// No resource template of any kind.
+    pub fn declares_nothing(&self) -> bool {
+        self.resources.is_empty()
+            && self.reads.is_empty()
+            && self.writes.is_empty()
+            && self.creates.is_empty()
+    }
+
+    /// The mode to give every access inferred from the trace: set when the entry names a mode
+    /// but no resource.
+    pub fn mode_for_inferred(&self) -> Option<AccessMode> {
+        self.mode.filter(|_| self.declares_nothing())
     }
 }
 
@@ -94,9 +125,10 @@ fn parse_tool(path: &str, spec: &toml::Table) -> Result<ToolSpec, CatalogError> 
             "reads" => out.reads = templates(&at, value)?,
             "writes" => out.writes = templates(&at, value)?,
             "creates" => out.creates = templates(&at, value)?,
+            "replace" => out.replace = value.as_bool().ok_or_else(|| err(&at, "must be true or false"))?,
             "idempotent" => out.idempotent = Some(value.as_bool().ok_or_else(|| err(&at, "must be true or false"))?),
             "atomic" => out.atomic = Some(value.as_bool().ok_or_else(|| err(&at, "must be true or false"))?),
-            _ => return Err(err(&at, "unknown key (expected mode, resources, reads, writes, creates, idempotent, atomic)")),
+            _ => return Err(err(&at, "unknown key (expected mode, resources, reads, writes, creates, replace, idempotent, atomic)")),
         }
     }
     if !out.resources.is_empty() && out.mode.is_none() {
@@ -105,16 +137,12 @@ fn parse_tool(path: &str, spec: &toml::Table) -> Result<ToolSpec, CatalogError> 
     Ok(out)
 }
 
+/// The three documented spellings only: a near miss is an error, not a guess.
 fn parse_mode(s: &str) -> Option<AccessMode> {
-    match s
-        .trim()
-        .to_ascii_lowercase()
-        .replace(['-', ' '], "_")
-        .as_str()
-    {
-        "read" | "r" | "read_only" | "readonly" => Some(AccessMode::Read),
-        "write" | "w" | "write_only" => Some(AccessMode::Write),
-        "read_write" | "rw" | "read_modify_write" => Some(AccessMode::ReadWrite),
+    match s {
+        "read" => Some(AccessMode::Read),
+        "write" => Some(AccessMode::Write),
+        "read_write" => Some(AccessMode::ReadWrite),
         _ => None,
     }
 }

@@ -282,6 +282,12 @@ pub fn infer_call(
         add(&spec.reads, AccessMode::Read, "reads", false, &mut out);
         add(&spec.writes, AccessMode::Write, "writes", false, &mut out);
         add(&spec.creates, AccessMode::Write, "creates", true, &mut out);
+    }
+    let spec = catalog.tool(&call.name);
+    // What the trace shows, unless the catalog entry replaces it.
+    let mut inferred = Builder::default();
+    if spec.is_some_and(|s| s.replace) {
+        // The entry says everything the tool touches.
     } else if let Some(found) = coding_tools::applies(span)
         .then(|| {
             let cwd = span.and_then(|s| s.attr_str("fanout.tool.cwd"));
@@ -290,7 +296,7 @@ pub fn infer_call(
         .flatten()
     {
         for a in found.accesses {
-            heur.add(
+            inferred.add(
                 a.resource,
                 a.mode,
                 EvidenceSource::Argument,
@@ -315,7 +321,7 @@ pub fn infer_call(
             } else {
                 EvidenceSource::ToolName
             };
-            heur.add(r, a.mode, source, Confidence::Medium, a.evidence);
+            inferred.add(r, a.mode, source, Confidence::Medium, a.evidence);
         }
     } else {
         let span_desc = span.and_then(|s| s.attr_str("tool.description"));
@@ -326,9 +332,18 @@ pub fn infer_call(
             args.as_ref(),
             result.as_ref(),
             !children.is_empty(),
-            &mut heur,
+            &mut inferred,
             &mut out,
         );
+    }
+    // An entry naming a mode but no resource sets the mode of what was inferred.
+    let mode_for_inferred = spec.and_then(|s| s.mode_for_inferred());
+    for mut a in inferred.finish() {
+        if let Some(m) = mode_for_inferred {
+            a.mode = m;
+            a.evidence = format!("{}; catalog: {} {}", a.evidence, call.name, m.as_str());
+        }
+        heur.add(a.resource, a.mode, a.source, a.confidence, a.evidence);
     }
     for c in children {
         if c.creates {

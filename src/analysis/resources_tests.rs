@@ -187,7 +187,7 @@ fn mcp_read_only_hint_beats_the_verb() {
 }
 
 #[test]
-fn the_catalog_overrides_heuristics() {
+fn a_replacing_catalog_entry_overrides_heuristics() {
     let r = run(
         vec![vec![(
             "c1",
@@ -199,7 +199,7 @@ fn the_catalog_overrides_heuristics() {
         None,
     );
     let cat = Catalog::from_toml(
-        "[tools.deposit]\nmode = \"read_write\"\nresources = [\"ledger:{account_id}\"]\n",
+        "[tools.deposit]\nmode = \"read_write\"\nresources = [\"ledger:{account_id}\"]\nreplace = true\n",
     )
     .unwrap();
     let t = empty_trace();
@@ -448,4 +448,78 @@ fn an_operation_argument_beats_the_name() {
         modes(&c),
         vec![("file:tmp/x".to_owned(), AccessMode::Write)]
     );
+}
+
+/// The deposit call of the catalog tests: a lost-update shape the heuristics see.
+fn deposit_with(catalog: &str) -> CallResources {
+    let r = run(
+        vec![vec![(
+            "c1",
+            "deposit",
+            json!({"account_id": "ACC-1", "amount": 10}),
+            json!({"previous_balance": 100, "new_balance": 110}),
+            Some((0, 1)),
+        )]],
+        None,
+    );
+    let cat = Catalog::from_toml(catalog).unwrap();
+    let t = empty_trace();
+    infer_call(&SpanIndex::new(&t), &r, &cat, &r.tool_calls[0])
+}
+
+#[test]
+fn a_catalog_entry_adds_to_what_the_trace_shows_unless_it_replaces_it() {
+    let inferred = modes(&deposit_with(""));
+    assert!(
+        inferred
+            .iter()
+            .any(|(r, m)| r == "account:acc-1" && m.writes()),
+        "{inferred:?}"
+    );
+    let added = modes(&deposit_with(
+        "[tools.deposit]\nwrites = [\"audit_log:{account_id}\"]\n",
+    ));
+    assert!(added.contains(&("audit_log:acc-1".to_owned(), AccessMode::Write)));
+    assert!(
+        added.iter().any(|(r, _)| r == "account:acc-1"),
+        "the inferred account stays: {added:?}"
+    );
+    let replaced = modes(&deposit_with(
+        "[tools.deposit]\nwrites = [\"audit_log:{account_id}\"]\nreplace = true\n",
+    ));
+    assert_eq!(
+        replaced,
+        vec![("audit_log:acc-1".to_owned(), AccessMode::Write)]
+    );
+}
+
+#[test]
+fn a_mode_without_resources_sets_the_mode_of_what_was_inferred() {
+    // Declaring the mode alone used to remove every inferred access (and the lost update).
+    let c = deposit_with("[tools.deposit]\nmode = \"read_write\"\n");
+    let account = c
+        .accesses
+        .iter()
+        .find(|a| a.resource == "account:acc-1")
+        .expect("the account is still touched");
+    assert_eq!(account.mode, AccessMode::ReadWrite);
+    assert!(
+        account.evidence.contains("catalog: deposit read_write"),
+        "{}",
+        account.evidence
+    );
+}
+
+#[test]
+fn catalogs_that_say_nothing_warn_and_unknown_mode_spellings_are_refused() {
+    let cat = Catalog::from_toml("[tools.deposit]\nreplace = true\n").unwrap();
+    assert_eq!(cat.warnings.len(), 1, "{:?}", cat.warnings);
+    assert!(cat.warnings[0].contains("touch nothing"));
+    assert!(deposit_with("[tools.deposit]\nreplace = true\n")
+        .accesses
+        .is_empty());
+    for bad in ["rw", "Read", "read-write", "readonly"] {
+        let e = Catalog::from_toml(&format!("[tools.x]\nmode = \"{bad}\"\n")).unwrap_err();
+        assert_eq!(e.key, "tools.x.mode", "{bad}");
+    }
 }

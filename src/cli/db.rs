@@ -73,5 +73,14 @@ pub fn catalog(cli: &Cli) -> anyhow::Result<Catalog> {
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("reading catalog {}", path.display()))?;
-    Catalog::from_toml(&text).with_context(|| format!("catalog {}", path.display()))
+    let catalog =
+        Catalog::from_toml(&text).with_context(|| format!("catalog {}", path.display()))?;
+    for w in &catalog.warnings {
+        eprintln!(
+            "warning: catalog {}: {}",
+            shown(&path),
+            crate::sanitize::sanitize_line(w)
+        );
+    }
+    Ok(catalog)
 }

@@ -66,6 +66,21 @@ fn span(id: u64, name: &str, start: u64, end: u64, attributes: Vec<KeyValue>) ->
     s
 }
 
+/// A model call starting at `start` whose response is `output` (GenAI output messages).
+fn chat(id: u64, start: u64, output: &Value) -> Span {
+    span(
+        id,
+        "chat m",
+        start,
+        start + 5 * MS,
+        vec![
+            attr("gen_ai.operation.name", "chat"),
+            attr("gen_ai.request.model", "m"),
+            attr("gen_ai.output.messages", output.to_string()),
+        ],
+    )
+}
+
 /// A trace of `turns` model calls, each emitting a batch of `CALLS_PER_TURN` tool calls that
 /// run concurrently, then a last model call that answers.
 fn long_run(turns: usize) -> Trace {
@@ -93,17 +108,7 @@ fn long_run(turns: usize) -> Trace {
             .map(|(cid, name, args, _)| json!({"type": "tool_call", "id": cid, "name": name, "arguments": args}))
             .collect();
         let output = json!([{"role": "assistant", "parts": parts, "finish_reason": "tool_call"}]);
-        spans.push(span(
-            id,
-            "chat m",
-            clock,
-            clock + 5 * MS,
-            vec![
-                attr("gen_ai.operation.name", "chat"),
-                attr("gen_ai.request.model", "m"),
-                attr("gen_ai.output.messages", output.to_string()),
-            ],
-        ));
+        spans.push(chat(id, clock, &output));
         id += 1;
         clock += 6 * MS;
         for (k, (cid, name, args, result)) in calls.into_iter().enumerate() {
@@ -126,17 +131,7 @@ fn long_run(turns: usize) -> Trace {
         clock += 30 * MS;
     }
     let answer = json!([{"role": "assistant", "parts": [{"type": "text", "content": "All done."}], "finish_reason": "stop"}]);
-    spans.push(span(
-        id,
-        "chat m",
-        clock,
-        clock + 5 * MS,
-        vec![
-            attr("gen_ai.operation.name", "chat"),
-            attr("gen_ai.request.model", "m"),
-            attr("gen_ai.output.messages", answer.to_string()),
-        ],
-    ));
+    spans.push(chat(id, clock, &answer));
     root.end_unix_nano = clock + 6 * MS;
     spans.push(root);
     Trace::new(TRACE, spans)

@@ -73,7 +73,7 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
                         .remove(&(x, y))
                         .map(|d| (*a, *b, d))
                         .or_else(|| through_values.remove(&(y, x)).map(|d| (*b, *a, d)));
-                    d.map(|(p, c, d)| value_finding(batch.index, p, c, d, serialized))
+                    d.map(|(p, c, d)| value_finding(batch.index, p, c, d, serialized, recovered))
                         .or(found)
                 } else {
                     found
@@ -441,6 +441,34 @@ fn weak(a: &Access) -> bool {
         )
 }
 
+/// The severity of a finding that only the siblings' timing can rate: executions that overlapped
+/// are observed (times recovered from log lines only bound the calls, so there an overlap is
+/// latent), a batch the runner serialized is info, anything else latent. The reason goes into
+/// `signals`.
+fn timing_severity(
+    overlap: Option<u64>,
+    recovered: bool,
+    serialized: bool,
+    signals: &mut Vec<String>,
+) -> Severity {
+    match overlap {
+        Some(ns) if ns > 0 && recovered => {
+            signals
+                .push("recovered times overlap (upper bounds): they may have run together".into());
+            Severity::Latent
+        }
+        Some(ns) if ns > 0 => Severity::Observed,
+        _ if serialized => {
+            signals.push("runner serialized the batch (no sibling overlapped)".into());
+            Severity::Info
+        }
+        _ => {
+            signals.push("same batch; order not guaranteed".into());
+            Severity::Latent
+        }
+    }
+}
+
 /// A read of one object's state, named by a word, while a sibling of the same API changes it.
 fn state_finding(
     batch: usize,
@@ -465,15 +493,12 @@ fn state_finding(
             s.value
         ),
     ];
-    let severity = if overlap_nanos(reader, writer).is_some_and(|ns| ns > 0) {
-        Severity::Observed
-    } else if serialized {
-        signals.push("runner serialized the batch (no sibling overlapped)".into());
-        Severity::Info
-    } else {
-        signals.push("same batch; order not guaranteed".into());
-        Severity::Latent
-    };
+    let severity = timing_severity(
+        overlap_nanos(reader, writer),
+        run.timing == crate::model::Timing::Recovered,
+        serialized,
+        &mut signals,
+    );
     Some(Finding {
         kind: FindingKind::SharedStateMutation,
         severity,
@@ -510,17 +535,17 @@ fn precondition_finding(
             then.error.as_deref().unwrap_or("error status")
         ));
     }
-    let overlapped = overlap_nanos(first, then).is_some_and(|ns| ns > 0);
     let severity = if !n.strong && !failed {
         Severity::Info
-    } else if failed || overlapped {
+    } else if failed {
         Severity::Observed
-    } else if serialized {
-        signals.push("runner serialized the batch (no sibling overlapped)".into());
-        Severity::Info
     } else {
-        signals.push("same batch; order not guaranteed".into());
-        Severity::Latent
+        timing_severity(
+            overlap_nanos(first, then),
+            run.timing == crate::model::Timing::Recovered,
+            serialized,
+            &mut signals,
+        )
     };
     Some(Finding {
         kind: FindingKind::ExecutionTimingDependency,
@@ -545,6 +570,7 @@ fn value_finding(
     consumer: &ToolCall,
     d: value_flow::ValueDependency,
     serialized: bool,
+    recovered: bool,
 ) -> Finding {
     let mut signals = vec![
         format!(
@@ -560,15 +586,15 @@ fn value_finding(
             d.produced
         ),
     ];
-    let overlap = overlap_nanos(producer, consumer);
-    let severity = if d.guessed || overlap.is_some_and(|ns| ns > 0) {
+    let severity = if d.guessed {
         Severity::Observed
-    } else if serialized {
-        signals.push("runner serialized the batch (no sibling overlapped)".into());
-        Severity::Info
     } else {
-        signals.push("same batch; order not guaranteed".into());
-        Severity::Latent
+        timing_severity(
+            overlap_nanos(producer, consumer),
+            recovered,
+            serialized,
+            &mut signals,
+        )
     };
     let noun = super::resources::names::entity_of_key(&d.result_key).filter(|n| !n.is_empty());
     let resource = match &noun {

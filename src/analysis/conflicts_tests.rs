@@ -955,3 +955,27 @@ fn reading_a_part_of_an_object_a_sibling_of_the_same_api_changes_is_a_stale_read
         )
     );
 }
+
+#[test]
+fn timing_rates_findings_alike_whatever_rule_found_them() {
+    use super::timing_severity;
+    let mut signals = Vec::new();
+    assert_eq!(
+        timing_severity(Some(5), false, false, &mut signals),
+        Severity::Observed
+    );
+    // Recovered times only bound the calls: an overlap there is not proof they ran together.
+    assert_eq!(
+        timing_severity(Some(5), true, false, &mut signals),
+        Severity::Latent
+    );
+    assert!(signals.iter().any(|s| s.contains("upper bounds")));
+    assert_eq!(
+        timing_severity(Some(0), false, true, &mut signals),
+        Severity::Info
+    );
+    assert_eq!(
+        timing_severity(None, false, false, &mut signals),
+        Severity::Latent
+    );
+}

@@ -6,65 +6,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: PathBuf,
-    session: &'static str,
-}
-
-impl Tmux {
-    fn start(dir: &Path, command: &str) -> Self {
-        let t = Self {
-            socket: dir.join("tmux.sock"),
-            session: "fanout-live",
-        };
-        t.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            t.session,
-            "-x",
-            "140",
-            "-y",
-            "36",
-            command,
-        ]);
-        t
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        self.run(&["send-keys", "-t", self.session, keys]);
-    }
-
-    /// The screen once `done` holds for it, or after 20 s.
-    fn screen_when(&self, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.run(&["capture-pane", "-p", "-t", self.session]);
-            if done(&s) || start.elapsed() > Duration::from_secs(20) {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
+mod common;
+use common::tmux::Tmux;
 
 fn missing(what: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -135,13 +79,13 @@ fn a_live_run_appears_with_its_finding_and_following_opens_the_next() {
         env!("CARGO_BIN_EXE_fanout"),
         dir.path().join("live.db").display(),
     );
-    let tmux = Tmux::start(dir.path(), &command);
-    let empty = tmux.screen_when(|s| s.contains("live:"));
+    let tmux = Tmux::start(dir.path(), "fanout-live", (140, 36), &command);
+    let empty = tmux.screen_until(|s| s.contains("live:"));
     assert!(empty.contains(&format!("127.0.0.1:{port}")), "{empty}");
 
     let first = export(&python, port);
     let screen =
-        tmux.screen_when(|s| s.contains("shop-agent-http") && s.contains('‼') && s.contains('●'));
+        tmux.screen_until(|s| s.contains("shop-agent-http") && s.contains('‼') && s.contains('●'));
     let row = screen
         .lines()
         .find(|l| l.contains("shop-agent-http"))
@@ -159,9 +103,9 @@ fn a_live_run_appears_with_its_finding_and_following_opens_the_next() {
 
     // Follow new traces: the next run opens by itself.
     tmux.keys("F");
-    tmux.screen_when(|s| s.contains("following"));
+    tmux.screen_until(|s| s.contains("following"));
     let second = export(&python, port);
-    let opened = tmux.screen_when(|s| s.contains(&second[..8]) && s.contains("deposit"));
+    let opened = tmux.screen_until(|s| s.contains(&second[..8]) && s.contains("deposit"));
     assert!(
         opened.contains(&second[..8]) && opened.contains("deposit"),
         "the new trace did not open:\n{opened}"

@@ -2,73 +2,11 @@
 //! test presses `a` (the final answer) then `b` (step back toward its batch) and reads the screen
 //! with `tmux capture-pane`. Skips, saying so, when tmux is not installed (`.ci/run` installs it).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-/// A tmux server on a private socket (away from the user's sessions), killed on drop.
-struct Tmux {
-    socket: PathBuf,
-    session: &'static str,
-}
-
-impl Tmux {
-    fn start(dir: &Path, command: &str) -> Self {
-        let t = Self {
-            socket: dir.join("tmux.sock"),
-            session: "fanout-e2e",
-        };
-        t.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            t.session,
-            "-x",
-            "120",
-            "-y",
-            "36",
-            command,
-        ]);
-        t
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        self.run(&["send-keys", "-t", self.session, keys]);
-    }
-
-    /// The screen once it contains `text`, or after 15 s, whichever comes first.
-    fn screen_with(&self, text: &str) -> String {
-        self.screen_until(|s| s.contains(text))
-    }
-
-    /// The screen once `done` holds of it (or after 15 s, for the assertions to explain).
-    fn screen_until(&self, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.run(&["capture-pane", "-p", "-t", self.session]);
-            if done(&s) || start.elapsed() > Duration::from_secs(15) {
-                return s;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
+mod common;
+use common::tmux::Tmux;
 
 #[test]
 fn answer_then_step_back_shows_the_batch_with_both_conflicting_calls_and_the_resource() {
@@ -85,7 +23,7 @@ fn answer_then_step_back_shows_the_batch_with_both_conflicting_calls_and_the_res
         dir.path().join("e2e.db").display(),
         sample.display()
     );
-    let tmux = Tmux::start(dir.path(), &command);
+    let tmux = Tmux::start(dir.path(), "fanout-e2e", (120, 36), &command);
     let opened = tmux.screen_with("timeline");
     assert!(
         opened.contains("deposit"),

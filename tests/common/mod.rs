@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod tmux;
+
 /// `../shared/corpus` beside the checkout, when present.
 pub fn corpus_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");

@@ -107,6 +107,7 @@ fn synthetic() -> (Trace, Run) {
         final_answer: None,
         tool_definitions: Vec::new(),
         degraded: Vec::new(),
+        session: None,
     };
     let mut clock = t0;
     let mut previous_results: Vec<Value> = Vec::new();

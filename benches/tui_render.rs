@@ -128,6 +128,7 @@ fn synthetic() -> AnalyzedTrace {
             }),
             tool_definitions: vec![],
             degraded: vec![],
+            session: None,
         },
         analysis: Analysis {
             accesses,

@@ -10,8 +10,8 @@ pub mod span;
 
 pub use ids::{IdError, SpanId, TraceId};
 pub use run::{
-    Batch, CallStatus, Convention, Degradation, FinalAnswer, MatchEvidence, ModelCall, Run, Timing,
-    ToolCall, ToolDefinition,
+    Batch, CallStatus, Convention, Degradation, FinalAnswer, MatchEvidence, ModelCall, Run,
+    SessionInfo, Timing, ToolCall, ToolDefinition,
 };
 pub use span::{
     AnyValue, KeyValue, LogRecord, Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, Status,

@@ -24,6 +24,7 @@ mod openllmetry;
 mod output_tool;
 pub mod record;
 mod recover;
+mod session;
 #[cfg(test)]
 mod testutil;
 mod vercel;
@@ -120,6 +121,7 @@ pub fn normalize(trace: &Trace) -> Run {
         final_answer,
         tool_definitions,
         degraded,
+        session: session::read(&trace.spans),
     }
 }
 

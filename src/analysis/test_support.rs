@@ -31,6 +31,7 @@ pub fn run(batches: Vec<Vec<CallSpec<'_>>>, answer: Option<&str>) -> Run {
         final_answer: None,
         tool_definitions: Vec::new(),
         degraded: Vec::new(),
+        session: None,
     };
     let mut clock = 0u64;
     for (bi, calls) in batches.into_iter().enumerate() {

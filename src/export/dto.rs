@@ -53,6 +53,10 @@ pub struct TraceReport {
     pub conventions: Vec<String>,
     /// Why parts of the run could not be rebuilt (content not captured, ...).
     pub degradations: Vec<DegradationDto>,
+    /// Where the run was recorded, when the trace states it (agent, version, session id,
+    /// project folder and branch of a coding-agent session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionDto>,
     /// Set when the export was restricted to one batch (`--batch`).
     pub scope_batch_id: Option<String>,
     pub model_calls: Vec<ModelCallDto>,
@@ -91,6 +95,41 @@ impl CallIndex {
             }
         }
         Self(m)
+    }
+}
+
+/// The context a run was recorded in; every field is absent when the trace does not say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDto {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_call_id: Option<String>,
+}
+
+impl SessionDto {
+    /// One line for people, the same words as the viewer's.
+    pub fn summary(&self) -> String {
+        crate::model::SessionInfo {
+            agent: self.agent.clone(),
+            agent_version: self.agent_version.clone(),
+            session_id: self.session_id.clone(),
+            project: self.project.clone(),
+            git_branch: self.git_branch.clone(),
+            parent_session_id: self.parent_session_id.clone(),
+            parent_call_id: self.parent_call_id.clone(),
+        }
+        .summary()
     }
 }
 
@@ -388,6 +427,15 @@ impl TraceReport {
                     message: d.message.clone(),
                 })
                 .collect(),
+            session: run.session.as_ref().map(|s| SessionDto {
+                agent: s.agent.clone(),
+                agent_version: s.agent_version.clone(),
+                session_id: s.session_id.clone(),
+                project: s.project.clone(),
+                git_branch: s.git_branch.clone(),
+                parent_session_id: s.parent_session_id.clone(),
+                parent_call_id: s.parent_call_id.clone(),
+            }),
             scope_batch_id: None,
             model_calls,
             batches,

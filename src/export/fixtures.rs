@@ -125,6 +125,7 @@ fn run(
         batches,
         tool_definitions: Vec::new(),
         degraded: Vec::new(),
+        session: None,
     }
 }
 

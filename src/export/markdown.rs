@@ -135,6 +135,10 @@ pub fn write(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         if r.batches.len() == 1 { "" } else { "es" }
     )?;
     writeln!(out)?;
+    if let Some(session) = &r.session {
+        writeln!(out, "Session: {}", escape(&session.summary()))?;
+        writeln!(out)?;
+    }
     if r.is_untimed() {
         writeln!(out, "> **Untimed:** this run comes from a transcript with no recorded times. Batches and order are exact; durations are not shown and the sketch is laid out by order.")?;
         writeln!(out)?;

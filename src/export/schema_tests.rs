@@ -29,6 +29,7 @@ fn every_fixture_report_matches_the_published_schema() {
     bare.run.tool_calls[0].arguments = None;
     bare.run.tool_calls[0].call_id = None;
     all.push(bare);
+    all.push(with_session());
     let doc = serde_json::to_value(Report::new(&all)).unwrap();
     let errors = validate(REPORT_SCHEMA, &doc);
     assert!(errors.is_empty(), "{errors:#?}");
@@ -56,6 +57,22 @@ fn sarif_output_matches_the_sarif_subset_schema() {
     );
 }
 
+/// A coding-agent subagent run: every session field set.
+fn with_session() -> crate::analysis::AnalyzedTrace {
+    let mut t = fixtures::lost_update();
+    let text = |s: &str| Some(s.to_owned());
+    t.run.session = Some(crate::model::SessionInfo {
+        agent: text("claude-code"),
+        agent_version: text("2.1.90"),
+        session_id: text("7d1e"),
+        project: text("/home/dev/shop"),
+        git_branch: text("main"),
+        parent_session_id: text("5a0c"),
+        parent_call_id: text("toolu_1"),
+    });
+    t
+}
+
 fn keys(v: &Value, out: &mut std::collections::BTreeSet<String>) {
     match v {
         Value::Object(m) => {
@@ -74,7 +91,9 @@ fn keys(v: &Value, out: &mut std::collections::BTreeSet<String>) {
 
 #[test]
 fn the_docs_and_schema_name_every_emitted_field() {
-    let doc = serde_json::to_value(Report::new(&fixtures::all())).unwrap();
+    let mut all = fixtures::all();
+    all.push(with_session());
+    let doc = serde_json::to_value(Report::new(&all)).unwrap();
     let mut emitted = std::collections::BTreeSet::new();
     keys(&doc, &mut emitted);
     let docs = include_str!("../../docs/json-schema.md");

@@ -39,6 +39,9 @@ pub(crate) fn write_header(r: &TraceReport, out: &mut dyn Write) -> io::Result<(
         r.conventions.join(", ")
     };
     writeln!(out, "trace {} · {}", r.trace_id, clean(&conv))?;
+    if let Some(session) = &r.session {
+        writeln!(out, "session: {}", clean(&session.summary()))?;
+    }
     if r.is_untimed() {
         writeln!(out, "timing: absent (chat transcript) · order and batches are exact, durations are not recorded")?;
     }

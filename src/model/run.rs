@@ -243,6 +243,53 @@ pub struct Run {
     pub final_answer: Option<FinalAnswer>,
     pub tool_definitions: Vec<ToolDefinition>,
     pub degraded: Vec<Degradation>,
+    /// Where the run happened, when the trace says: the agent, its version, the session or
+    /// conversation id, the project folder and branch (coding-agent logs record all of them).
+    pub session: Option<SessionInfo>,
+}
+
+/// The context a run was recorded in, as the trace states it (never guessed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The agent or service that ran (`service.name`).
+    pub agent: Option<String>,
+    /// Its version (`service.version`, or the version an agent log records).
+    pub agent_version: Option<String>,
+    /// The session or conversation id (`session.id`, `gen_ai.conversation.id`, an agent log's).
+    pub session_id: Option<String>,
+    /// The working folder of a coding-agent session.
+    pub project: Option<String>,
+    pub git_branch: Option<String>,
+    /// For a subagent's run: the session and the tool call that started it.
+    pub parent_session_id: Option<String>,
+    pub parent_call_id: Option<String>,
+}
+
+impl SessionInfo {
+    /// One line for people: `claude-code 2.1.90 · /home/dev/shop (main) · session 9f2c…`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        match (&self.agent, &self.agent_version) {
+            (Some(a), Some(v)) => parts.push(format!("{a} {v}")),
+            (Some(a), None) => parts.push(a.clone()),
+            (None, Some(v)) => parts.push(format!("version {v}")),
+            (None, None) => {}
+        }
+        match (&self.project, &self.git_branch) {
+            (Some(p), Some(b)) => parts.push(format!("{p} ({b})")),
+            (Some(p), None) => parts.push(p.clone()),
+            (None, Some(b)) => parts.push(format!("branch {b}")),
+            (None, None) => {}
+        }
+        if let Some(id) = &self.session_id {
+            parts.push(format!("session {id}"));
+        }
+        if let Some(parent) = &self.parent_session_id {
+            let call = self.parent_call_id.as_deref().unwrap_or("?");
+            parts.push(format!("subagent of session {parent} (call {call})"));
+        }
+        parts.join(" · ")
+    }
 }
 
 impl Run {

@@ -184,6 +184,7 @@ fn build(timed: bool) -> AnalyzedTrace {
         }),
         tool_definitions: vec![],
         degraded: vec![],
+        session: None,
     };
     let read = |r: &str| {
         vec![access(

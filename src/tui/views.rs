@@ -230,6 +230,12 @@ fn header_line<'a>(t: &'a super::app::TraceState, theme: &Theme) -> Line<'a> {
             style,
         ));
     }
+    if let Some(session) = &run.session {
+        spans.push(Span::styled(
+            format!(" · {}", super::sanitize::line(&session.summary())),
+            theme.dim,
+        ));
+    }
     Line::from(spans)
 }
 

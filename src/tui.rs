@@ -19,6 +19,7 @@ pub mod app;
 pub mod keymap;
 pub mod live;
 pub mod matrix;
+pub mod picker;
 pub mod sanitize;
 pub mod source;
 pub mod theme;

@@ -22,7 +22,7 @@ use crate::model::Trace;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  fanout sessions               newest 20 sessions\n  fanout sessions --open 1      store the newest one and open it\n  fanout sessions --all --json  every session, for scripts"
+    after_help = "At a terminal the list is interactive: arrows or j/k select, Enter stores the session and opens it\nin the viewer, q quits. Piped or with --plain it prints a table.\n\nExamples:\n  fanout sessions               newest 20 sessions, pick one with Enter\n  fanout sessions --open 1      store the newest one and open it\n  fanout sessions --all --json  every session, for scripts"
 )]
 pub struct Args {
     /// Store session N of the list (1 = newest) and open it in the viewer.
@@ -37,6 +37,10 @@ pub struct Args {
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
+    /// Print the list as text even at a terminal (by default a terminal gets a list to pick
+    /// from, where Enter opens the session).
+    #[arg(long)]
+    pub plain: bool,
 }
 
 /// One session of the list.
@@ -222,6 +226,49 @@ fn summarize(index: usize, found: &Found, catalog: &Catalog) -> SessionRow {
     row
 }
 
+/// The picker shows when a person is at a terminal and asked for neither JSON nor plain text.
+fn interactive(args: &Args) -> bool {
+    use std::io::IsTerminal as _;
+    !args.json && !args.plain && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+fn header_line() -> String {
+    format!(
+        "{:>3}  {:<11}  {:<36}  {:<19}  {:>9}  {:>5}  {:>8}  {:>8}",
+        "#", "AGENT", "PROJECT", "START (UTC)", "DURATION", "CALLS", "PARALLEL", "FINDINGS"
+    )
+}
+
+/// One session as a table line (the same in the picker and in plain output).
+fn row_line(r: &SessionRow) -> String {
+    let project = match (&r.project, &r.git_branch) {
+        (Some(p), Some(b)) => format!("{p} ({b})"),
+        (Some(p), None) => p.clone(),
+        _ => "-".into(),
+    };
+    if let Some(e) = &r.error {
+        return format!(
+            "{:>3}  {:<11}  {}",
+            r.index,
+            r.agent,
+            clip(&format!("{}: {e}", r.file), 100)
+        );
+    }
+    format!(
+        "{:>3}  {:<11}  {:<36}  {:<19}  {:>9}  {:>5}  {:>8}  {:>8}",
+        r.index,
+        r.agent,
+        clip(&project, 36),
+        r.start.clone().unwrap_or_else(|| "untimed".into()),
+        r.duration_nanos
+            .map(format_duration)
+            .unwrap_or_else(|| "-".into()),
+        r.calls,
+        r.parallel_batches,
+        r.findings
+    )
+}
+
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
     let found = discover();
     if let Some(n) = args.open {
@@ -263,41 +310,23 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Success);
     }
-    writeln!(
-        out,
-        "{:>3}  {:<11}  {:<36}  {:<19}  {:>9}  {:>5}  {:>8}  {:>8}",
-        "#", "AGENT", "PROJECT", "START (UTC)", "DURATION", "CALLS", "PARALLEL", "FINDINGS"
-    )?;
-    for r in &rows {
-        let project = match (&r.project, &r.git_branch) {
-            (Some(p), Some(b)) => format!("{p} ({b})"),
-            (Some(p), None) => p.clone(),
-            _ => "-".into(),
+    if interactive(args) {
+        let picker = crate::tui::picker::Picker::new(
+            "coding-agent sessions (Enter opens one)",
+            &header_line(),
+            rows.iter().map(row_line).collect(),
+        );
+        return match crate::tui::picker::run(picker)? {
+            crate::tui::picker::Outcome::Chosen(i) => {
+                let path = PathBuf::from(&rows[i].file);
+                super::view::open_files(cli, std::slice::from_ref(&path))
+            }
+            crate::tui::picker::Outcome::Quit => Ok(Exit::Success),
         };
-        if let Some(e) = &r.error {
-            writeln!(
-                out,
-                "{:>3}  {:<11}  {}",
-                r.index,
-                r.agent,
-                clip(&format!("{}: {e}", r.file), 100)
-            )?;
-            continue;
-        }
-        writeln!(
-            out,
-            "{:>3}  {:<11}  {:<36}  {:<19}  {:>9}  {:>5}  {:>8}  {:>8}",
-            r.index,
-            r.agent,
-            clip(&project, 36),
-            r.start.clone().unwrap_or_else(|| "untimed".into()),
-            r.duration_nanos
-                .map(format_duration)
-                .unwrap_or_else(|| "-".into()),
-            r.calls,
-            r.parallel_batches,
-            r.findings
-        )?;
+    }
+    writeln!(out, "{}", header_line())?;
+    for r in &rows {
+        writeln!(out, "{}", row_line(r))?;
     }
     if found.len() > rows.len() {
         writeln!(

@@ -174,27 +174,40 @@ fn score_bfcl(file: &Path, labels: &BTreeMap<String, BTreeSet<(usize, usize)>>) 
                 .iter()
                 .filter_map(|&c| bfcl_position(&run.tool_calls[c].display_id()))
                 .collect();
-            let [(b1, i), (b2, j)] = pos.as_slice() else {
+            // A finding names every call that meets on its resource: it covers each pair of
+            // them, and is a false alarm when none of those pairs needs an order.
+            let Some((b1, _)) = pos.first() else {
                 continue;
             };
-            if b1 != b2 {
+            if pos.len() < 2 || pos.iter().any(|(b, _)| b != b1) {
                 continue;
             }
             s.flagged_findings += 1;
-            let pair = ((*i).min(*j), (*i).max(*j));
-            let needs = labels.get(b1).is_some_and(|p| p.contains(&pair));
-            if needs {
-                covered.insert((b1.clone(), pair));
-            } else {
+            let mut pairs = Vec::new();
+            for (x, (_, i)) in pos.iter().enumerate() {
+                for (_, j) in &pos[x + 1..] {
+                    pairs.push(((*i).min(*j), (*i).max(*j)));
+                }
+            }
+            let labelled = labels.get(b1);
+            let needed: Vec<(usize, usize)> = pairs
+                .iter()
+                .copied()
+                .filter(|p| labelled.is_some_and(|l| l.contains(p)))
+                .collect();
+            if needed.is_empty() {
                 s.false_findings += 1;
                 s.examples.push(format!(
                     "false: {b1} {:?}: {} {} on {}: {}",
-                    pair,
+                    pairs,
                     f.severity.as_str(),
                     f.kind.as_str(),
                     f.resource,
                     f.explanation
                 ));
+            }
+            for pair in needed {
+                covered.insert((b1.clone(), pair));
             }
             flagged_batches.insert(b1.clone());
         }

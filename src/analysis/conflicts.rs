@@ -10,8 +10,12 @@
 //! Severity: `observed` when the executions overlapped in time or the results prove the
 //! interleaving (both report the same previous value), `info` when the runner visibly
 //! serialized the whole batch, `latent` otherwise. Read/read is never a finding. At most one
-//! finding per pair of siblings: the most specific kind on the most specific resource.
+//! finding per pair of siblings: the most specific kind on the most specific resource. Pairs on
+//! one resource then merge into one finding that lists every call involved (`grouping`); large
+//! batches compare only calls that meet on a resource or a value (`candidates`).
 
+mod candidates;
+mod grouping;
 mod object_state;
 mod preconditions;
 mod value_flow;
@@ -24,6 +28,15 @@ use value_flow::Known;
 
 /// Finds the conflicts of every batch of `run`; `calls[i]` belongs to `run.tool_calls[i]`.
 pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
+    find_conflicts_comparing(run, calls, candidates::ALL_PAIRS_UP_TO)
+}
+
+/// [`find_conflicts`], comparing every pair of a batch up to `all_pairs_up_to` calls.
+fn find_conflicts_comparing(
+    run: &Run,
+    calls: &[CallResources],
+    all_pairs_up_to: usize,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for batch in run.batches.iter().filter(|b| b.is_parallel()) {
         let members: Vec<&ToolCall> = batch
@@ -57,45 +70,51 @@ pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
                 })
             })
             .collect();
-        for (x, a) in members.iter().enumerate() {
-            for (y, b) in members.iter().enumerate().skip(x + 1) {
-                let ((need_a, (read_a, write_a)), (need_b, (read_b, write_b))) =
-                    (roles[x], roles[y]);
-                let (Some(ra), Some(rb)) = (calls.get(a.index), calls.get(b.index)) else {
-                    continue;
-                };
-                let found = pair_finding(batch.index, a, ra, b, rb, serialized, recovered);
-                // A dependency through values is stronger than a weak resource overlap.
-                let weak =
-                    |f: &Option<Finding>| f.as_ref().is_none_or(|f| f.severity == Severity::Info);
-                let found = if weak(&found) {
-                    let d = through_values
-                        .remove(&(x, y))
-                        .map(|d| (*a, *b, d))
-                        .or_else(|| through_values.remove(&(y, x)).map(|d| (*b, *a, d)));
-                    d.map(|(p, c, d)| value_finding(batch.index, p, c, d, serialized, recovered))
-                        .or(found)
-                } else {
-                    found
-                };
-                // A session or a stated precondition, when nothing stronger was found.
-                let found = if (need_a || need_b) && weak(&found) {
-                    precondition_finding(batch.index, run, a, b, serialized)
-                        .filter(|p| found.as_ref().is_none_or(|f| p.severity > f.severity))
-                        .or(found)
-                } else {
-                    found
-                };
-                let found = if (read_a && write_b || read_b && write_a) && weak(&found) {
-                    state_finding(batch.index, run, a, b, serialized).or(found)
-                } else {
-                    found
-                };
-                if let Some(f) = found {
-                    out.push(f);
-                }
+        let pairs = candidates::pairs(
+            &members,
+            calls,
+            through_values.keys().copied(),
+            all_pairs_up_to,
+        );
+        let mut found_here = Vec::new();
+        for (x, y) in pairs {
+            let (a, b) = (&members[x], &members[y]);
+            let ((need_a, (read_a, write_a)), (need_b, (read_b, write_b))) = (roles[x], roles[y]);
+            let (Some(ra), Some(rb)) = (calls.get(a.index), calls.get(b.index)) else {
+                continue;
+            };
+            let found = pair_finding(batch.index, a, ra, b, rb, serialized, recovered);
+            // A dependency through values is stronger than a weak resource overlap.
+            let weak =
+                |f: &Option<Finding>| f.as_ref().is_none_or(|f| f.severity == Severity::Info);
+            let found = if weak(&found) {
+                let d = through_values
+                    .remove(&(x, y))
+                    .map(|d| (*a, *b, d))
+                    .or_else(|| through_values.remove(&(y, x)).map(|d| (*b, *a, d)));
+                d.map(|(p, c, d)| value_finding(batch.index, p, c, d, serialized, recovered))
+                    .or(found)
+            } else {
+                found
+            };
+            // A session or a stated precondition, when nothing stronger was found.
+            let found = if (need_a || need_b) && weak(&found) {
+                precondition_finding(batch.index, run, a, b, serialized)
+                    .filter(|p| found.as_ref().is_none_or(|f| p.severity > f.severity))
+                    .or(found)
+            } else {
+                found
+            };
+            let found = if (read_a && write_b || read_b && write_a) && weak(&found) {
+                state_finding(batch.index, run, a, b, serialized).or(found)
+            } else {
+                found
+            };
+            if let Some(f) = found {
+                found_here.push(f);
             }
         }
+        out.extend(grouping::by_resource(found_here, &run.tool_calls));
     }
     out
 }
@@ -857,3 +876,6 @@ fn delta(prev: &serde_json::Value, new: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 #[path = "conflicts_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod scale_tests;

@@ -712,10 +712,11 @@ fn shell_shaped_tools_create_before_use_and_cd_changes_what_relative_paths_mean(
     );
     let a = analyze(&empty_trace(), &r, &Catalog::default());
     let found = kinds(&r, &a);
+    // One finding for the shell's folder, listing both calls that depend on the `cd`.
     assert!(
         found.contains(&(
             FindingKind::ContextDependency,
-            vec!["cd".into(), "mk".into()],
+            vec!["cd".into(), "mk".into(), "mv".into()],
             "cwd:local".into(),
             Severity::Latent
         )),

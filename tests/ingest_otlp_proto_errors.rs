@@ -5,7 +5,7 @@
 mod support;
 
 use fanout::ingest::otlp_proto::looks_like_otlp_proto;
-use fanout::ingest::{Location, OnInvalid, ReadError};
+use fanout::ingest::{Location, OnInvalid, ReadError, VecSink};
 use opentelemetry_proto::tonic::trace::v1::span;
 use prost::Message;
 use support::{fixtures, framed, offset_of, pspan, read_bytes, request, sorted, TRACE};
@@ -293,5 +293,75 @@ fn nesting_past_the_limit_self_parents_and_different_duplicates_are_named() {
     assert!(
         sink.spans.iter().all(|s| s.name == "a"),
         "the first is kept"
+    );
+}
+
+/// Reads `bytes` as an input would be read (format detected, framed records streamed).
+fn read_streamed(name: &str, bytes: &[u8], on_invalid: OnInvalid) -> Result<VecSink, ReadError> {
+    let mut sink = VecSink::default();
+    fanout::ingest::read_any(name, bytes, None, on_invalid, &mut sink)?;
+    Ok(sink)
+}
+
+#[test]
+fn framed_files_streamed_one_record_at_a_time_read_as_when_read_whole() {
+    let raw = std::fs::read(fixtures().join("openai_agents_lost_update.otlp.pb")).unwrap();
+    let good = request(vec![pspan(TRACE, 1, "a")]).encode_to_vec();
+    let mut broken = request(vec![pspan(TRACE, 2, "b")]).encode_to_vec();
+    let last = broken.len() - 1;
+    broken[last] = 0xff;
+    let two = framed(&[raw.clone(), raw.clone()]);
+    let files = [
+        two.clone(),
+        two[..two.len() - 100].to_vec(),
+        two[..raw.len() + 6].to_vec(),
+        framed(&[good, broken]),
+    ];
+    for (i, file) in files.iter().enumerate() {
+        assert!(
+            fanout::ingest::otlp_proto::stream::is_framed(file),
+            "file {i}"
+        );
+        for on_invalid in [OnInvalid::Fail, OnInvalid::Skip] {
+            let whole = read_bytes("f.pb", file, on_invalid);
+            let streamed = read_streamed("f.pb", file, on_invalid);
+            match (whole, streamed) {
+                (Ok(w), Ok(s)) => {
+                    assert_eq!(sorted(w.spans.clone()), sorted(s.spans.clone()), "file {i}");
+                    let at = |v: &VecSink| {
+                        v.skipped
+                            .iter()
+                            .map(|e| (e.location, e.message.clone()))
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(at(&w), at(&s), "file {i}");
+                }
+                (Err(ReadError::Invalid(w)), Err(ReadError::Invalid(s))) => {
+                    assert_eq!(
+                        (w.location, &w.message),
+                        (s.location, &s.message),
+                        "file {i}"
+                    )
+                }
+                (w, s) => panic!("file {i}: whole {w:?} but streamed {s:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_framed_record_declaring_more_than_the_record_limit_is_refused_before_reading_it() {
+    let good = request(vec![pspan(TRACE, 1, "a")]).encode_to_vec();
+    let mut file = framed(&[good.clone()]);
+    file.extend_from_slice(&0xF000_0000u32.to_be_bytes());
+    file.extend_from_slice(&[0x0a; 16]);
+    let Err(ReadError::Invalid(e)) = read_streamed("big.pb", &file, OnInvalid::Skip) else {
+        panic!("expected the record to be refused")
+    };
+    assert_eq!(e.location, Location::Offset((4 + good.len()) as u64));
+    assert!(
+        e.message
+            .contains("record 2 declares 4026531840 bytes, more than the 256 MiB"),
+        "{e}"
     );
 }

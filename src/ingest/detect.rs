@@ -145,6 +145,10 @@ pub fn read_any(
     let stats = match format {
         Format::OtlpJson => otlp_json::read(file, reader, on_invalid, sink)?,
         Format::Native => super::native::read(file, reader, on_invalid, sink)?,
+        // Framed records stream one at a time; other layouts need the whole input.
+        Format::OtlpProto if otlp_proto::stream::is_framed(head) => {
+            otlp_proto::stream::read(file, reader, on_invalid, sink)?
+        }
         Format::OtlpProto => {
             otlp_proto::read_owned(file, read_all(file, reader)?, on_invalid, sink)?
         }

@@ -9,6 +9,7 @@
 
 mod locate;
 pub mod logs;
+pub mod stream;
 
 use std::sync::Arc;
 

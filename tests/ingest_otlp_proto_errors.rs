@@ -352,7 +352,7 @@ fn framed_files_streamed_one_record_at_a_time_read_as_when_read_whole() {
 #[test]
 fn a_framed_record_declaring_more_than_the_record_limit_is_refused_before_reading_it() {
     let good = request(vec![pspan(TRACE, 1, "a")]).encode_to_vec();
-    let mut file = framed(&[good.clone()]);
+    let mut file = framed(std::slice::from_ref(&good));
     file.extend_from_slice(&0xF000_0000u32.to_be_bytes());
     file.extend_from_slice(&[0x0a; 16]);
     let Err(ReadError::Invalid(e)) = read_streamed("big.pb", &file, OnInvalid::Skip) else {

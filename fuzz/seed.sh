@@ -36,6 +36,18 @@ for f in $(small tests/fixtures/transcripts -- -name '*.json*'); do
   { printf "$pick"; cat "$f"; } > "fuzz/corpus/transcripts/seed-$i"
   i=$((i + 1))
 done
-for t in otlp_json otlp_proto native detect_gzip config_files transcripts; do
+# Agent sessions: the first byte picks the agent (0 Claude Code, 1 Codex CLI, 2 Gemini CLI).
+mkdir -p fuzz/corpus/agent_sessions
+i=0
+for f in $(small tests/fixtures/agent_sessions -- -name '*.json*'); do
+  case "$f" in
+    *codex*) pick='\x01' ;;
+    *gemini*) pick='\x02' ;;
+    *) pick='\x00' ;;
+  esac
+  { printf "$pick"; cat "$f"; } > "fuzz/corpus/agent_sessions/seed-$i"
+  i=$((i + 1))
+done
+for t in otlp_json otlp_proto native detect_gzip config_files transcripts agent_sessions; do
   echo "$t: $(ls "fuzz/corpus/$t" | wc -l) seeds"
 done

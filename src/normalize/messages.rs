@@ -217,6 +217,7 @@ fn parse_fields(v: &Value) -> Message {
             );
         }
     }
+    dedup_calls(&mut m);
     m
 }
 
@@ -240,14 +241,15 @@ fn push_text_or_result(m: &mut Message, obj: &serde_json::Map<String, Value>, co
 }
 
 fn push_call(m: &mut Message, call: EmittedCall) {
-    // The same call may appear both as a part and in a tool_calls list: keep it once.
-    let dup = m
-        .tool_calls
-        .iter()
-        .any(|c| c.id.is_some() && c.id == call.id);
-    if !dup {
-        m.tool_calls.push(call);
-    }
+    m.tool_calls.push(call);
+}
+
+/// The same call may appear both as a part and in a tool_calls list: keep the first of each id
+/// (one pass, so a response of thousands of calls costs no more than their number).
+fn dedup_calls(m: &mut Message) {
+    let mut seen = std::collections::HashSet::new();
+    m.tool_calls
+        .retain(|c| c.id.as_ref().is_none_or(|id| seen.insert(id.clone())));
 }
 
 /// Reads one content part / block.

@@ -3,7 +3,8 @@
 //! a trace shows up as a time per span that grows with the size.
 //!
 //! `cargo bench --bench long_run` runs 10k, 50k and 100k spans (11,000 turns of 8 calls is the
-//! last); `FANOUT_BENCH_MAX_SPANS=1000000` adds 1M. `FANOUT_BENCH_RUNS` sets the runs per size
+//! last), then one batch of 10k and 40k calls (each on a file of its own, or all on one
+//! account); `FANOUT_BENCH_MAX_SPANS=1000000` adds 1M. `FANOUT_BENCH_RUNS` sets the runs per size
 //! (median reported).
 
 use std::hint::black_box;
@@ -81,10 +82,44 @@ fn chat(id: u64, start: u64, output: &Value) -> Span {
     )
 }
 
+/// One call of a batch: (call id, tool, arguments, result).
+type Call = (String, &'static str, Value, Value);
+
 /// A trace of `turns` model calls, each emitting a batch of `CALLS_PER_TURN` tool calls that
 /// run concurrently, then a last model call that answers.
 fn long_run(turns: usize) -> Trace {
-    let mut spans = Vec::with_capacity(turns * (CALLS_PER_TURN + 1) + 2);
+    build((0..turns).map(|t| {
+        (0..CALLS_PER_TURN)
+            .map(|k| {
+                let (name, args, result) = call(t, k);
+                (format!("call_{t}_{k}"), name, args, result)
+            })
+            .collect()
+    }))
+}
+
+/// One model call emitting a batch of `n` calls: each writes a file of its own, or all update
+/// one account (the shapes that made a batch's analysis quadratic in its calls).
+fn wide(n: usize, one_key: bool) -> Trace {
+    let calls: Vec<Call> = (0..n)
+        .map(|k| {
+            let (name, args) = if one_key {
+                ("deposit", json!({"account_id": "ACC-1", "amount": k}))
+            } else {
+                (
+                    "write_file",
+                    json!({"path": format!("out/f{k}.txt"), "content": "x"}),
+                )
+            };
+            (format!("call_{k}"), name, args, json!({"ok": true}))
+        })
+        .collect();
+    build(std::iter::once(calls))
+}
+
+/// A trace whose model calls emit `turns` (one batch each, run concurrently), then answer.
+fn build(turns: impl Iterator<Item = Vec<Call>>) -> Trace {
+    let mut spans = Vec::new();
     let mut root = span(
         1,
         "invoke_agent long",
@@ -96,13 +131,7 @@ fn long_run(turns: usize) -> Trace {
     let mut clock = 1_700_000_000_000 * MS;
     root.start_unix_nano = clock;
     let mut id = 2u64;
-    for t in 0..turns {
-        let calls: Vec<(String, &str, Value, Value)> = (0..CALLS_PER_TURN)
-            .map(|k| {
-                let (name, args, result) = call(t, k);
-                (format!("call_{t}_{k}"), name, args, result)
-            })
-            .collect();
+    for calls in turns {
         let parts: Vec<Value> = calls
             .iter()
             .map(|(cid, name, args, _)| json!({"type": "tool_call", "id": cid, "name": name, "arguments": args}))
@@ -112,12 +141,12 @@ fn long_run(turns: usize) -> Trace {
         id += 1;
         clock += 6 * MS;
         for (k, (cid, name, args, result)) in calls.into_iter().enumerate() {
-            let start = clock + k as u64 * MS;
+            let start = clock + (k as u64 % 8) * MS;
             spans.push(span(
                 id,
                 &format!("execute_tool {name}"),
                 start,
-                start + (10 + k as u64) * MS,
+                start + (10 + k as u64 % 8) * MS,
                 vec![
                     attr("gen_ai.operation.name", "execute_tool"),
                     attr("gen_ai.tool.name", name),
@@ -170,14 +199,39 @@ fn main() {
             black_box(a);
         }
         assert_eq!(batches, turns, "every turn rebuilt as one batch");
-        let (n, a) = (median(norm), median(anal));
-        println!(
-            "{:<9} {:<8} {:>8.3}s  {:>8.3}s   {:.2}",
-            trace.spans.len(),
-            turns,
-            n,
-            a,
-            (n + a) * 1e6 / trace.spans.len() as f64
-        );
+        row(&trace, turns, median(norm), median(anal));
     }
+    println!("\none batch of N calls (files of their own / one account):");
+    for n in [10_000usize, 40_000].into_iter().filter(|n| *n <= max) {
+        for one_key in [false, true] {
+            let trace = wide(n, one_key);
+            let (mut norm, mut anal) = (Vec::new(), Vec::new());
+            for _ in 0..runs {
+                let t = Instant::now();
+                let run = normalize(black_box(&trace));
+                norm.push(t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                let a = analyze(black_box(&trace), &run, &catalog);
+                anal.push(t.elapsed().as_secs_f64());
+                assert_eq!(
+                    a.findings.len(),
+                    usize::from(one_key),
+                    "one finding per resource"
+                );
+                black_box(a);
+            }
+            row(&trace, 1, median(norm), median(anal));
+        }
+    }
+}
+
+fn row(trace: &Trace, turns: usize, n: f64, a: f64) {
+    println!(
+        "{:<9} {:<8} {:>8.3}s  {:>8.3}s   {:.2}",
+        trace.spans.len(),
+        turns,
+        n,
+        a,
+        (n + a) * 1e6 / trace.spans.len() as f64
+    );
 }

@@ -171,6 +171,10 @@ fn headers(args: &Args) -> anyhow::Result<Vec<(String, String)>> {
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
     let (base, url_auth) = BaseUrl::parse(&args.url)?;
+    // A bad id is refused before anything is asked.
+    if let Some(id) = &args.trace_id {
+        pull::normalize_trace_id(id)?;
+    }
     let client = Client::new(
         base,
         ClientConfig {

@@ -121,12 +121,15 @@ pub fn normalize_trace_id(id: &str) -> Result<String, PullError> {
     Ok(format!("{:0>32}", id.to_ascii_lowercase()))
 }
 
+/// Tells from an answer's body whether it came from the backend probed.
+type Probe = fn(&[u8]) -> bool;
+
 /// The backend behind `client`'s URL: asks each one's own identifying endpoint (Phoenix's
 /// version, Tempo's echo, Jaeger's service list). A refusal for lack of credentials is reported
 /// as such, since no backend can be told apart without them.
 pub fn detect(client: &Client) -> Result<Backend, PullError> {
     let mut tried = Vec::new();
-    let probes: [(Backend, &str, fn(&[u8]) -> bool); 3] = [
+    let probes: [(Backend, &str, Probe); 3] = [
         (Backend::Phoenix, "/arize_phoenix_version", |b| {
             let t = String::from_utf8_lossy(b);
             let t = t.trim();

@@ -141,7 +141,7 @@ pub fn search(client: &Client, query: &SearchQuery) -> Result<Vec<TraceSummary>,
         other => other?,
     };
     let mut summaries = super::summarize_otlp(chunks.iter().flat_map(resource_spans));
-    summaries.sort_by(|a, b| b.start_unix_nano.cmp(&a.start_unix_nano));
+    summaries.sort_by_key(|t| std::cmp::Reverse(t.start_unix_nano));
     summaries.truncate(query.limit);
     Ok(summaries)
 }

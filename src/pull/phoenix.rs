@@ -218,7 +218,7 @@ pub fn search(client: &Client, query: &SearchQuery) -> Result<Vec<TraceSummary>,
             });
         }
     }
-    out.sort_by(|a, b| b.start_unix_nano.cmp(&a.start_unix_nano));
+    out.sort_by_key(|t| std::cmp::Reverse(t.start_unix_nano));
     out.truncate(query.limit);
     Ok(out)
 }

@@ -42,7 +42,7 @@ Examples:
   fanout ~/.claude/projects/-home-me-repo/   every session in a folder
   fanout serve                     receive OTLP from running agents (HTTP :4318, gRPC :4317)
   fanout --listen                  the same receiver inside the viewer: traces appear as they arrive
-  fanout pull http://tempo:3200 5b8e...   fetch a trace from Tempo, Jaeger or Phoenix and open it
+  fanout pull http://tempo:3200 ID fetch a trace from Tempo, Jaeger or Phoenix and open it
 
 Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 (~/.local/share/fanout/fanout.db on Linux).";

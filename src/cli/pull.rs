@@ -19,11 +19,11 @@ const AFTER_HELP: &str = "\
 Examples:
   fanout pull http://tempo:3200 5b8efff798038103d269b633813fc60c
   fanout pull http://jaeger:16686 5b8efff798038103d269b633813fc60c --no-open
-  fanout pull http://127.0.0.1:6006 5b8efff7... --project default      (Phoenix)
-  fanout pull https://tempo.example.com --token \"$TEMPO_TOKEN\" --search '{ span.gen_ai.operation.name = \"execute_tool\" }'
-  fanout pull http://jaeger:16686 --search my-agent --since 2h          (Jaeger: SERVICE [OPERATION])
-  fanout pull http://127.0.0.1:6006 --search                            (Phoenix: every project)
-  fanout pull https://user:pass@grafana.example.com/api/datasources/proxy/uid/tempo ID
+  fanout pull http://127.0.0.1:6006 5b8efff798038103d269b633813fc60c --project default  (Phoenix)
+  fanout pull http://tempo:3200 --search '{ span.gen_ai.operation.name = \"execute_tool\" }'
+  fanout pull http://jaeger:16686 --search 'my-agent invoke_agent' --since 2h
+  fanout pull http://127.0.0.1:6006 --search                         (Phoenix: every project)
+  fanout pull --user 1234 --token \"$KEY\" https://g.example/api/datasources/proxy/uid/tempo ID
 
 The backend is found by asking the URL (Phoenix's /arize_phoenix_version, Tempo's /api/echo,
 Jaeger's /api/v3/services); --backend skips that. A path after the host is kept as a prefix

@@ -724,3 +724,34 @@ fn phoenix_recorded_spans_become_a_run_with_its_lost_update() {
     assert_eq!(list[0]["service"], "fanout-pull-test");
     assert_eq!(list[0]["spans"], 5);
 }
+
+/// In a terminal, `pull` opens the viewer on the pulled trace (tmux drives the real binary;
+/// skips, saying so, without tmux: `.ci/run` installs it).
+#[test]
+fn in_a_terminal_the_pulled_trace_opens_in_the_viewer() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = tempo();
+    let command = format!(
+        "env NO_COLOR=1 TERM=xterm-256color HOME='{home}' XDG_DATA_HOME='{home}/data' FANOUT_PULL_TOKEN='{TOKEN}' '{bin}' --db '{db}' pull '{url}' {TRACE}; sleep 30",
+        home = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_fanout"),
+        db = dir.path().join("tui.db").display(),
+        url = server.url,
+    );
+    let tmux = common::tmux::Tmux::start(dir.path(), "fanout-pull", (120, 36), &command);
+    let screen = tmux.screen_until(|s| s.contains("timeline") && s.contains("deposit"));
+    assert!(
+        screen.contains("timeline") && screen.contains("deposit"),
+        "the pulled trace did not open:\n{screen}"
+    );
+    assert!(!screen.contains(TOKEN), "{screen}");
+    tmux.keys("q");
+}

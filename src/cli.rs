@@ -9,6 +9,7 @@ mod ingest;
 mod inputs;
 mod list;
 mod output;
+mod pull;
 mod reindex;
 pub mod serve;
 mod sessions;
@@ -41,6 +42,7 @@ Examples:
   fanout ~/.claude/projects/-home-me-repo/   every session in a folder
   fanout serve                     receive OTLP from running agents (HTTP :4318, gRPC :4317)
   fanout --listen                  the same receiver inside the viewer: traces appear as they arrive
+  fanout pull http://tempo:3200 ID fetch a trace from Tempo, Jaeger or Phoenix and open it
 
 Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 (~/.local/share/fanout/fanout.db on Linux).";
@@ -121,6 +123,9 @@ pub enum Command {
     Reindex(reindex::Args),
     /// Coding-agent sessions on this machine (Claude Code, Codex CLI, Gemini CLI), newest first.
     Sessions(sessions::Args),
+    /// Fetch one trace from Grafana Tempo, Jaeger or Arize Phoenix, store it and open it
+    /// (`--search` lists traces to pick from).
+    Pull(pull::Args),
 }
 
 /// Parses arguments, runs the command and returns the exit status.
@@ -141,6 +146,7 @@ pub fn run() -> Exit {
         Some(Command::Export(ref args)) => export_cmd::run(&cli, args),
         Some(Command::Diff(ref args)) => diff::run(&cli, args),
         Some(Command::Sessions(ref args)) => sessions::run(&cli, args),
+        Some(Command::Pull(ref args)) => pull::run(&cli, args),
         None => view::run(&cli),
     };
     match outcome {

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
+pub mod pull;
 pub mod sanitize;
 pub mod serve;
 pub mod store;

@@ -17,11 +17,13 @@ use crate::model::{LogRecord, Span, Trace, TraceId};
 use crate::normalize::detect::{classify, Role};
 use crate::store::{self, Store};
 
-/// One input: a file, or standard input (`-`).
+/// One input: a file, standard input (`-`), or bytes fetched from elsewhere (`pull`), named
+/// by where they came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     Path(PathBuf),
     Stdin,
+    Bytes { name: String, data: Arc<[u8]> },
 }
 
 impl Input {
@@ -37,6 +39,7 @@ impl Input {
         match self {
             Self::Path(p) => p.display().to_string(),
             Self::Stdin => "<stdin>".to_owned(),
+            Self::Bytes { name, .. } => name.clone(),
         }
     }
 }
@@ -96,6 +99,10 @@ fn ingest_one(
     let name = input.name();
     let (reader, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         Input::Stdin => (Box::new(io::stdin()), None),
+        Input::Bytes { data, .. } => (
+            Box::new(io::Cursor::new(Arc::clone(data))),
+            Some(data.len() as u64),
+        ),
         Input::Path(p) => {
             let f = File::open(p).map_err(|e| format!("{name}: cannot open: {e}"))?;
             let size = f.metadata().ok().map(|m| m.len());

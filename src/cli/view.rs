@@ -28,6 +28,11 @@ pub fn open_files(cli: &Cli, files: &[std::path::PathBuf]) -> anyhow::Result<Exi
     } else if !std::io::stdout().is_terminal() {
         anyhow::bail!("the viewer needs a terminal; for scripts use `fanout list`, `fanout show` or `fanout audit`");
     }
+    open_viewer(cli, open)
+}
+
+/// Opens the viewer on the database, on trace `open` when given.
+pub fn open_viewer(cli: &Cli, open: Option<crate::model::TraceId>) -> anyhow::Result<Exit> {
     let keymap = cli.keymap.clone().or_else(tui::keymap::default_path);
     let live = if cli.listen || cli.follow.is_some() {
         let mut config = super::serve::config(cli, &cli.receiver)?;

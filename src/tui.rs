@@ -155,6 +155,7 @@ fn to_request(effect: Effect) -> Request {
         Effect::LoadSummaries => Request::Summaries,
         Effect::LoadTrace(id) => Request::Load(id),
         Effect::Export(req) => Request::Export(req),
+        Effect::LoadDiff(a, b) => Request::Diff(a, b),
     }
 }
 

@@ -7,11 +7,12 @@
 //! HTML), table cells are single lines, and the sketch's fence is longer than any backtick run in
 //! it. Untimed runs say so and draw the sketch by order.
 
+use crate::units;
 use std::io::{self, Write};
 
 use super::dto::{severity_rank, TraceReport};
 use super::layout::{LaneMode, Layout};
-use super::{fmt_nanos, fmt_opt_nanos, fmt_speedup, prose, truncate};
+use super::{fmt_speedup, prose, truncate};
 
 /// Escapes one line of untrusted text for Markdown prose and table cells. Mentions (`@user`,
 /// `@org/team`) and bare URLs (`https://…`, `www.…`) go into code spans, where GitHub neither
@@ -122,9 +123,9 @@ pub fn write(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
             let seq = r
                 .latency
                 .sequential_nanos
-                .map(|s| format!(", fully sequential would take {}", fmt_nanos(s)))
+                .map(|s| format!(", fully sequential would take {}", units::duration(s)))
                 .unwrap_or_default();
-            format!(" · {} total{share}{seq}", fmt_nanos(t))
+            format!(" · {} total{share}{seq}", units::duration(t))
         }
         _ => " · untimed".to_owned(),
     };
@@ -222,8 +223,8 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
             ("untimed".into(), "untimed".into(), "–".into())
         } else {
             (
-                fmt_opt_nanos(b.wall_nanos),
-                fmt_opt_nanos(b.sum_nanos),
+                units::duration_or_untimed(b.wall_nanos),
+                units::duration_or_untimed(b.sum_nanos),
                 fmt_speedup(b.speedup),
             )
         };
@@ -345,7 +346,7 @@ pub fn sketch(r: &TraceReport) -> Vec<String> {
             ""
         ));
     } else {
-        let end = fmt_nanos(l.extent);
+        let end = units::duration(l.extent);
         let pad = SKETCH_WIDTH.saturating_sub(2 + end.chars().count());
         lines.push(format!("{:label_w$}  0{}{end}", "", " ".repeat(pad + 1)));
     }
@@ -425,7 +426,7 @@ mod tests {
     #[test]
     fn the_report_has_summary_table_findings_sketch_and_why() {
         let s = md(&fixtures::lost_update());
-        assert!(s.contains("🔴 **1 finding**, worst observed · 1 batch (1 parallel) · suspect batch b1 · 400 ms total, 38% in tools, fully sequential would take 535 ms"), "{s}");
+        assert!(s.contains("🔴 **1 finding**, worst observed · 1 batch (1 parallel) · suspect batch b1 · 400ms total, 38% in tools, fully sequential would take 535ms"), "{s}");
         let header = s
             .lines()
             .position(|l| l.starts_with("| Batch |"))
@@ -440,7 +441,7 @@ mod tests {
         );
         assert!(
             lines[header + 2].contains(
-                "b1 (suspect) | 2: deposit, withdraw | 150 ms | 285 ms | ×1.90 | 🔴 observed"
+                "b1 (suspect) | 2: deposit, withdraw | 150ms | 285ms | ×1.90 | 🔴 observed"
             ),
             "{}",
             lines[header + 2]
@@ -475,7 +476,7 @@ mod tests {
         );
         let model = lines.iter().find(|l| l.starts_with("model")).unwrap();
         assert!(model.contains('▒'));
-        assert!(lines[0].trim_end().ends_with("400 ms"), "{}", lines[0]);
+        assert!(lines[0].trim_end().ends_with("400ms"), "{}", lines[0]);
     }
 
     #[test]
@@ -533,7 +534,12 @@ mod tests {
         assert!(s.contains("**Untimed:**"), "{s}");
         assert!(s.contains("order → (untimed"), "{s}");
         assert!(s.contains("| untimed | untimed | – |"), "{s}");
-        assert!(!s.contains(" ms"), "{s}");
+        assert!(
+            !s.as_bytes()
+                .windows(3)
+                .any(|w| w[0].is_ascii_digit() && &w[1..] == b"ms"),
+            "no invented durations: {s}"
+        );
     }
 
     /// What a GFM renderer sees: table shape, code blocks, and any link, image or raw HTML.

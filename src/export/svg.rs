@@ -11,13 +11,14 @@
 //! rule switches to a dark palette where the viewer supports it. All trace text is XML-escaped;
 //! no external resources are referenced.
 
+use crate::units;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::dto::TraceReport;
 use super::layout::{LaneMode, Layout, Placed, SLOT};
 use super::xml::escape;
-use super::{fmt_nanos, prose, truncate};
+use super::{prose, truncate};
 
 const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 130.0;
@@ -225,12 +226,12 @@ fn header(c: &Ctx, s: &mut String) {
     if r.is_untimed() {
         sub.push("untimed transcript: boxes are placed by order, not time".to_owned());
     } else if let Some(t) = r.latency.total_nanos {
-        sub.push(format!("total {}", fmt_nanos(t)));
+        sub.push(format!("total {}", units::duration(t)));
         if let Some(share) = r.latency.tool_share {
             sub.push(format!("{:.0}% in tools", share * 100.0));
         }
         if let Some(q) = r.latency.sequential_nanos {
-            sub.push(format!("fully sequential {}", fmt_nanos(q)));
+            sub.push(format!("fully sequential {}", units::duration(q)));
         }
     }
     if !r.suspect_batch_ids.is_empty() {
@@ -333,7 +334,13 @@ fn lanes(c: &Ctx, s: &mut String) {
                         .filter(|p| p.track + c.l.model_tracks == t)
                 {
                     let hit = conflicting.contains(&call.index);
-                    let class = if hit { "call conflict" } else { "call" };
+                    let class = match (hit, call.status.as_str()) {
+                        (_, "not_executed") => "call not-executed",
+                        (true, "error") => "call conflict error",
+                        (true, _) => "call conflict",
+                        (false, "error") => "call error",
+                        (false, _) => "call",
+                    };
                     let res: Vec<String> = call
                         .accesses
                         .iter()
@@ -346,8 +353,16 @@ fn lanes(c: &Ctx, s: &mut String) {
                         &p,
                         y,
                         class,
-                        &call.tool,
-                        &duration_text(c, call.start_unix_nano, call.end_unix_nano),
+                        &match call.status.as_str() {
+                            "error" => format!("✗ {} failed", call.tool),
+                            "not_executed" => format!("∅ {}", call.tool),
+                            _ => call.tool.clone(),
+                        },
+                        &if call.status == "not_executed" {
+                            "never executed".to_owned()
+                        } else {
+                            duration_text(c, call.start_unix_nano, call.end_unix_nano)
+                        },
                         &tip,
                         Some(&call.call_id),
                     );
@@ -361,7 +376,7 @@ fn lanes(c: &Ctx, s: &mut String) {
 
 fn duration_text(c: &Ctx, a: Option<u64>, b: Option<u64>) -> String {
     match (a, b) {
-        (Some(a), Some(b)) if !c.l.untimed => fmt_nanos(b.saturating_sub(a)),
+        (Some(a), Some(b)) if !c.l.untimed => units::duration(b.saturating_sub(a)),
         _ => "untimed".to_owned(),
     }
 }
@@ -379,11 +394,20 @@ fn call_box(
     call_id: Option<&str>,
 ) {
     let x = c.x(p.start);
-    let w = (c.x(p.end) - x).max(3.0);
+    let not_executed = class.contains("not-executed");
+    // A call that never ran took no time: a small dashed outline, never a full bar.
+    let w = if not_executed {
+        3.0
+    } else {
+        (c.x(p.end) - x).max(3.0)
+    };
     let conflict = class.contains("conflict");
+    let failed = class.contains("error");
     let (fill, stroke, dash, sw) = match class {
         "model" => ("#d8dee4", "#6e7781", "", 1.0),
+        _ if not_executed => ("none", "#6e7781", r#" stroke-dasharray="2 2""#, 1.0),
         _ if conflict => ("url(#hatch)", "#b42318", r#" stroke-dasharray="5 3""#, 2.5),
+        _ if failed => ("#8c1d18", "#b42318", "", 2.0),
         _ => ("#2f6fb5", "#1b4b80", "", 1.0),
     };
     let id_attr = call_id
@@ -509,7 +533,13 @@ fn axis(c: &Ctx, s: &mut String) {
     } else {
         (
             tick_step(c.extent),
-            Box::new(|t| if t == 0 { "0".to_owned() } else { fmt_nanos(t) }),
+            Box::new(|t| {
+                if t == 0 {
+                    "0".to_owned()
+                } else {
+                    units::duration(t)
+                }
+            }),
         )
     };
     let mut t = 0;

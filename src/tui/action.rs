@@ -19,6 +19,16 @@ pub enum InputKey {
     Backspace,
     Submit,
     Cancel,
+    /// Cursor one character left / right.
+    Left,
+    Right,
+    /// Ctrl-A / Ctrl-E (and Home / End).
+    Home,
+    End,
+    /// Ctrl-U: delete from the start of the line to the cursor.
+    KillToStart,
+    /// Ctrl-W: delete the word before the cursor.
+    KillWord,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +78,10 @@ pub enum Action {
     Help,
     /// Live capture: open each new trace as it starts (or stop doing so).
     ToggleFollow,
+    /// Mark the selected trace to compare with another.
+    Mark,
+    /// Compare the selected trace with the marked one, or with the previous run of its service.
+    Diff,
 
     // ---- not bindable: terminal and worker events ----
     #[serde(skip)]
@@ -108,6 +122,10 @@ pub enum Action {
     /// Live capture: spans arrived and these traces changed (stored, or their analysis refreshed).
     #[serde(skip)]
     Live(LiveUpdate),
+    #[serde(skip)]
+    DiffLoaded(Box<super::app::DiffState>),
+    #[serde(skip)]
+    DiffFailed(String),
 }
 
 /// What the receiver (or a followed file) reports to the viewer.
@@ -165,6 +183,8 @@ impl Action {
             Self::Export => "export this view (.md .svg .json .perfetto.json)",
             Self::Help => "help",
             Self::ToggleFollow => "live: open each new trace as it arrives (on/off)",
+            Self::Mark => "trace list: mark this trace to compare",
+            Self::Diff => "compare with the marked trace, or the previous run of this service",
             _ => return None,
         })
     }
@@ -176,6 +196,8 @@ pub enum Effect {
     LoadSummaries,
     LoadTrace(TraceId),
     Export(ExportRequest),
+    /// Load two traces and compare them (A, B).
+    LoadDiff(TraceId, TraceId),
 }
 
 /// What the UI loop receives: terminal events and the worker's answers.

@@ -80,7 +80,7 @@ fn lost_update_draws_two_sibling_lanes_with_hatched_conflicts_and_a_resource_lin
         .descendants()
         .any(|n| n.attribute("id") == Some("hatch") && n.has_tag_name("pattern")));
     let t = texts(&doc);
-    assert!(t.iter().any(|x| x.starts_with("deposit · 150 ms")), "{t:?}");
+    assert!(t.iter().any(|x| x.starts_with("deposit · 150ms")), "{t:?}");
     assert!(
         t.iter()
             .any(|x| x.contains("⚠ account:acc-1001 (observed)")),
@@ -257,7 +257,7 @@ fn a_batch_too_narrow_to_read_gets_a_detail_panel_on_its_own_axis() {
     assert_eq!(ids, ["call_dep", "call_wd"]);
     let labels = texts(&doc);
     assert!(
-        labels.iter().any(|l| l == "deposit · 150 ms"),
+        labels.iter().any(|l| l == "deposit · 150ms"),
         "full label in the panel: {labels:?}"
     );
     assert!(

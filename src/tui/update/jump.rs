@@ -89,12 +89,26 @@ pub fn search(app: &mut App, query: &str) {
             matches.push(Item::Batch(i));
         }
     }
+    let analysis = t.model.analysis();
     for (i, c) in run.tool_calls.iter().enumerate() {
+        let resource_hit = analysis
+            .accesses
+            .get(i)
+            .is_some_and(|a| a.iter().any(|a| hit(&a.resource)));
+        let finding_hit = analysis.findings.iter().any(|f| {
+            f.calls.contains(&i)
+                && (hit(&f.explanation)
+                    || hit(&f.resource)
+                    || hit(f.kind.label())
+                    || f.signals.iter().any(|s| hit(s)))
+        });
         if hit(&c.name)
             || c.call_id.as_deref().is_some_and(hit)
             || json_hit(&c.arguments)
             || json_hit(&c.result)
             || c.error.as_deref().is_some_and(hit)
+            || resource_hit
+            || finding_hit
         {
             matches.push(Item::Call(i));
         }

@@ -593,3 +593,130 @@ fn reload_asks_the_worker_for_the_list_and_the_open_trace_again() {
     );
     assert_eq!(app.loading, Some(id));
 }
+
+fn type_text(app: &mut crate::tui::app::App, s: &str) {
+    for c in s.chars() {
+        update(app, Action::Input(InputKey::Char(c)));
+    }
+}
+
+#[test]
+fn search_starts_empty_and_finds_resources_and_finding_text() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::Search);
+    type_text(&mut app, "deposit");
+    update(&mut app, Action::Input(InputKey::Submit));
+    update(&mut app, Action::Search);
+    assert_eq!(
+        app.prompt.as_ref().unwrap().text,
+        "",
+        "a new search starts empty"
+    );
+    // A resource name appears in no argument as typed (arguments say ACC-1001).
+    type_text(&mut app, "account:acc-1001");
+    update(&mut app, Action::Input(InputKey::Submit));
+    let m = &trace(&app).search.matches;
+    assert!(
+        m.contains(&Item::Call(1)) && m.contains(&Item::Call(2)),
+        "{m:?}"
+    );
+    // Words of the finding's explanation find the calls it involves.
+    let explanation = trace(&app).model.analysis().findings[0].explanation.clone();
+    let word = explanation
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    update(&mut app, Action::Search);
+    type_text(&mut app, &word);
+    update(&mut app, Action::Input(InputKey::Submit));
+    assert!(
+        trace(&app).search.matches.contains(&Item::Call(1)),
+        "{word}: {:?}",
+        trace(&app).search.matches
+    );
+}
+
+#[test]
+fn prompts_edit_like_readline() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::Search);
+    type_text(&mut app, "get balance");
+    let p = |app: &crate::tui::app::App| app.prompt.clone().unwrap();
+    update(&mut app, Action::Input(InputKey::KillWord));
+    assert_eq!(p(&app).text, "get ");
+    type_text(&mut app, "accout");
+    update(&mut app, Action::Input(InputKey::Left));
+    type_text(&mut app, "n");
+    assert_eq!(p(&app).text, "get account");
+    update(&mut app, Action::Input(InputKey::Home));
+    type_text(&mut app, "x");
+    update(&mut app, Action::Input(InputKey::End));
+    type_text(&mut app, "é");
+    assert_eq!(p(&app).text, "xget accounté");
+    update(&mut app, Action::Input(InputKey::Left));
+    update(&mut app, Action::Input(InputKey::KillToStart));
+    assert_eq!(p(&app).text, "é");
+    assert_eq!(p(&app).cursor, 0);
+    update(&mut app, Action::Input(InputKey::Right));
+    update(&mut app, Action::Input(InputKey::Backspace));
+    assert_eq!(p(&app).text, "");
+}
+
+#[test]
+fn a_tilde_in_an_export_path_is_the_home_folder() {
+    let home = std::env::var("HOME").unwrap_or_default();
+    if home.is_empty() {
+        return;
+    }
+    assert_eq!(
+        super::expand_home("~/runs/a.svg"),
+        format!("{home}/runs/a.svg")
+    );
+    assert_eq!(super::expand_home("~"), home);
+    assert_eq!(super::expand_home("a~/b.md"), "a~/b.md");
+    assert_eq!(super::expand_home("~bob/x"), "~bob/x");
+}
+
+#[test]
+fn the_inspector_shows_a_model_call_as_a_conversation() {
+    let mut t = fixtures::lost_update();
+    t.run.model_calls[1].input = Some(serde_json::Value::String(
+        serde_json::json!([
+            {"role": "user", "content": "Deposit 50 and 25 into ACC-1001"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "call_get", "type": "function",
+                 "function": {"name": "get_account", "arguments": "{\"account_id\":\"ACC-1001\"}"}}
+            ]},
+            {"role": "tool", "tool_call_id": "call_get", "content": "{\"balance\": 100}"}
+        ])
+        .to_string(),
+    ));
+    t.run.tool_definitions = vec![crate::model::ToolDefinition {
+        name: "deposit".into(),
+        description: Some("adds money".into()),
+        parameters: Some(serde_json::json!({"type": "object"})),
+        annotations: None,
+    }];
+    let mut app = fixtures::app(120, 30);
+    fixtures::open(&mut app, t);
+    let lines = super::inspector_lines(&trace(&app).model, Item::Model(1));
+    let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    let all = text.join("\n");
+    assert!(all.contains("── user"), "{all}");
+    assert!(all.contains("Deposit 50 and 25 into ACC-1001"), "{all}");
+    assert!(
+        all.contains("→ get_account({\"account_id\":\"ACC-1001\"})"),
+        "{all}"
+    );
+    assert!(all.contains("── tool (answers call_get)"), "{all}");
+    assert!(
+        all.contains("tools offered") && all.contains("1 (deposit)"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("adds money"),
+        "definitions stay collapsed: {all}"
+    );
+    assert!(!all.contains("\\\"role\\\""), "no raw JSON strings: {all}");
+}

@@ -215,7 +215,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 go_to_step(t, step, rows);
             }
         }
-        Action::Search => t_prompt(&mut app.prompt, t),
+        Action::Search => t_prompt(&mut app.prompt),
         Action::NextMatch | Action::PrevMatch => {
             let n = t.search.matches.len();
             if n == 0 {
@@ -267,10 +267,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 _ => String::new(),
             };
             let text = format!("fanout-{}{batch}.md", hex.get(..8).unwrap_or(&hex));
-            app.prompt = Some(Prompt {
-                target: PromptTarget::ExportPath(scope),
-                text,
-            });
+            app.prompt = Some(Prompt::new(PromptTarget::ExportPath(scope), text));
         }
         Action::Click { column, row } => click(t, area, column, row, rows),
         Action::ScrollDown { column, row } | Action::ScrollUp { column, row } => {
@@ -304,11 +301,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     vec![]
 }
 
-fn t_prompt(prompt: &mut Option<Prompt>, t: &TraceState) {
-    *prompt = Some(Prompt {
-        target: PromptTarget::TraceSearch,
-        text: t.search.query.clone(),
-    });
+fn t_prompt(prompt: &mut Option<Prompt>) {
+    // A new search starts empty (`n`/`N` still step through the last one's matches).
+    *prompt = Some(Prompt::new(PromptTarget::TraceSearch, String::new()));
 }
 
 fn show(t: &mut TraceState, view: View) {

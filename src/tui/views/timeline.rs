@@ -11,6 +11,7 @@
 //! └────────────────────────────────────────────────────────────────┘
 //! ```
 
+use crate::units;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
@@ -20,7 +21,7 @@ use super::super::sanitize;
 use super::super::theme::{symbols, Theme};
 use super::super::trace_model::{AxisUnit, Item, Row};
 use super::super::widgets::swimlane::{Scale, Swimlane, TimeScale};
-use super::{fmt_duration, inner, pane};
+use super::{inner, pane};
 
 /// Width of the label column for a pane of `width` cells.
 pub fn label_width(width: u16) -> u16 {
@@ -69,8 +70,8 @@ impl TimelineView<'_> {
         let range = match axis.unit {
             AxisUnit::Nanos => format!(
                 " {}–{}",
-                fmt_duration(w.start),
-                fmt_duration(w.start + w.span)
+                units::duration(w.start),
+                units::duration(w.start + w.span)
             ),
             AxisUnit::Steps => " no timing: recorded order, one step per call".into(),
         };
@@ -180,7 +181,7 @@ impl TimelineView<'_> {
                     style,
                 )
             }
-            Row::Lane { calls, batch, .. } => {
+            Row::Lane { calls, batch, lane } => {
                 let shown = match t.selected {
                     Item::Call(c) if calls.contains(&c) => Some(c),
                     _ => calls
@@ -197,12 +198,19 @@ impl TimelineView<'_> {
                 } else {
                     String::new()
                 };
-                let mark = if conflict {
+                let mut mark = if conflict {
                     format!(" {}", symbols::CONFLICT)
                 } else {
                     String::new()
                 };
-                let tree = if batch.is_some() { "  ├ " } else { "  · " };
+                mark.push_str(shown.map_or("", |c| status_mark(run, c)));
+                let last = batch
+                    .is_some_and(|b| m.batch_lanes.get(b).is_some_and(|l| *lane + 1 >= l.len()));
+                let tree = match (batch, last) {
+                    (Some(_), true) => "  └ ",
+                    (Some(_), false) => "  ├ ",
+                    (None, _) => "  · ",
+                };
                 (
                     shown.is_some_and(|c| t.selected == Item::Call(c)),
                     format!("{tree}{name}{more}{mark}"),
@@ -215,6 +223,22 @@ impl TimelineView<'_> {
                 th.answer,
             ),
         };
+        // Search hits stand out until the next search.
+        let item = match row {
+            Row::Model(i) => Some(Item::Model(*i)),
+            Row::BatchHeader(b) => Some(Item::Batch(*b)),
+            Row::Lane { calls, .. } => calls
+                .iter()
+                .copied()
+                .find(|c| t.search.matches.contains(&Item::Call(*c)))
+                .map(Item::Call),
+            Row::Answer => Some(Item::Answer),
+        };
+        let style = if item.is_some_and(|i| t.search.matches.contains(&i)) {
+            th.matched
+        } else {
+            style
+        };
         if selected {
             Line::from(vec![
                 Span::styled(symbols::CURSOR, th.selected),
@@ -223,5 +247,14 @@ impl TimelineView<'_> {
         } else {
             Line::from(vec![Span::raw(" "), Span::styled(text, style)])
         }
+    }
+}
+
+/// ` ✗` after a failed call's name, ` ∅` after one never executed.
+pub fn status_mark(run: &crate::model::Run, call: usize) -> &'static str {
+    match run.tool_calls.get(call).map(|c| c.status) {
+        Some(crate::model::CallStatus::Error) => " ✗",
+        Some(crate::model::CallStatus::NotExecuted) => " ∅",
+        _ => "",
     }
 }

@@ -48,7 +48,14 @@ impl Widget for StatusLine<'_> {
             };
             let line = Line::from(vec![
                 Span::styled(format!(" {label}"), th.status),
-                Span::styled(format!("{}▏", sanitize::line(&p.text)), th.status),
+                Span::styled(
+                    format!(
+                        "{}▏{}",
+                        sanitize::line(p.text.get(..p.cursor).unwrap_or(&p.text)),
+                        sanitize::line(p.text.get(p.cursor..).unwrap_or(""))
+                    ),
+                    th.status,
+                ),
                 Span::styled("  Enter ok · Esc cancel", th.status),
             ]);
             line.render(area, buf);
@@ -63,13 +70,15 @@ impl Widget for StatusLine<'_> {
                     selection(t)
                 )
             }
+            (Screen::Diff, _) => " compare".to_owned(),
             _ => match app.loading {
                 Some(id) => format!(" traces › loading {}…", short_id(&id.to_hex())),
                 None => " traces".to_owned(),
             },
         };
         let hints = match app.screen {
-            Screen::List => "Enter open · / filter · f findings · s sort · ? help · q quit",
+            Screen::List => "Enter open · / filter · m mark · D diff · s sort · ? help · q quit",
+            Screen::Diff => "j/k scroll · Esc back · ? help · q quit",
             Screen::Trace => "[ ] batch · { } finding · a answer · b why · c conflicts · ? help",
         };
         let mut spans = vec![Span::styled(place, th.status)];

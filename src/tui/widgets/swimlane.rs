@@ -3,20 +3,22 @@
 //!
 //! Bars are scaled to the window; a call narrower than a cell still gets one cell. Meaning is
 //! carried by symbols as well as colour: `█` tool call, `▓` a call in a finding (with `‼` before
-//! its label), `░` model call (the wait on the model), `├─┤` a batch's extent, `◆` the answer.
+//! its label), `░` model call (the wait on the model), `├─┤` a batch's extent, `◆` the answer,
+//! `✗` on a failed call's bar and label, `∅` (one cell, no bar) for a call never executed.
 //! The selected call is drawn in reversed video.
 
+use crate::units;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use crate::analysis::Severity;
+use crate::model::CallStatus;
 
 use super::super::app::Window;
 use super::super::theme::{symbols, Theme};
 use super::super::trace_model::{AxisUnit, Interval, Item, Row, TraceModel};
-use super::super::views::fmt_duration;
 
 /// Maps axis positions onto the columns of `area`.
 #[derive(Debug, Clone, Copy)]
@@ -70,7 +72,7 @@ impl Swimlane<'_> {
     fn label_for(&self, text: &str, conflict: bool, dur: Option<Interval>) -> String {
         let mark = if conflict { symbols::CONFLICT } else { "" };
         let dur = match (self.model.axis.unit, dur) {
-            (AxisUnit::Nanos, Some(s)) => format!(" {}", fmt_duration(s.end - s.start)),
+            (AxisUnit::Nanos, Some(s)) => format!(" {}", units::duration(s.end - s.start)),
             _ => String::new(),
         };
         format!(" {mark}{text}{dur}")
@@ -190,20 +192,43 @@ impl Widget for Swimlane<'_> {
                 for (i, &(c, a, b)) in visible.iter().enumerate() {
                     let sev = m.call_severity.get(c).copied().flatten();
                     let sel = self.selected == Item::Call(c);
-                    let (sym, base) = match self.conflict_style(sev) {
-                        Some(s) => (symbols::CONFLICT_BAR, s),
-                        None => (symbols::CALL_BAR, t.call),
+                    let status = m.run().tool_calls.get(c).map(|c| c.status);
+                    let (sym, base) = match (self.conflict_style(sev), status) {
+                        (_, Some(CallStatus::NotExecuted)) => (symbols::NOT_EXECUTED, t.dim),
+                        (Some(s), _) => (symbols::CONFLICT_BAR, s),
+                        (None, Some(CallStatus::Error)) => (symbols::CALL_BAR, t.error),
+                        (None, _) => (symbols::CALL_BAR, t.call),
                     };
                     let style = if sel { t.selected } else { base };
+                    // A never-executed call is a mark, not a bar: it took no time.
+                    let b = if status == Some(CallStatus::NotExecuted) {
+                        a + 1
+                    } else {
+                        b
+                    };
                     for x in a..b {
                         put(buf, area, x, b, sym, style);
                     }
+                    if status == Some(CallStatus::Error) {
+                        // The failure shows on the bar itself, not only in its label.
+                        put(buf, area, a, b, symbols::ERROR, style);
+                    }
                     let next = visible.get(i + 1).map_or(area.width, |n| n.1);
                     if next > b + 2 {
+                        let name = m.call_label.get(c).map_or("", String::as_str);
+                        let text = match status {
+                            Some(CallStatus::Error) => format!("{} {name} failed", symbols::ERROR),
+                            Some(CallStatus::NotExecuted) => format!("{name} (never executed)"),
+                            _ => name.to_owned(),
+                        };
                         let label = self.label_for(
-                            m.call_label.get(c).map_or("", String::as_str),
+                            &text,
                             sev.is_some(),
-                            m.call_span.get(c).copied().flatten(),
+                            m.call_span
+                                .get(c)
+                                .copied()
+                                .flatten()
+                                .filter(|_| status != Some(CallStatus::NotExecuted)),
                         );
                         let lstyle = if sel {
                             t.selected
@@ -241,7 +266,7 @@ impl Widget for TimeScale<'_> {
         while x < area.width {
             let t = scale.position(x);
             let label = match self.unit {
-                AxisUnit::Nanos => fmt_duration(t),
+                AxisUnit::Nanos => units::duration(t),
                 AxisUnit::Steps => format!("#{}", t + 1),
             };
             put(

@@ -52,6 +52,21 @@ fn show_spans_uses_the_shared_formatter_the_run_origin_and_marks_failures() {
 }
 
 #[test]
+fn show_spans_offsets_match_the_viewer_inspector() {
+    // The viewer's inspector says `+844ms` for the first deposit (the origin is the first model
+    // call); `show --spans` used to say `+846.1ms` from the agent span's start.
+    let out = run(&["show", "--spans", &sample("lost_update.otlp.json")]);
+    let deposit = out
+        .lines()
+        .find(|l| l.contains("execute_tool deposit"))
+        .unwrap();
+    assert!(deposit.trim_start().starts_with("+844ms"), "{out}");
+    assert!(deposit.contains(" 142ms "), "{out}");
+    let root = out.lines().nth(1).unwrap();
+    assert!(root.trim_start().starts_with("-2.1ms"), "the agent span started before the origin: {out}");
+}
+
+#[test]
 fn show_and_svg_write_durations_without_a_space_before_the_unit() {
     let f = sample("lost_update.otlp.json");
     for out in [

@@ -63,7 +63,10 @@ fn show_spans_offsets_match_the_viewer_inspector() {
     assert!(deposit.trim_start().starts_with("+844ms"), "{out}");
     assert!(deposit.contains(" 142ms "), "{out}");
     let root = out.lines().nth(1).unwrap();
-    assert!(root.trim_start().starts_with("-2.1ms"), "the agent span started before the origin: {out}");
+    assert!(
+        root.trim_start().starts_with("-2.1ms"),
+        "the agent span started before the origin: {out}"
+    );
 }
 
 #[test]

@@ -66,7 +66,8 @@ pub fn search(app: &mut App, query: &str) {
         .map_or(1, |t| timeline_height(app.area, t));
     let Some(t) = app.trace.as_mut() else { return };
     t.search.query = query.to_owned();
-    let q = query.to_lowercase();
+    // Spaces around the words (a word left after Ctrl-W) do not count.
+    let q = query.trim().to_lowercase();
     if q.is_empty() {
         t.search.matches.clear();
         t.search.current = None;

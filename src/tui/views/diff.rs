@@ -14,8 +14,8 @@
 //! └──────────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 use serde_json::Value;
@@ -107,6 +107,19 @@ impl DiffView<'_> {
             Rect { height: 1, ..body },
         );
         let lines = diff_lines(d);
+        let table_area = Rect {
+            y: body.y + 1,
+            height: body.height - 1,
+            ..body
+        };
+        let [what_w, a_w, b_w] = Layout::horizontal([
+            Constraint::Fill(2),
+            Constraint::Fill(3),
+            Constraint::Fill(3),
+        ])
+        .spacing(1)
+        .areas(table_area)
+        .map(|r: Rect| usize::from(r.width.max(1)));
         let rows: Vec<Row> = lines
             .iter()
             .skip(self.state.scroll.min(lines.len().saturating_sub(1)))
@@ -117,9 +130,21 @@ impl DiffView<'_> {
                     LineKind::Finding => th.conflict,
                     LineKind::Same => th.dim,
                 };
-                let side =
-                    |s: &str| Cell::from(Span::styled(sanitize::line(s).into_owned(), style));
-                Row::new(vec![side(&l.what), side(&l.a), side(&l.b)])
+                // Values wrap (the answers above all): side by side, nothing cut off.
+                let max = if l.what.contains("final answer") {
+                    12
+                } else {
+                    4
+                };
+                let cell = |s: &str, w: usize| {
+                    let wrapped = wrap(&sanitize::line(s), w, max);
+                    let n = wrapped.len();
+                    (Cell::from(Text::from(wrapped).style(style)), n)
+                };
+                let (what, n0) = cell(&l.what, what_w);
+                let (a, n1) = cell(&l.a, a_w);
+                let (b, n2) = cell(&l.b, b_w);
+                Row::new(vec![what, a, b]).height(n0.max(n1).max(n2).max(1) as u16)
             })
             .collect();
         let table = Table::new(
@@ -132,15 +157,52 @@ impl DiffView<'_> {
         )
         .header(Row::new(vec!["", "A", "B"]).style(th.dim))
         .column_spacing(1);
-        frame.render_widget(
-            table,
-            Rect {
-                y: body.y + 1,
-                height: body.height - 1,
-                ..body
-            },
-        );
+        frame.render_widget(table, table_area);
     }
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces where it can, keeping at
+/// most `max` lines (the last one ends in `…` when text was left over).
+fn wrap(text: &str, width: usize, max: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_owned();
+        loop {
+            let used = line.chars().count();
+            let need = word.chars().count() + usize::from(used > 0);
+            if used + need <= width {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if used > 0 {
+                out.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than the column: cut it.
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            out.push(head);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    if out.len() > max {
+        out.truncate(max);
+        if let Some(last) = out.last_mut() {
+            let keep: String = last.chars().take(width.saturating_sub(1)).collect();
+            *last = format!("{keep}…");
+        }
+    }
+    out.into_iter().map(Line::from).collect()
 }
 
 fn batch_ids(b: &BatchDiff) -> String {
@@ -282,4 +344,20 @@ pub fn diff_lines(d: &RunDiff) -> Vec<DiffLine> {
         },
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_cuts_long_words_and_marks_what_is_left_out() {
+        let w = |t: &str, n, m| -> Vec<String> {
+            wrap(t, n, m).iter().map(|l| l.to_string()).collect()
+        };
+        assert_eq!(w("the balance is 120", 8, 9), ["the", "balance", "is 120"]);
+        assert_eq!(w("abcdefghij", 4, 9), ["abcd", "efgh", "ij"]);
+        assert_eq!(w("a b c d e f", 3, 2), ["a b", "c …"]);
+        assert_eq!(w("", 5, 2), [""]);
+    }
 }

@@ -103,3 +103,39 @@ fn a_failed_call_is_marked_in_svg_and_perfetto() {
     assert!(perfetto.contains("(failed)"), "{perfetto}");
     assert!(perfetto.contains("failed\""), "a category to filter on");
 }
+
+#[test]
+fn a_clean_run_is_never_said_to_have_a_suspect_batch() {
+    for f in ["clean_sequential.otlp.json", "read_only_batch.otlp.json"] {
+        let f = sample(f);
+        for out in [
+            run(&["show", &f]),
+            run(&["why", &f]),
+            run(&["export", &f, "--format", "svg"]),
+            run(&["export", &f, "--format", "md"]),
+        ] {
+            let said = out
+                .lines()
+                .find(|l| l.to_lowercase().contains("suspect") && !l.contains("none"));
+            assert!(said.is_none(), "{said:?}");
+        }
+    }
+}
+
+#[test]
+fn a_batch_export_names_the_resource_in_full_on_both_charts() {
+    let svg = run(&[
+        "export",
+        &sample("lost_update.otlp.json"),
+        "--batch",
+        "b1",
+        "--format",
+        "svg",
+    ]);
+    assert_eq!(
+        svg.matches("⚠ account:acc-1001 (observed)").count(),
+        2,
+        "no label cut at the picture's edge:\n{svg}"
+    );
+    assert!(!svg.contains("account…"), "{svg}");
+}

@@ -100,17 +100,17 @@ pub fn write(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         ),
         None => "✅ **no findings**".to_owned(),
     };
-    let suspects = if r.suspect_batch_ids.is_empty() {
+    let suspects = if r.suspects_to_show().is_empty() {
         String::new()
     } else {
         format!(
             " · suspect batch{} {}",
-            if r.suspect_batch_ids.len() == 1 {
+            if r.suspects_to_show().len() == 1 {
                 ""
             } else {
                 "es"
             },
-            escape(&r.suspect_batch_ids.join(", "))
+            escape(&r.suspects_to_show().join(", "))
         )
     };
     let latency = match (r.latency.total_nanos, r.is_untimed()) {
@@ -168,7 +168,7 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     // Long runs keep the comment readable (and under code hosts' size limits): batches that
     // matter (suspects, findings) first, in run order, up to the cap.
     let matters = |id: &str| {
-        r.suspect_batch_ids.iter().any(|s| s == id) || r.findings.iter().any(|f| f.batch_id == id)
+        r.suspects_to_show().iter().any(|s| s == id) || r.findings.iter().any(|f| f.batch_id == id)
     };
     let mut shown: Vec<&super::dto::BatchDto> = r
         .batches
@@ -192,7 +192,7 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     shown.sort_by_key(|b| order.get(b.batch_id.as_str()).copied());
     let hidden = r.batches.len() - shown.len();
     for b in shown {
-        let suspect = r.suspect_batch_ids.first() == Some(&b.batch_id);
+        let suspect = r.suspects_to_show().first() == Some(&b.batch_id);
         let id = format!(
             "{}{}",
             escape(&b.batch_id),

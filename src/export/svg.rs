@@ -234,8 +234,8 @@ fn header(c: &Ctx, s: &mut String) {
             sub.push(format!("fully sequential {}", units::duration(q)));
         }
     }
-    if !r.suspect_batch_ids.is_empty() {
-        sub.push(format!("suspect batch {}", r.suspect_batch_ids.join(", ")));
+    if !r.suspects_to_show().is_empty() {
+        sub.push(format!("suspect batch {}", r.suspects_to_show().join(", ")));
     }
     if let Some(b) = &r.scope_batch_id {
         sub.push(format!("batch {b} only"));
@@ -420,7 +420,24 @@ fn call_box(
     );
     let label = format!("{name} · {dur}");
     let fits = (w - 8.0) / CHAR_W;
-    let (text, tx, fill_text, cls) = if fits >= 6.0 {
+    let chars = label.chars().count() as f64;
+    // Room to the right of the bar: up to the next box on the same row, or the picture's edge.
+    let row_end = if class == "model" {
+        None
+    } else {
+        c.l.calls
+            .iter()
+            .filter_map(|(_, q)| *q)
+            .filter(|q| q.track == p.track && q.start >= p.end && *q != *p)
+            .map(|q| c.x(q.start))
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))))
+    };
+    let beside = (row_end.unwrap_or(WIDTH - 4.0) - (x + w + 4.0) - 4.0) / CHAR_W;
+    let outside = || (label.clone(), x + w + 4.0, "#1f2328", "fg");
+    let (text, tx, fill_text, cls) = if fits < chars && class != "model" && beside >= chars {
+        // The whole label fits beside the bar: better than cutting it inside.
+        outside()
+    } else if fits >= 6.0 {
         (
             truncate(&label, fits as usize),
             x + 4.0,
@@ -436,7 +453,8 @@ fn call_box(
         // the tooltip still names it.
         return;
     } else {
-        (truncate(&label, 30), x + w + 4.0, "#1f2328", "fg")
+        let (_, tx, f, cls) = outside();
+        (truncate(&label, (beside.max(6.0)) as usize), tx, f, cls)
     };
     // On the hatch, a dark halo behind the letters keeps them legible.
     let weight = if conflict && cls == "boxtext" {
@@ -475,8 +493,17 @@ fn resource_links(c: &Ctx, s: &mut String) {
             continue;
         };
         let right = pts.iter().map(|p| p.1).fold(f64::MIN, f64::max) + 8.0;
-        // Shorten the resource so the label ends inside the picture.
-        let room = ((WIDTH - right - 8.0) / CHAR_W) as usize;
+        let left = pts.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+        // The label goes right of the link when it fits there whole, else left of the calls
+        // (a batch at the end of the axis), else it is shortened to end inside the picture.
+        let need = f.resource.chars().count() + f.severity.len() + 5;
+        let room_right = ((WIDTH - right - 8.0) / CHAR_W) as usize;
+        let room_left = ((left - LEFT - 8.0).max(0.0) / CHAR_W) as usize;
+        let (room, lx, anchor) = if need <= room_right || room_right >= room_left {
+            (room_right, right + 4.0, "")
+        } else {
+            (room_left, left - 4.0, r#" text-anchor="end""#)
+        };
         let res_text = truncate(
             &f.resource,
             room.saturating_sub(f.severity.len() + 5).clamp(8, 60),
@@ -484,14 +511,14 @@ fn resource_links(c: &Ctx, s: &mut String) {
         let _ = writeln!(
             s,
             r##"<polyline class="link shared-resource" data-resource="{res}" points="{:.1},{:.1} {right:.1},{:.1} {right:.1},{:.1} {:.1},{:.1}" fill="none" stroke="#b42318" stroke-width="1.5" stroke-dasharray="2 2"/>
-<text class="small warn" x="{:.1}" y="{:.1}" fill="#b42318" font-weight="600">⚠ {res_text} ({sev})</text>"##,
+<text class="small warn" x="{:.1}" y="{:.1}"{anchor} fill="#b42318" font-weight="600">⚠ {res_text} ({sev})</text>"##,
             first.1,
             first.2,
             first.2,
             last.2,
             last.1,
             last.2,
-            right + 4.0,
+            lx,
             (first.2 + last.2) / 2.0 + 4.0,
             res = escape(&f.resource),
             res_text = escape(&res_text),
@@ -558,7 +585,7 @@ fn axis(c: &Ctx, s: &mut String) {
     let title = match (&c.zoom, c.l.untimed) {
         (_, true) => "order of events (untimed transcript: no times were recorded)".to_owned(),
         (Some(b), false) => format!("time since batch {} started", escape(b)),
-        (None, false) => "time since the first recorded span".to_owned(),
+        (None, false) => "time since the run's first model or tool call".to_owned(),
     };
     let _ = writeln!(
         s,

@@ -128,11 +128,11 @@ pub fn write_show(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         Some(a) => writeln!(out, "final answer: \"{}\"", truncate(&clean(&a.text), 300))?,
         None => writeln!(out, "final answer: not found in the trace")?,
     }
-    if !r.suspect_batch_ids.is_empty() {
+    if !r.suspects_to_show().is_empty() {
         writeln!(
             out,
             "suspect batches (most likely first): {}",
-            clean(&r.suspect_batch_ids.join(", "))
+            clean(&r.suspects_to_show().join(", "))
         )?;
     }
     Ok(())

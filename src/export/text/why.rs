@@ -28,13 +28,13 @@ pub fn write_why(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     for (i, s) in steps.iter().enumerate() {
         writeln!(out, "  {}. {}", i + 1, clean(s))?;
     }
-    if r.suspect_batch_ids.is_empty() {
+    if r.suspects_to_show().is_empty() {
         writeln!(out, "Suspect batches: none.")?;
     } else {
         writeln!(
             out,
             "Suspect batches, most likely first: {}.",
-            clean(&r.suspect_batch_ids.join(", "))
+            clean(&r.suspects_to_show().join(", "))
         )?;
     }
     writeln!(out, "{}", latency_line(r))?;

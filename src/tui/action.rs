@@ -78,6 +78,10 @@ pub enum Action {
     Help,
     /// Live capture: open each new trace as it starts (or stop doing so).
     ToggleFollow,
+    /// Copy the selected id or value to the clipboard.
+    Copy,
+    /// Open the selected call's arguments and result (or the inspector text) in `$PAGER`.
+    Page,
     /// Mark the selected trace to compare with another.
     Mark,
     /// Compare the selected trace with the marked one, or with the previous run of its service.
@@ -126,6 +130,9 @@ pub enum Action {
     DiffLoaded(Box<super::app::DiffState>),
     #[serde(skip)]
     DiffFailed(String),
+    /// A message from the loop (a copy or the pager that failed).
+    #[serde(skip)]
+    Notice(String),
 }
 
 /// What the receiver (or a followed file) reports to the viewer.
@@ -184,6 +191,8 @@ impl Action {
             Self::Help => "help",
             Self::ToggleFollow => "live: open each new trace as it arrives (on/off)",
             Self::Mark => "trace list: mark this trace to compare",
+            Self::Copy => "copy the selected id (or the answer) to the clipboard",
+            Self::Page => "open the selected value in $PAGER",
             Self::Diff => "compare with the marked trace, or the previous run of this service",
             _ => return None,
         })
@@ -198,6 +207,10 @@ pub enum Effect {
     Export(ExportRequest),
     /// Load two traces and compare them (A, B).
     LoadDiff(TraceId, TraceId),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Show text in `$PAGER`, the viewer suspended.
+    Page(String),
 }
 
 /// What the UI loop receives: terminal events and the worker's answers.

@@ -415,6 +415,8 @@ pub struct Notice {
 /// One line of the help screen: the keys and what the action does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpLine {
+    /// The action's name in the keymap (`open`, `next_batch`, ...).
+    pub action: &'static str,
     pub keys: String,
     pub description: String,
 }
@@ -453,6 +455,8 @@ pub struct App {
     pub live: Option<LiveState>,
     /// The comparison the diff screen shows.
     pub diff: Option<DiffState>,
+    /// Set by `r` until the new list arrives, so the status line can say what it found.
+    pub reloading: bool,
 }
 
 /// Two runs compared: `a` the earlier (or marked) one, `b` the other; the worker computed `diff`.
@@ -482,6 +486,7 @@ impl App {
             should_quit: false,
             live: None,
             diff: None,
+            reloading: false,
         }
     }
 

@@ -63,6 +63,8 @@ pub const BINDABLE: &[&str] = &[
     "quit",
     "mark",
     "diff",
+    "copy",
+    "page",
 ];
 
 /// A key with its modifiers (shift is part of the character, not a modifier).
@@ -254,6 +256,7 @@ impl Keymap {
                 keys.sort_by_key(|k| (k.chars().count(), k.clone()));
                 let description = action_named(name)?.describe()?.to_owned();
                 Some(HelpLine {
+                    action: name,
                     keys: keys.join(" "),
                     description,
                 })

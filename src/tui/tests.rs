@@ -517,6 +517,7 @@ fn the_loop_opens_a_trace_and_walks_back_from_the_answer() {
         &Theme::default(),
         &rx,
         vec![Effect::LoadSummaries],
+        &std::sync::atomic::AtomicBool::new(false),
         |e| {
             asked.push(e.clone());
             match e {
@@ -552,7 +553,7 @@ fn the_loop_opens_a_trace_and_walks_back_from_the_answer() {
                         let _ = later.send(key('q'));
                     });
                 }
-                Effect::Export(_) | Effect::LoadDiff(..) => {}
+                Effect::Export(_) | Effect::LoadDiff(..) | Effect::Copy(_) | Effect::Page(_) => {}
             }
         },
     )
@@ -854,4 +855,29 @@ fn two_copies_of_one_run_do_not_look_identical_in_the_list() {
     let strip = |l: &str| l.replace('▶', " ");
     assert_ne!(strip(rows[0]), strip(rows[1]), "{screen}");
     assert!(screen.contains("copy-of-run.json"), "{screen}");
+}
+
+#[test]
+fn a_zoomed_timeline_marks_content_off_screen_and_says_where_it_is_scrolled() {
+    let mut app = trace_app(100, 12);
+    feed(&mut app, [Action::ZoomIn, Action::ZoomIn, Action::ZoomIn]);
+    let screen = text(draw(&app).backend().buffer());
+    assert!(screen.contains('◂') || screen.contains('▸'), "{screen}");
+    assert!(screen.contains("rows 1–"), "scroll position: {screen}");
+    assert!(screen.contains("of 13"), "{screen}");
+}
+
+#[test]
+fn the_footer_follows_the_keymap_in_force() {
+    let mut app = fixtures::app(100, 10);
+    let default = text(draw(&app).backend().buffer());
+    assert!(default.contains("enter open · / filter"), "{default}");
+    for l in &mut app.help_lines {
+        if l.action == "search" {
+            l.keys = "ctrl-f".into();
+        }
+    }
+    let custom = text(draw(&app).backend().buffer());
+    assert!(custom.contains("ctrl-f filter"), "{custom}");
+    assert!(!custom.contains("/ filter"), "{custom}");
 }

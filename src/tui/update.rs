@@ -6,6 +6,7 @@
 //! screen lives in [`trace`] and [`jump`], the inspector text in [`inspect`].
 
 mod diff;
+mod handoff;
 mod inspect;
 mod jump;
 pub mod live;
@@ -22,6 +23,15 @@ pub use inspect::inspector_lines;
 
 /// Applies `action` to `app`.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // A key or click is a new step: the last step's message goes (the handlers set a new one).
+    if action.describe().is_some()
+        || matches!(
+            action,
+            Action::Click { .. } | Action::ScrollUp { .. } | Action::ScrollDown { .. }
+        )
+    {
+        app.notice = None;
+    }
     // Results from the worker and terminal geometry apply whatever is on screen.
     match action {
         Action::Resize { width, height } => {
@@ -34,6 +44,28 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             return vec![];
         }
         Action::SummariesLoaded(list) => {
+            if std::mem::take(&mut app.reloading) {
+                let known: std::collections::HashSet<_> =
+                    app.list.all.iter().map(|e| e.summary.trace_id).collect();
+                let new = list
+                    .iter()
+                    .filter(|e| !known.contains(&e.summary.trace_id))
+                    .count();
+                let gone = known.len().saturating_sub(list.len() - new);
+                app.notify(
+                    Level::Info,
+                    format!(
+                        "reloaded: {} trace{}, {new} new{}",
+                        list.len(),
+                        views::plural(list.len()),
+                        if gone > 0 {
+                            format!(", {gone} gone")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                );
+            }
             app.list.all = list;
             app.list.load = LoadState::Ready;
             refresh_list(app);
@@ -86,6 +118,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             diff::loaded(app, *state);
             return vec![];
         }
+        Action::Notice(message) => {
+            app.notify(Level::Warn, message);
+            return vec![];
+        }
         Action::DiffFailed(message) => {
             app.notify(Level::Error, format!("cannot compare: {message}"));
             return vec![];
@@ -101,6 +137,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.loading = Some(id);
                 effects.push(Effect::LoadTrace(id));
             }
+            app.reloading = true;
             app.notify(Level::Info, "reloading from the database".to_owned());
             return effects;
         }
@@ -115,6 +152,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         return vec![];
     }
     match (app.screen, &action) {
+        (_, Action::Copy) => handoff::copy(app),
+        (Screen::Trace, Action::Page) => handoff::page(app),
         (Screen::List, Action::Mark) => {
             diff::mark(app);
             vec![]

@@ -230,14 +230,26 @@ fn zoom_centres_on_the_selection_and_pan_stays_in_the_run() {
 fn h_and_l_move_along_a_lane_or_pan() {
     let mut app = trace_app(120, 30);
     feed(&mut app, [Action::NextFinding, Action::ZoomIn]);
+    update(&mut app, Action::MoveRight);
+    assert_eq!(
+        selected(&app),
+        Item::Call(2),
+        "one call per lane: l goes on to the next call in time, in the sibling's lane"
+    );
+    feed(&mut app, [Action::MoveRight, Action::MoveRight]);
+    assert_eq!(selected(&app), Item::Call(4));
     let before = trace(&app).window;
     update(&mut app, Action::MoveRight);
     assert_eq!(
         selected(&app),
-        Item::Call(1),
-        "one call per lane: nothing to move to"
+        Item::Call(4),
+        "the last call: nothing to move to"
     );
-    assert!(trace(&app).window.start > before.start, "so it pans");
+    let after = trace(&app).window;
+    assert!(
+        after.start > before.start || before.start + before.span >= trace(&app).model.axis.length,
+        "so it pans"
+    );
 }
 
 #[test]
@@ -719,4 +731,84 @@ fn the_inspector_shows_a_model_call_as_a_conversation() {
         "definitions stay collapsed: {all}"
     );
     assert!(!all.contains("\\\"role\\\""), "no raw JSON strings: {all}");
+}
+
+#[test]
+fn h_and_l_walk_every_call_in_time_order() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::MoveRight);
+    assert_eq!(
+        selected(&app),
+        Item::Call(0),
+        "from model call #1 to the first call"
+    );
+    let mut seen = vec![selected(&app)];
+    for _ in 0..4 {
+        update(&mut app, Action::MoveRight);
+        seen.push(selected(&app));
+    }
+    assert_eq!(
+        seen,
+        (0..5).map(Item::Call).collect::<Vec<_>>(),
+        "l steps to the next call even across lanes and batches"
+    );
+    update(&mut app, Action::MoveLeft);
+    assert_eq!(selected(&app), Item::Call(3));
+}
+
+#[test]
+fn a_key_clears_the_last_message_and_reload_says_what_it_found() {
+    let mut app = fixtures::app(100, 20);
+    app.notify(Level::Warn, "stale".to_owned());
+    update(&mut app, Action::MoveDown);
+    assert!(app.notice.is_none(), "a stale message does not linger");
+    update(&mut app, Action::Reload);
+    let mut list = fixtures::summaries();
+    let mut extra = list[0].clone();
+    extra.summary.trace_id = fixtures::trace_id(8);
+    list.push(extra);
+    update(&mut app, Action::SummariesLoaded(list));
+    assert_eq!(
+        app.notice.as_ref().unwrap().text,
+        "reloaded: 4 traces, 1 new"
+    );
+}
+
+#[test]
+fn switching_to_the_batch_view_selects_a_call_it_shows() {
+    let mut app = trace_app(120, 30);
+    assert_eq!(selected(&app), Item::Model(0));
+    update(&mut app, Action::ShowBatch);
+    let b = trace(&app).batch.unwrap();
+    let calls = trace(&app).model.run().batches[b].calls.clone();
+    assert!(
+        matches!(selected(&app), Item::Call(c) if calls.contains(&c)),
+        "{:?} is not in batch {b}",
+        selected(&app)
+    );
+}
+
+#[test]
+fn y_copies_the_selected_id_and_o_pages_the_selected_call() {
+    let mut app = fixtures::app(100, 20);
+    let id = app.list.selected_entry().unwrap().summary.trace_id.to_hex();
+    assert_eq!(
+        update(&mut app, Action::Copy),
+        vec![Effect::Copy(id.clone())]
+    );
+    assert!(app.notice.as_ref().unwrap().text.contains(&id[..20]));
+    let mut app = trace_app(120, 30);
+    feed(&mut app, [Action::MoveRight]);
+    assert_eq!(selected(&app), Item::Call(0));
+    assert_eq!(
+        update(&mut app, Action::Copy),
+        vec![Effect::Copy("call_get".into())]
+    );
+    let effects = update(&mut app, Action::Page);
+    let [Effect::Page(text)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(v["arguments"]["account_id"], "ACC-1001");
+    assert_eq!(v["result"]["balance"], 100);
 }

@@ -19,7 +19,7 @@ use ratatui::Frame;
 use super::super::app::{TraceState, Window};
 use super::super::sanitize;
 use super::super::theme::{symbols, Theme};
-use super::super::trace_model::{AxisUnit, Item, Row};
+use super::super::trace_model::{AxisUnit, Interval, Item, Row};
 use super::super::widgets::swimlane::{Scale, Swimlane, TimeScale};
 use super::{inner, pane};
 
@@ -89,10 +89,21 @@ impl TimelineView<'_> {
                 th.conflict,
             ));
         }
+        let lanes = lanes_area(area);
+        // Where the visible rows sit when the run has more than fit.
+        let total = t.visible_len();
+        let shown = usize::from(lanes.height);
+        if total > shown {
+            let first = t.scroll.min(total.saturating_sub(1)) + 1;
+            let last = (t.scroll + shown).min(total);
+            title.push(Span::styled(
+                format!(" · rows {first}–{last} of {total}"),
+                th.base,
+            ));
+        }
         title.push(Span::raw(" "));
         frame.render_widget(pane(Line::from(title), th, self.focused), area);
 
-        let lanes = lanes_area(area);
         let bars = bars_area(lanes);
         let scale_line = Rect {
             y: lanes.y.saturating_sub(1),
@@ -141,6 +152,16 @@ impl TimelineView<'_> {
                 },
                 bar_area,
             );
+            // Zoomed in: `◂` / `▸` at the edges where the row has content off screen.
+            let (before, after) = off_screen(t, row);
+            if before && bar_area.width > 0 {
+                frame.buffer_mut().set_string(bar_area.x, y, "◂", th.dim);
+            }
+            if after && bar_area.width > 1 {
+                frame
+                    .buffer_mut()
+                    .set_string(bar_area.x + bar_area.width - 1, y, "▸", th.dim);
+            }
         }
         if t.visible_len() == 0 {
             frame.render_widget(
@@ -257,4 +278,43 @@ pub fn status_mark(run: &crate::model::Run, call: usize) -> &'static str {
         Some(crate::model::CallStatus::NotExecuted) => " ∅",
         _ => "",
     }
+}
+
+/// Whether a row has something before / after the visible time window.
+fn off_screen(t: &TraceState, row: &Row) -> (bool, bool) {
+    let w = t.window;
+    if w.start == 0 && w.span >= t.model.axis.length {
+        return (false, false);
+    }
+    let end = w.start + w.span.max(1);
+    let spans: Vec<Interval> = match row {
+        Row::Model(i) => t
+            .model
+            .model_span
+            .get(*i)
+            .copied()
+            .flatten()
+            .into_iter()
+            .collect(),
+        Row::BatchHeader(b) => t
+            .model
+            .batch_span
+            .get(*b)
+            .copied()
+            .flatten()
+            .into_iter()
+            .collect(),
+        Row::Lane { calls, .. } => calls
+            .iter()
+            .filter_map(|c| t.model.call_span.get(*c).copied().flatten())
+            .collect(),
+        Row::Answer => vec![Interval {
+            start: t.model.answer_at,
+            end: t.model.answer_at,
+        }],
+    };
+    (
+        spans.iter().any(|s| s.end < w.start),
+        spans.iter().any(|s| s.start >= end),
+    )
 }

@@ -261,30 +261,79 @@ impl Widget for TimeScale<'_> {
             area,
             window: self.window,
         };
-        let step = 14u16;
-        let mut x = 0u16;
-        while x < area.width {
-            let t = scale.position(x);
+        // Ticks at round values (1, 2 or 5 times a power of ten) at least 12 columns apart.
+        let span = self.window.span.max(1);
+        let step = nice_step(
+            span.saturating_mul(12)
+                .div_ceil(u64::from(area.width.max(1))),
+        );
+        let mut t = self.window.start.div_ceil(step).saturating_mul(step);
+        let mut last_end = 0u16;
+        while t < self.window.start + span {
+            let x = scale.column(t);
             let label = match self.unit {
                 AxisUnit::Nanos => units::duration(t),
                 AxisUnit::Steps => format!("#{}", t + 1),
             };
-            put(
-                buf,
-                area,
-                x,
-                area.width,
-                &format!("╵{label}"),
-                self.theme.dim,
-            );
-            x = x.saturating_add(step);
+            if x >= last_end || x == 0 {
+                put(
+                    buf,
+                    area,
+                    x,
+                    area.width,
+                    &format!("╵{label}"),
+                    self.theme.dim,
+                );
+                last_end = x.saturating_add(label.chars().count() as u16 + 2);
+            }
+            t = match t.checked_add(step) {
+                Some(n) => n,
+                None => break,
+            };
         }
+    }
+}
+
+/// The smallest of 1, 2, 5 × 10^k that is at least `min` (and at least 1).
+pub fn nice_step(min: u64) -> u64 {
+    let mut p = 1u64;
+    loop {
+        for m in [1, 2, 5] {
+            let s = p.saturating_mul(m);
+            if s >= min || s == u64::MAX {
+                return s;
+            }
+        }
+        p = p.saturating_mul(10);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_fall_on_round_values() {
+        assert_eq!(nice_step(0), 1);
+        assert_eq!(nice_step(3), 5);
+        assert_eq!(nice_step(140_000_000), 200_000_000);
+        assert_eq!(nice_step(500), 500);
+        let theme = crate::tui::theme::Theme::default();
+        let area = Rect::new(0, 0, 60, 1);
+        let mut buf = Buffer::empty(area);
+        TimeScale {
+            window: Window {
+                start: 0,
+                span: 2_900_000_000,
+            },
+            unit: AxisUnit::Nanos,
+            theme: &theme,
+        }
+        .render(area, &mut buf);
+        let line: String = (0..60).map(|x| buf[(x, 0)].symbol().to_owned()).collect();
+        assert!(line.contains("╵0ns") && line.contains("╵1.00s"), "{line}");
+        assert!(!line.contains("846ms"), "{line}");
+    }
 
     #[test]
     fn scale_maps_the_window_onto_columns() {

@@ -275,7 +275,9 @@ impl Widget for TimeScale<'_> {
                 AxisUnit::Nanos => units::duration(t),
                 AxisUnit::Steps => format!("#{}", t + 1),
             };
-            if x >= last_end || x == 0 {
+            // A label that would be cut at the right edge is left out.
+            let fits = usize::from(x) + label.chars().count() < usize::from(area.width);
+            if (x >= last_end || x == 0) && fits {
                 put(
                     buf,
                     area,

@@ -188,31 +188,6 @@ pub fn fails(severity: &str, fail_on: Option<Severity>) -> bool {
     fail_on.is_some_and(|min| dto::severity_rank(severity) >= dto::severity_rank(min.as_str()))
 }
 
-/// `1.25 s`, `140 ms`, `850 µs`, `320 ns`: durations for people.
-pub fn fmt_nanos(n: u64) -> String {
-    if n >= 10_000_000_000 {
-        format!("{:.1} s", n as f64 / 1e9)
-    } else if n >= 1_000_000_000 {
-        format!("{:.2} s", n as f64 / 1e9)
-    } else if n >= 1_000_000 {
-        let ms = n as f64 / 1e6;
-        if ms >= 10.0 {
-            format!("{ms:.0} ms")
-        } else {
-            format!("{ms:.1} ms")
-        }
-    } else if n >= 1_000 {
-        format!("{:.0} µs", n as f64 / 1e3)
-    } else {
-        format!("{n} ns")
-    }
-}
-
-/// A duration or `untimed`.
-pub fn fmt_opt_nanos(n: Option<u64>) -> String {
-    n.map_or_else(|| "untimed".to_owned(), fmt_nanos)
-}
-
 /// `×1.90` or `–` when unknown.
 pub fn fmt_speedup(s: Option<f64>) -> String {
     s.filter(|s| s.is_finite())
@@ -254,11 +229,6 @@ mod tests {
 
     #[test]
     fn durations_read_naturally() {
-        assert_eq!(fmt_nanos(140_000_000), "140 ms");
-        assert_eq!(fmt_nanos(1_250_000_000), "1.25 s");
-        assert_eq!(fmt_nanos(5_500_000), "5.5 ms");
-        assert_eq!(fmt_nanos(850_000), "850 µs");
-        assert_eq!(fmt_opt_nanos(None), "untimed");
         assert_eq!(fmt_speedup(Some(1.9)), "×1.90");
         assert_eq!(fmt_speedup(Some(f64::NAN)), "–");
     }

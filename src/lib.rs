@@ -21,3 +21,4 @@ pub mod store;
 #[cfg(test)]
 mod testkit;
 pub mod tui;
+pub mod units;

@@ -16,6 +16,7 @@
 
 pub mod action;
 pub mod app;
+mod handoff;
 pub mod keymap;
 pub mod live;
 pub mod matrix;
@@ -112,7 +113,10 @@ fn run_with_channel(
     let worker = Worker::spawn(source, tx.clone()).context("cannot start the worker thread")?;
     let mut guard = TerminalGuard::enter()?;
     let stop = Arc::new(AtomicBool::new(false));
-    let input = spawn_input(tx, Arc::clone(&stop))?;
+    let paused = Arc::new(AtomicBool::new(false));
+    let notices = tx.clone();
+    let input = spawn_input(tx, Arc::clone(&stop), Arc::clone(&paused))?;
+    let repaint = AtomicBool::new(false);
 
     let size = guard
         .terminal
@@ -143,7 +147,21 @@ fn run_with_channel(
         &theme,
         &rx,
         first,
-        |e| worker.send(to_request(e)),
+        &repaint,
+        |e| match e {
+            Effect::Copy(text) => {
+                if let Err(e) = handoff::copy(&text) {
+                    let _ = notices.send(Msg::Action(Action::Notice(format!("copy failed: {e}"))));
+                }
+            }
+            Effect::Page(text) => {
+                if let Err(e) = handoff::page(&text, &paused) {
+                    let _ = notices.send(Msg::Action(Action::Notice(format!("{e:#}"))));
+                }
+                repaint.store(true, Ordering::SeqCst);
+            }
+            other => worker.send(to_request(other)),
+        },
     );
     stop.store(true, Ordering::Relaxed);
     let _ = input.join();
@@ -156,11 +174,15 @@ fn to_request(effect: Effect) -> Request {
         Effect::LoadSummaries => Request::Summaries,
         Effect::LoadTrace(id) => Request::Load(id),
         Effect::Export(req) => Request::Export(req),
+        Effect::LoadDiff(a, b) => Request::Diff(a, b),
+        // Handled by the loop (`run_with_channel`), never sent to the worker.
+        Effect::Copy(_) | Effect::Page(_) => Request::Summaries,
     }
 }
 
 /// The loop, generic over the backend and fed by a channel, so tests run it on a `TestBackend`
 /// with scripted events. Returns when the user quits or every sender is gone.
+#[allow(clippy::too_many_arguments)]
 pub fn run_loop<B>(
     terminal: &mut Terminal<B>,
     app: &mut App,
@@ -168,6 +190,7 @@ pub fn run_loop<B>(
     theme: &Theme,
     rx: &Receiver<Msg>,
     first: Vec<Effect>,
+    repaint: &AtomicBool,
     mut dispatch: impl FnMut(Effect),
 ) -> anyhow::Result<()>
 where
@@ -192,6 +215,11 @@ where
         }
         if app.should_quit {
             break;
+        }
+        if repaint.swap(false, Ordering::SeqCst) {
+            // Back from the pager: the screen holds whatever it drew.
+            terminal.clear().map_err(anyhow::Error::new)?;
+            dirty = true;
         }
         if dirty {
             draw(terminal, app)?;
@@ -218,11 +246,17 @@ fn handle(app: &mut App, keymap: &Keymap, msg: Msg, dispatch: &mut impl FnMut(Ef
 fn spawn_input(
     tx: Sender<Msg>,
     stop: Arc<AtomicBool>,
+    paused: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("fanout-input".into())
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
+                // The pager owns the keyboard meanwhile.
+                if paused.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
                 match event::poll(Duration::from_millis(100)) {
                     Ok(true) => match event::read() {
                         Ok(e) => {

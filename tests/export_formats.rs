@@ -90,7 +90,10 @@ fn check_trace(what: &str, t: &AnalyzedTrace) {
     let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{what}: SVG: {e}"));
     let highlighted: BTreeSet<&str> = doc
         .descendants()
-        .filter(|n| n.attribute("class") == Some("call conflict"))
+        .filter(|n| {
+            n.attribute("class")
+                .is_some_and(|c| c.starts_with("call conflict"))
+        })
         .filter_map(|n| n.attribute("data-call-id"))
         .collect();
     let expected: BTreeSet<String> = a
@@ -296,7 +299,10 @@ fn the_samples_ground_truth_shows_in_every_format() {
         let doc = roxmltree::Document::parse(&svg).unwrap();
         let highlighted: BTreeSet<&str> = doc
             .descendants()
-            .filter(|n| n.attribute("class") == Some("call conflict"))
+            .filter(|n| {
+                n.attribute("class")
+                    .is_some_and(|c| c.starts_with("call conflict"))
+            })
             .filter_map(|n| n.attribute("data-call-id"))
             .collect();
         let mut sarif_buf = Vec::new();

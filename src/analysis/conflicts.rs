@@ -211,15 +211,15 @@ fn pair_finding(
         match overlap {
             Some(ns) if ns > 0 && recovered && !proof => {
                 signals.push(format!(
-                    "times recovered from log lines overlap by {:.1} ms (upper bounds): they may have run together",
-                    ns as f64 / 1e6
+                    "times recovered from log lines overlap by {} (upper bounds): they may have run together",
+                    crate::units::duration(ns)
                 ));
                 Severity::Latent
             }
             Some(ns) if ns > 0 => {
                 signals.push(format!(
-                    "executions overlapped by {:.1} ms",
-                    ns as f64 / 1e6
+                    "executions overlapped by {}",
+                    crate::units::duration(ns)
                 ));
                 Severity::Observed
             }

@@ -1,5 +1,6 @@
 //! `fanout list`: the stored traces, newest first.
 
+use crate::units;
 use serde::Serialize;
 
 use std::io::Write as _;
@@ -80,7 +81,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
                 .map(format_time)
                 .unwrap_or_else(|| "untimed".into()),
             s.duration_nanos
-                .map(format_duration)
+                .map(units::duration)
                 .unwrap_or_else(|| "-".into()),
             s.span_count,
             s.model_calls,
@@ -113,15 +114,4 @@ pub fn format_time(nanos: u64) -> String {
     chrono::DateTime::from_timestamp(secs, (nanos % 1_000_000_000) as u32)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| "-".into())
-}
-
-/// `850ms`, `1.24s`, `2m03s`, `12µs`.
-pub fn format_duration(nanos: u64) -> String {
-    match nanos {
-        n if n < 1_000 => format!("{n}ns"),
-        n if n < 1_000_000 => format!("{}µs", n / 1_000),
-        n if n < 1_000_000_000 => format!("{:.1}ms", n as f64 / 1e6),
-        n if n < 60_000_000_000 => format!("{:.2}s", n as f64 / 1e9),
-        n => format!("{}m{:02}s", n / 60_000_000_000, (n / 1_000_000_000) % 60),
-    }
 }

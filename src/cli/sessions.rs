@@ -8,12 +8,13 @@
 //! `~/.codex`; Gemini CLI in `tmp/<project>/chats/` under `~/.gemini` (the fact sheet names no
 //! environment variable for it). Subagent transcripts are not listed on their own.
 
+use crate::units;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::list::{clip, format_duration, format_time};
+use super::list::{clip, format_time};
 use super::{output, Cli};
 use crate::analysis::catalog::Catalog;
 use crate::exit::Exit;
@@ -261,7 +262,7 @@ fn row_line(r: &SessionRow) -> String {
         clip(&project, 36),
         r.start.clone().unwrap_or_else(|| "untimed".into()),
         r.duration_nanos
-            .map(format_duration)
+            .map(units::duration)
             .unwrap_or_else(|| "-".into()),
         r.calls,
         r.parallel_batches,

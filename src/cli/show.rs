@@ -1,8 +1,8 @@
 //! `fanout show`: one stored trace, as the run a user thinks of (`--spans` for the raw span tree).
 
+use crate::units;
 use std::collections::HashMap;
 
-use super::list::format_duration;
 use std::io::Write as _;
 
 use super::{db, output, trace_arg, Cli};
@@ -57,7 +57,8 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
 }
 
 /// The spans as an indented tree: offset from the trace start, duration, name. Spans whose parent
-/// is not stored are shown as roots.
+/// is not stored are shown as roots. Offsets are from the run's time origin (the first model or
+/// tool call, as in the viewer and the exports), so a span that starts earlier reads `-…`.
 pub fn span_tree(trace: &Trace) -> String {
     let ids: HashMap<SpanId, usize> = trace
         .spans
@@ -70,12 +71,23 @@ pub fn span_tree(trace: &Trace) -> String {
         let parent = s.parent_span_id.filter(|p| ids.contains_key(p));
         children.entry(parent).or_default().push(s);
     }
-    let t0 = trace
-        .spans
-        .iter()
-        .map(|s| s.start_unix_nano)
-        .min()
+    let run = crate::normalize::normalize(trace);
+    let t0 = units::origin(&run)
+        .or_else(|| trace.spans.iter().map(|s| s.start_unix_nano).min())
         .unwrap_or(0);
+    let failed: std::collections::HashSet<SpanId> = run
+        .tool_calls
+        .iter()
+        .filter(|c| c.status == crate::model::CallStatus::Error)
+        .filter_map(|c| c.span_id)
+        .chain(
+            trace
+                .spans
+                .iter()
+                .filter(|s| s.status.code == crate::model::StatusCode::Error)
+                .map(|s| s.span_id),
+        )
+        .collect();
     let mut out = format!("trace {} ({} spans)\n", trace.trace_id, trace.spans.len());
     let mut stack: Vec<(&Span, usize)> = children
         .get(&None)
@@ -83,14 +95,16 @@ pub fn span_tree(trace: &Trace) -> String {
         .unwrap_or_default();
     while let Some((span, depth)) = stack.pop() {
         out.push_str(&format!(
-            "{:>10} {:>9}  {}{}\n",
-            format!(
-                "+{}",
-                format_duration(span.start_unix_nano.saturating_sub(t0))
-            ),
-            format_duration(span.duration_nanos()),
+            "{:>10} {:>9}  {}{}{}\n",
+            units::offset(span.start_unix_nano, t0),
+            units::duration(span.duration_nanos()),
             "  ".repeat(depth),
-            sanitize_line(&span.name)
+            sanitize_line(&span.name),
+            if failed.contains(&span.span_id) {
+                "  ✗ failed"
+            } else {
+                ""
+            }
         ));
         if let Some(kids) = children.get(&Some(span.span_id)) {
             stack.extend(kids.iter().rev().map(|s| (*s, depth + 1)));

@@ -269,6 +269,16 @@ pub struct LatencyDto {
 }
 
 impl TraceReport {
+    /// The suspect batches to name in prose and pictures: none for a run without findings (a
+    /// clean run's batches fed its answer, but nothing makes them suspect).
+    pub fn suspects_to_show(&self) -> &[String] {
+        if self.findings.is_empty() {
+            &[]
+        } else {
+            &self.suspect_batch_ids
+        }
+    }
+
     /// Builds the report of one analysed trace.
     pub fn from_analyzed(t: &AnalyzedTrace) -> Self {
         let run = &t.run;

@@ -7,11 +7,12 @@
 //! HTML), table cells are single lines, and the sketch's fence is longer than any backtick run in
 //! it. Untimed runs say so and draw the sketch by order.
 
+use crate::units;
 use std::io::{self, Write};
 
 use super::dto::{severity_rank, TraceReport};
 use super::layout::{LaneMode, Layout};
-use super::{fmt_nanos, fmt_opt_nanos, fmt_speedup, prose, truncate};
+use super::{fmt_speedup, prose, truncate};
 
 /// Escapes one line of untrusted text for Markdown prose and table cells. Mentions (`@user`,
 /// `@org/team`) and bare URLs (`https://…`, `www.…`) go into code spans, where GitHub neither
@@ -99,17 +100,17 @@ pub fn write(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         ),
         None => "✅ **no findings**".to_owned(),
     };
-    let suspects = if r.suspect_batch_ids.is_empty() {
+    let suspects = if r.suspects_to_show().is_empty() {
         String::new()
     } else {
         format!(
             " · suspect batch{} {}",
-            if r.suspect_batch_ids.len() == 1 {
+            if r.suspects_to_show().len() == 1 {
                 ""
             } else {
                 "es"
             },
-            escape(&r.suspect_batch_ids.join(", "))
+            escape(&r.suspects_to_show().join(", "))
         )
     };
     let latency = match (r.latency.total_nanos, r.is_untimed()) {
@@ -122,9 +123,9 @@ pub fn write(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
             let seq = r
                 .latency
                 .sequential_nanos
-                .map(|s| format!(", fully sequential would take {}", fmt_nanos(s)))
+                .map(|s| format!(", fully sequential would take {}", units::duration(s)))
                 .unwrap_or_default();
-            format!(" · {} total{share}{seq}", fmt_nanos(t))
+            format!(" · {} total{share}{seq}", units::duration(t))
         }
         _ => " · untimed".to_owned(),
     };
@@ -171,7 +172,7 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     // Long runs keep the comment readable (and under code hosts' size limits): batches that
     // matter (suspects, findings) first, in run order, up to the cap.
     let matters = |id: &str| {
-        r.suspect_batch_ids.iter().any(|s| s == id) || r.findings.iter().any(|f| f.batch_id == id)
+        r.suspects_to_show().iter().any(|s| s == id) || r.findings.iter().any(|f| f.batch_id == id)
     };
     let mut shown: Vec<&super::dto::BatchDto> = r
         .batches
@@ -195,7 +196,7 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     shown.sort_by_key(|b| order.get(b.batch_id.as_str()).copied());
     let hidden = r.batches.len() - shown.len();
     for b in shown {
-        let suspect = r.suspect_batch_ids.first() == Some(&b.batch_id);
+        let suspect = r.suspects_to_show().first() == Some(&b.batch_id);
         let id = format!(
             "{}{}",
             escape(&b.batch_id),
@@ -226,8 +227,8 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
             ("untimed".into(), "untimed".into(), "–".into())
         } else {
             (
-                fmt_opt_nanos(b.wall_nanos),
-                fmt_opt_nanos(b.sum_nanos),
+                units::duration_or_untimed(b.wall_nanos),
+                units::duration_or_untimed(b.sum_nanos),
                 fmt_speedup(b.speedup),
             )
         };
@@ -349,7 +350,7 @@ pub fn sketch(r: &TraceReport) -> Vec<String> {
             ""
         ));
     } else {
-        let end = fmt_nanos(l.extent);
+        let end = units::duration(l.extent);
         let pad = SKETCH_WIDTH.saturating_sub(2 + end.chars().count());
         lines.push(format!("{:label_w$}  0{}{end}", "", " ".repeat(pad + 1)));
     }
@@ -429,7 +430,7 @@ mod tests {
     #[test]
     fn the_report_has_summary_table_findings_sketch_and_why() {
         let s = md(&fixtures::lost_update());
-        assert!(s.contains("🔴 **1 finding**, worst observed · 1 batch (1 parallel) · suspect batch b1 · 400 ms total, 38% in tools, fully sequential would take 535 ms"), "{s}");
+        assert!(s.contains("🔴 **1 finding**, worst observed · 1 batch (1 parallel) · suspect batch b1 · 400ms total, 38% in tools, fully sequential would take 535ms"), "{s}");
         let header = s
             .lines()
             .position(|l| l.starts_with("| Batch |"))
@@ -444,7 +445,7 @@ mod tests {
         );
         assert!(
             lines[header + 2].contains(
-                "b1 (suspect) | 2: deposit, withdraw | 150 ms | 285 ms | ×1.90 | 🔴 observed"
+                "b1 (suspect) | 2: deposit, withdraw | 150ms | 285ms | ×1.90 | 🔴 observed"
             ),
             "{}",
             lines[header + 2]
@@ -479,7 +480,7 @@ mod tests {
         );
         let model = lines.iter().find(|l| l.starts_with("model")).unwrap();
         assert!(model.contains('▒'));
-        assert!(lines[0].trim_end().ends_with("400 ms"), "{}", lines[0]);
+        assert!(lines[0].trim_end().ends_with("400ms"), "{}", lines[0]);
     }
 
     #[test]
@@ -537,7 +538,12 @@ mod tests {
         assert!(s.contains("**Untimed:**"), "{s}");
         assert!(s.contains("order → (untimed"), "{s}");
         assert!(s.contains("| untimed | untimed | – |"), "{s}");
-        assert!(!s.contains(" ms"), "{s}");
+        assert!(
+            !s.as_bytes()
+                .windows(3)
+                .any(|w| w[0].is_ascii_digit() && &w[1..] == b"ms"),
+            "no invented durations: {s}"
+        );
     }
 
     /// What a GFM renderer sees: table shape, code blocks, and any link, image or raw HTML.

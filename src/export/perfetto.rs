@@ -186,13 +186,26 @@ fn trace_events(r: &TraceReport, pid: u64, next_flow: &mut u64, ev: &mut Vec<Val
             if !findings.is_empty() {
                 args.insert("findings".into(), json!(findings));
             }
-            let cat = if findings.is_empty() {
-                "tool"
+            let failed = c.status == "error";
+            let cat = match (findings.is_empty(), failed) {
+                (true, false) => "tool",
+                (false, false) => "tool,finding",
+                (true, true) => "tool,failed",
+                (false, true) => "tool,finding,failed",
+            };
+            let name = match c.status.as_str() {
+                "error" => format!("✗ {} (failed)", c.tool),
+                "not_executed" => format!("∅ {} (never executed)", c.tool),
+                _ => c.tool.clone(),
+            };
+            // A call that never ran took no time: a zero-length slice, not a full bar.
+            let p = if c.status == "not_executed" {
+                Placed { end: p.start, ..p }
             } else {
-                "tool,finding"
+                p
             };
             ev.push(complete(
-                &c.tool,
+                &name,
                 cat,
                 tool_tid(p.track),
                 &p,

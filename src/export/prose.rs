@@ -3,7 +3,8 @@
 //! the whole sentence for its medium.
 
 use super::dto::{FindingDto, TraceReport, WhyStepDto};
-use super::{fmt_nanos, truncate};
+use super::truncate;
+use crate::units;
 
 /// `deposit (call_dep)` for a call by its run index; the bare id when it is not in the report.
 pub fn call_name(r: &TraceReport, index: usize, fallback: &str) -> String {
@@ -51,7 +52,7 @@ pub fn finding_sentence(r: &TraceReport, f: &FindingDto) -> String {
     };
     let overlap = match f.call_indexes.as_slice() {
         [a, b, ..] => overlap_nanos(r, *a, *b)
-            .map(|ns| format!(" (overlapped {})", fmt_nanos(ns)))
+            .map(|ns| format!(" (overlapped {})", units::duration(ns)))
             .unwrap_or_default(),
         _ => String::new(),
     };
@@ -157,7 +158,7 @@ fn why_sentence(r: &TraceReport, s: &WhyStepDto) -> String {
                     .unwrap_or_default();
                 let overlap = match f.call_indexes.as_slice() {
                     [a, b, ..] => overlap_nanos(r, *a, *b)
-                        .map(|ns| format!(" They overlapped for {}.", fmt_nanos(ns)))
+                        .map(|ns| format!(" They overlapped for {}.", units::duration(ns)))
                         .unwrap_or_default(),
                     _ => String::new(),
                 };
@@ -191,7 +192,7 @@ mod tests {
     fn a_finding_reads_as_one_sentence_naming_both_calls() {
         let r = TraceReport::from_analyzed(&fixtures::lost_update());
         let s = finding_sentence(&r, &r.findings[0]);
-        assert!(s.starts_with("Observed shared-state mutation on account:acc-1001 in batch b1 between deposit (call_dep) and withdraw (call_wd) (overlapped 135 ms): Lost update"), "{s}");
+        assert!(s.starts_with("Observed shared-state mutation on account:acc-1001 in batch b1 between deposit (call_dep) and withdraw (call_wd) (overlapped 135ms): Lost update"), "{s}");
     }
 
     #[test]
@@ -215,6 +216,6 @@ mod tests {
             w[2],
             "That call ran in batch b1 with 1 sibling, emitted by model call 1."
         );
-        assert!(w[3].starts_with("In batch b1 fanout found an observed shared-state mutation on account:acc-1001: it collided with its sibling deposit (call_dep). They overlapped for 135 ms."), "{}", w[3]);
+        assert!(w[3].starts_with("In batch b1 fanout found an observed shared-state mutation on account:acc-1001: it collided with its sibling deposit (call_dep). They overlapped for 135ms."), "{}", w[3]);
     }
 }

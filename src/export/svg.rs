@@ -11,13 +11,14 @@
 //! rule switches to a dark palette where the viewer supports it. All trace text is XML-escaped;
 //! no external resources are referenced.
 
+use crate::units;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::dto::TraceReport;
 use super::layout::{LaneMode, Layout, Placed, SLOT};
 use super::xml::escape;
-use super::{fmt_nanos, prose, truncate};
+use super::{prose, truncate};
 
 const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 130.0;
@@ -225,16 +226,16 @@ fn header(c: &Ctx, s: &mut String) {
     if r.is_untimed() {
         sub.push("untimed transcript: boxes are placed by order, not time".to_owned());
     } else if let Some(t) = r.latency.total_nanos {
-        sub.push(format!("total {}", fmt_nanos(t)));
+        sub.push(format!("total {}", units::duration(t)));
         if let Some(share) = r.latency.tool_share {
             sub.push(format!("{:.0}% in tools", share * 100.0));
         }
         if let Some(q) = r.latency.sequential_nanos {
-            sub.push(format!("fully sequential {}", fmt_nanos(q)));
+            sub.push(format!("fully sequential {}", units::duration(q)));
         }
     }
-    if !r.suspect_batch_ids.is_empty() {
-        sub.push(format!("suspect batch {}", r.suspect_batch_ids.join(", ")));
+    if !r.suspects_to_show().is_empty() {
+        sub.push(format!("suspect batch {}", r.suspects_to_show().join(", ")));
     }
     if let Some(b) = &r.scope_batch_id {
         sub.push(format!("batch {b} only"));
@@ -333,7 +334,13 @@ fn lanes(c: &Ctx, s: &mut String) {
                         .filter(|p| p.track + c.l.model_tracks == t)
                 {
                     let hit = conflicting.contains(&call.index);
-                    let class = if hit { "call conflict" } else { "call" };
+                    let class = match (hit, call.status.as_str()) {
+                        (_, "not_executed") => "call not-executed",
+                        (true, "error") => "call conflict error",
+                        (true, _) => "call conflict",
+                        (false, "error") => "call error",
+                        (false, _) => "call",
+                    };
                     let res: Vec<String> = call
                         .accesses
                         .iter()
@@ -346,8 +353,16 @@ fn lanes(c: &Ctx, s: &mut String) {
                         &p,
                         y,
                         class,
-                        &call.tool,
-                        &duration_text(c, call.start_unix_nano, call.end_unix_nano),
+                        &match call.status.as_str() {
+                            "error" => format!("✗ {} failed", call.tool),
+                            "not_executed" => format!("∅ {}", call.tool),
+                            _ => call.tool.clone(),
+                        },
+                        &if call.status == "not_executed" {
+                            "never executed".to_owned()
+                        } else {
+                            duration_text(c, call.start_unix_nano, call.end_unix_nano)
+                        },
                         &tip,
                         Some(&call.call_id),
                     );
@@ -361,7 +376,7 @@ fn lanes(c: &Ctx, s: &mut String) {
 
 fn duration_text(c: &Ctx, a: Option<u64>, b: Option<u64>) -> String {
     match (a, b) {
-        (Some(a), Some(b)) if !c.l.untimed => fmt_nanos(b.saturating_sub(a)),
+        (Some(a), Some(b)) if !c.l.untimed => units::duration(b.saturating_sub(a)),
         _ => "untimed".to_owned(),
     }
 }
@@ -379,11 +394,20 @@ fn call_box(
     call_id: Option<&str>,
 ) {
     let x = c.x(p.start);
-    let w = (c.x(p.end) - x).max(3.0);
+    let not_executed = class.contains("not-executed");
+    // A call that never ran took no time: a small dashed outline, never a full bar.
+    let w = if not_executed {
+        3.0
+    } else {
+        (c.x(p.end) - x).max(3.0)
+    };
     let conflict = class.contains("conflict");
+    let failed = class.contains("error");
     let (fill, stroke, dash, sw) = match class {
         "model" => ("#d8dee4", "#6e7781", "", 1.0),
+        _ if not_executed => ("none", "#6e7781", r#" stroke-dasharray="2 2""#, 1.0),
         _ if conflict => ("url(#hatch)", "#b42318", r#" stroke-dasharray="5 3""#, 2.5),
+        _ if failed => ("#8c1d18", "#b42318", "", 2.0),
         _ => ("#2f6fb5", "#1b4b80", "", 1.0),
     };
     let id_attr = call_id
@@ -396,7 +420,24 @@ fn call_box(
     );
     let label = format!("{name} · {dur}");
     let fits = (w - 8.0) / CHAR_W;
-    let (text, tx, fill_text, cls) = if fits >= 6.0 {
+    let chars = label.chars().count() as f64;
+    // Room to the right of the bar: up to the next box on the same row, or the picture's edge.
+    let row_end = if class == "model" {
+        None
+    } else {
+        c.l.calls
+            .iter()
+            .filter_map(|(_, q)| *q)
+            .filter(|q| q.track == p.track && q.start >= p.end && *q != *p)
+            .map(|q| c.x(q.start))
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))))
+    };
+    let beside = (row_end.unwrap_or(WIDTH - 4.0) - (x + w + 4.0) - 4.0) / CHAR_W;
+    let outside = || (label.clone(), x + w + 4.0, "#1f2328", "fg");
+    let (text, tx, fill_text, cls) = if fits < chars && class != "model" && beside >= chars {
+        // The whole label fits beside the bar: better than cutting it inside.
+        outside()
+    } else if fits >= 6.0 {
         (
             truncate(&label, fits as usize),
             x + 4.0,
@@ -412,7 +453,8 @@ fn call_box(
         // the tooltip still names it.
         return;
     } else {
-        (truncate(&label, 30), x + w + 4.0, "#1f2328", "fg")
+        let (_, tx, f, cls) = outside();
+        (truncate(&label, (beside.max(6.0)) as usize), tx, f, cls)
     };
     // On the hatch, a dark halo behind the letters keeps them legible.
     let weight = if conflict && cls == "boxtext" {
@@ -451,8 +493,17 @@ fn resource_links(c: &Ctx, s: &mut String) {
             continue;
         };
         let right = pts.iter().map(|p| p.1).fold(f64::MIN, f64::max) + 8.0;
-        // Shorten the resource so the label ends inside the picture.
-        let room = ((WIDTH - right - 8.0) / CHAR_W) as usize;
+        let left = pts.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+        // The label goes right of the link when it fits there whole, else left of the calls
+        // (a batch at the end of the axis), else it is shortened to end inside the picture.
+        let need = f.resource.chars().count() + f.severity.len() + 5;
+        let room_right = ((WIDTH - right - 8.0) / CHAR_W) as usize;
+        let room_left = ((left - LEFT - 8.0).max(0.0) / CHAR_W) as usize;
+        let (room, lx, anchor) = if need <= room_right || room_right >= room_left {
+            (room_right, right + 4.0, "")
+        } else {
+            (room_left, left - 4.0, r#" text-anchor="end""#)
+        };
         let res_text = truncate(
             &f.resource,
             room.saturating_sub(f.severity.len() + 5).clamp(8, 60),
@@ -460,14 +511,14 @@ fn resource_links(c: &Ctx, s: &mut String) {
         let _ = writeln!(
             s,
             r##"<polyline class="link shared-resource" data-resource="{res}" points="{:.1},{:.1} {right:.1},{:.1} {right:.1},{:.1} {:.1},{:.1}" fill="none" stroke="#b42318" stroke-width="1.5" stroke-dasharray="2 2"/>
-<text class="small warn" x="{:.1}" y="{:.1}" fill="#b42318" font-weight="600">⚠ {res_text} ({sev})</text>"##,
+<text class="small warn" x="{:.1}" y="{:.1}"{anchor} fill="#b42318" font-weight="600">⚠ {res_text} ({sev})</text>"##,
             first.1,
             first.2,
             first.2,
             last.2,
             last.1,
             last.2,
-            right + 4.0,
+            lx,
             (first.2 + last.2) / 2.0 + 4.0,
             res = escape(&f.resource),
             res_text = escape(&res_text),
@@ -509,7 +560,13 @@ fn axis(c: &Ctx, s: &mut String) {
     } else {
         (
             tick_step(c.extent),
-            Box::new(|t| if t == 0 { "0".to_owned() } else { fmt_nanos(t) }),
+            Box::new(|t| {
+                if t == 0 {
+                    "0".to_owned()
+                } else {
+                    units::duration(t)
+                }
+            }),
         )
     };
     let mut t = 0;
@@ -528,7 +585,7 @@ fn axis(c: &Ctx, s: &mut String) {
     let title = match (&c.zoom, c.l.untimed) {
         (_, true) => "order of events (untimed transcript: no times were recorded)".to_owned(),
         (Some(b), false) => format!("time since batch {} started", escape(b)),
-        (None, false) => "time since the first recorded span".to_owned(),
+        (None, false) => "time since the run's first model or tool call".to_owned(),
     };
     let _ = writeln!(
         s,

@@ -9,11 +9,12 @@ mod audit_table;
 mod catalog_table;
 mod why;
 
+use crate::units;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::dto::{BatchDto, CallDto, TraceReport};
-use super::{args_summary, fmt_nanos, fmt_opt_nanos, fmt_speedup, truncate};
+use super::{args_summary, fmt_speedup, truncate};
 
 pub use audit_table::write_audit_table;
 pub use catalog_table::write_catalog_table;
@@ -66,19 +67,22 @@ pub(crate) fn latency_line(r: &TraceReport) -> String {
     if l.total_nanos.is_none() {
         return "latency: not available".to_owned();
     }
-    let mut parts = vec![format!("total {}", fmt_opt_nanos(l.total_nanos))];
+    let mut parts = vec![format!(
+        "total {}",
+        units::duration_or_untimed(l.total_nanos)
+    )];
     if let Some(t) = l.tool_nanos {
         let share = l
             .tool_share
             .map(|s| format!(" ({:.0}%)", s * 100.0))
             .unwrap_or_default();
-        parts.push(format!("in tools {}{share}", fmt_nanos(t)));
+        parts.push(format!("in tools {}{share}", units::duration(t)));
     }
     if let Some(c) = l.critical_path_nanos {
-        parts.push(format!("critical path {}", fmt_nanos(c)));
+        parts.push(format!("critical path {}", units::duration(c)));
     }
     if let Some(s) = l.sequential_nanos {
-        parts.push(format!("fully sequential {}", fmt_nanos(s)));
+        parts.push(format!("fully sequential {}", units::duration(s)));
     }
     format!("latency: {}", parts.join(" · "))
 }
@@ -91,7 +95,7 @@ pub fn write_show(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     let mut shown = vec![false; r.batches.len()];
     for m in &r.model_calls {
         let dur = match (m.start_unix_nano, m.end_unix_nano) {
-            (Some(s), Some(e)) => fmt_nanos(e.saturating_sub(s)),
+            (Some(s), Some(e)) => units::duration(e.saturating_sub(s)),
             _ => "untimed".to_owned(),
         };
         let finish = m
@@ -127,11 +131,11 @@ pub fn write_show(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         Some(a) => writeln!(out, "final answer: \"{}\"", truncate(&clean(&a.text), 300))?,
         None => writeln!(out, "final answer: not found in the trace")?,
     }
-    if !r.suspect_batch_ids.is_empty() {
+    if !r.suspects_to_show().is_empty() {
         writeln!(
             out,
             "suspect batches (most likely first): {}",
-            clean(&r.suspect_batch_ids.join(", "))
+            clean(&r.suspects_to_show().join(", "))
         )?;
     }
     Ok(())
@@ -146,8 +150,8 @@ fn write_batch(r: &TraceReport, b: &BatchDto, out: &mut dyn Write) -> io::Result
         if n == 1 { "" } else { "s" }
     )];
     if !r.is_untimed() && b.parallel {
-        figures.push(format!("wall {}", fmt_opt_nanos(b.wall_nanos)));
-        figures.push(format!("sum {}", fmt_opt_nanos(b.sum_nanos)));
+        figures.push(format!("wall {}", units::duration_or_untimed(b.wall_nanos)));
+        figures.push(format!("sum {}", units::duration_or_untimed(b.sum_nanos)));
         figures.push(format!("speed-up {}", fmt_speedup(b.speedup)));
         figures.push(if b.overlapped {
             "overlapped".into()
@@ -178,10 +182,10 @@ fn write_batch(r: &TraceReport, b: &BatchDto, out: &mut dyn Write) -> io::Result
             .iter()
             .filter(|o| o.index != c.index)
             .filter_map(|o| {
-                overlap(c, o).map(|ns| format!("{} by {}", clean(&o.call_id), fmt_nanos(ns)))
+                overlap(c, o).map(|ns| format!("{} by {}", clean(&o.call_id), units::duration(ns)))
             })
             .collect();
-        let mut tail = vec![fmt_opt_nanos(c.duration_nanos)];
+        let mut tail = vec![units::duration_or_untimed(c.duration_nanos)];
         if !overlaps.is_empty() {
             tail.push(format!("overlaps {}", overlaps.join(", ")));
         }
@@ -228,7 +232,7 @@ mod tests {
         let m2 = s.find("model call 2").unwrap();
         let fa = s.find("final answer:").unwrap();
         assert!(m1 < b1 && b1 < m2 && m2 < fa, "{s}");
-        assert!(s.contains("overlaps call_wd by 135 ms"), "{s}");
+        assert!(s.contains("overlaps call_wd by 135ms"), "{s}");
         assert!(s.contains("speed-up ×1.90"), "{s}");
         assert!(s.contains("⚠ Observed shared-state mutation on account:acc-1001 in batch b1 between deposit (call_dep) and withdraw (call_wd)"), "{s}");
         assert!(s.contains("account_id=ACC-1001, amount=50"), "{s}");
@@ -246,7 +250,12 @@ mod tests {
         assert!(s.contains("timing: absent"), "{s}");
         assert!(s.contains("degraded: timing_absent"), "{s}");
         assert!(s.contains("untimed"), "{s}");
-        assert!(!s.contains(" ms"), "no invented durations: {s}");
+        assert!(
+            !s.as_bytes()
+                .windows(3)
+                .any(|w| w[0].is_ascii_digit() && &w[1..] == b"ms"),
+            "no invented durations: {s}"
+        );
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct TraceSummary {
     pub conventions: Vec<String>,
     /// Kinds of the trace's findings, each once, in a stable order.
     pub finding_kinds: Vec<FindingKind>,
+    /// The input the trace was first read from (a file path, `-` for stdin, a session log),
+    /// when the store linked one; tells apart two runs that otherwise look alike.
+    pub source: Option<String>,
 }
 
 fn trace_id_of(bytes: Vec<u8>) -> Result<TraceId, Error> {
@@ -107,6 +110,7 @@ impl TraceSummary {
                 .map(|c| c.as_str().to_owned())
                 .collect(),
             finding_kinds,
+            source: None,
         }
     }
 }
@@ -282,7 +286,9 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT t.trace_id, t.n, t.first_start, t.last_end, r.service, r.root_name, r.model_calls, r.tool_calls, \
              r.batches, r.parallel_batches, r.findings, r.worst_severity, r.timing, r.conventions, \
-             (SELECT GROUP_CONCAT(DISTINCT f.kind) FROM findings f WHERE f.trace_id = t.trace_id) \
+             (SELECT GROUP_CONCAT(DISTINCT f.kind) FROM findings f WHERE f.trace_id = t.trace_id), \
+             (SELECT s.name FROM trace_sources ts JOIN sources s ON s.digest = ts.digest \
+              WHERE ts.trace_id = t.trace_id ORDER BY s.rowid LIMIT 1) \
              FROM (SELECT trace_id, COUNT(*) AS n, MIN(start_unix_nano) AS first_start, MAX(end_unix_nano) AS last_end \
                    FROM spans GROUP BY trace_id) t \
              LEFT JOIN runs r ON r.trace_id = t.trace_id \
@@ -307,12 +313,25 @@ impl Store {
                 r.get::<_, Option<String>>(12)?,
                 r.get::<_, Option<String>>(13)?,
                 r.get::<_, Option<String>>(14)?,
+                r.get::<_, Option<String>>(15)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, n, start, end, service, root_name, counts, worst, timing, conventions, kinds) =
-                row?;
+            let (
+                id,
+                n,
+                start,
+                end,
+                service,
+                root_name,
+                counts,
+                worst,
+                timing,
+                conventions,
+                kinds,
+                source,
+            ) = row?;
             let mut finding_kinds: Vec<FindingKind> = kinds
                 .iter()
                 .flat_map(|k| k.split(','))
@@ -346,6 +365,7 @@ impl Store {
                     })
                     .unwrap_or_default(),
                 finding_kinds,
+                source,
             });
         }
         Ok(out)

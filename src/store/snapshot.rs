@@ -48,7 +48,11 @@ impl Store {
                     Ok(Some(trace)) => {
                         let analyzed = analyse(&trace);
                         if let Some(&i) = index.get(&id) {
-                            rows[i] = TraceSummary::from_analysis(&trace, &analyzed);
+                            let source = rows[i].source.take();
+                            rows[i] = TraceSummary {
+                                source,
+                                ..TraceSummary::from_analysis(&trace, &analyzed)
+                            };
                         }
                     }
                     Ok(None) => {}

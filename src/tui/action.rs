@@ -19,6 +19,16 @@ pub enum InputKey {
     Backspace,
     Submit,
     Cancel,
+    /// Cursor one character left / right.
+    Left,
+    Right,
+    /// Ctrl-A / Ctrl-E (and Home / End).
+    Home,
+    End,
+    /// Ctrl-U: delete from the start of the line to the cursor.
+    KillToStart,
+    /// Ctrl-W: delete the word before the cursor.
+    KillWord,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +78,14 @@ pub enum Action {
     Help,
     /// Live capture: open each new trace as it starts (or stop doing so).
     ToggleFollow,
+    /// Copy the selected id or value to the clipboard.
+    Copy,
+    /// Open the selected call's arguments and result (or the inspector text) in `$PAGER`.
+    Page,
+    /// Mark the selected trace to compare with another.
+    Mark,
+    /// Compare the selected trace with the marked one, or with the previous run of its service.
+    Diff,
 
     // ---- not bindable: terminal and worker events ----
     #[serde(skip)]
@@ -108,6 +126,13 @@ pub enum Action {
     /// Live capture: spans arrived and these traces changed (stored, or their analysis refreshed).
     #[serde(skip)]
     Live(LiveUpdate),
+    #[serde(skip)]
+    DiffLoaded(Box<super::app::DiffState>),
+    #[serde(skip)]
+    DiffFailed(String),
+    /// A message from the loop (a copy or the pager that failed).
+    #[serde(skip)]
+    Notice(String),
 }
 
 /// What the receiver (or a followed file) reports to the viewer.
@@ -165,6 +190,10 @@ impl Action {
             Self::Export => "export this view (.md .svg .json .perfetto.json)",
             Self::Help => "help",
             Self::ToggleFollow => "live: open each new trace as it arrives (on/off)",
+            Self::Mark => "trace list: mark this trace to compare",
+            Self::Copy => "copy the selected id (or the answer) to the clipboard",
+            Self::Page => "open the selected value in $PAGER",
+            Self::Diff => "compare with the marked trace, or the previous run of this service",
             _ => return None,
         })
     }
@@ -176,6 +205,12 @@ pub enum Effect {
     LoadSummaries,
     LoadTrace(TraceId),
     Export(ExportRequest),
+    /// Load two traces and compare them (A, B).
+    LoadDiff(TraceId, TraceId),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Show text in `$PAGER`, the viewer suspended.
+    Page(String),
 }
 
 /// What the UI loop receives: terminal events and the worker's answers.

@@ -17,6 +17,8 @@ use super::trace_model::{Item, TraceModel};
 pub enum Screen {
     List,
     Trace,
+    /// Two runs side by side (`m` marks one, `D` compares).
+    Diff,
 }
 
 /// The main view of the trace screen.
@@ -135,6 +137,8 @@ pub struct ListState {
     pub sort: SortKey,
     pub filter: FindingFilter,
     pub query: String,
+    /// The trace marked with `m`, compared with the next one `D` is pressed on.
+    pub mark: Option<TraceId>,
 }
 
 impl Default for ListState {
@@ -147,6 +151,7 @@ impl Default for ListState {
             scroll: 0,
             sort: SortKey::default(),
             filter: FindingFilter::default(),
+            mark: None,
             query: String::new(),
         }
     }
@@ -339,6 +344,59 @@ pub enum PromptTarget {
 pub struct Prompt {
     pub target: PromptTarget,
     pub text: String,
+    /// Byte offset of the cursor in `text` (always on a character boundary).
+    pub cursor: usize,
+}
+
+impl Prompt {
+    /// A prompt holding `text`, the cursor at its end.
+    pub fn new(target: PromptTarget, text: String) -> Self {
+        let cursor = text.len();
+        Self {
+            target,
+            text,
+            cursor,
+        }
+    }
+
+    /// Applies one editing key, readline style: Ctrl-A/E home and end, Left/Right, Ctrl-U kills
+    /// to the start, Ctrl-W kills the word before the cursor.
+    pub fn edit(&mut self, key: super::action::InputKey) {
+        use super::action::InputKey as K;
+        let before =
+            |t: &str, at: usize| t[..at].chars().next_back().map_or(0, |c| at - c.len_utf8());
+        let after = |t: &str, at: usize| t[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+        self.cursor = self.cursor.min(self.text.len());
+        match key {
+            K::Char(c) if !c.is_control() => {
+                self.text.insert(self.cursor, c);
+                self.cursor += c.len_utf8();
+            }
+            K::Backspace if self.cursor > 0 => {
+                let at = before(&self.text, self.cursor);
+                self.text.replace_range(at..self.cursor, "");
+                self.cursor = at;
+            }
+            K::Left => self.cursor = before(&self.text, self.cursor),
+            K::Right => self.cursor = after(&self.text, self.cursor),
+            K::Home => self.cursor = 0,
+            K::End => self.cursor = self.text.len(),
+            K::KillToStart => {
+                self.text.replace_range(..self.cursor, "");
+                self.cursor = 0;
+            }
+            K::KillWord => {
+                let head = &self.text[..self.cursor];
+                let trimmed = head.trim_end();
+                let start = trimmed.rfind(char::is_whitespace).map_or(0, |i| {
+                    i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
+                });
+                self.text.replace_range(start..self.cursor, "");
+                self.cursor = start;
+            }
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,6 +415,8 @@ pub struct Notice {
 /// One line of the help screen: the keys and what the action does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpLine {
+    /// The action's name in the keymap (`open`, `next_batch`, ...).
+    pub action: &'static str,
     pub keys: String,
     pub description: String,
 }
@@ -393,6 +453,22 @@ pub struct App {
     pub should_quit: bool,
     /// Set when the viewer receives or follows live traces.
     pub live: Option<LiveState>,
+    /// The comparison the diff screen shows.
+    pub diff: Option<DiffState>,
+    /// Set by `r` until the new list arrives, so the status line can say what it found.
+    pub reloading: bool,
+}
+
+/// Two runs compared: `a` the earlier (or marked) one, `b` the other; the worker computed `diff`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffState {
+    pub a: TraceId,
+    pub b: TraceId,
+    pub diff: crate::analysis::diff::RunDiff,
+    /// First visible line.
+    pub scroll: usize,
+    /// The screen to return to.
+    pub back: Screen,
 }
 
 impl App {
@@ -409,6 +485,8 @@ impl App {
             notice: None,
             should_quit: false,
             live: None,
+            diff: None,
+            reloading: false,
         }
     }
 

@@ -314,6 +314,7 @@ fn entry(
             ),
             conventions: vec![],
             finding_kinds: kinds.clone(),
+            source: Some(format!("runs/{service}-{n}.json")),
         },
         finding_kinds: kinds,
     }

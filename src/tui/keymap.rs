@@ -61,6 +61,10 @@ pub const BINDABLE: &[&str] = &[
     "toggle_follow",
     "help",
     "quit",
+    "mark",
+    "diff",
+    "copy",
+    "page",
 ];
 
 /// A key with its modifiers (shift is part of the character, not a modifier).
@@ -252,6 +256,7 @@ impl Keymap {
                 keys.sort_by_key(|k| (k.chars().count(), k.clone()));
                 let description = action_named(name)?.describe()?.to_owned();
                 Some(HelpLine {
+                    action: name,
                     keys: keys.join(" "),
                     description,
                 })
@@ -273,10 +278,21 @@ pub fn key_action(app: &App, keymap: &Keymap, key: KeyEvent) -> Option<Action> {
     }
     if app.prompt.is_some() {
         return match key.code {
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                Some(Action::Input(InputKey::Cancel))
-            }
+            KeyCode::Char(c) if key.modifiers.contains(KeyModifiers::CONTROL) => match c {
+                'c' => Some(Action::Input(InputKey::Cancel)),
+                'a' => Some(Action::Input(InputKey::Home)),
+                'e' => Some(Action::Input(InputKey::End)),
+                'u' => Some(Action::Input(InputKey::KillToStart)),
+                'w' => Some(Action::Input(InputKey::KillWord)),
+                'b' => Some(Action::Input(InputKey::Left)),
+                'f' => Some(Action::Input(InputKey::Right)),
+                _ => None,
+            },
             KeyCode::Char(c) => Some(Action::Input(InputKey::Char(c))),
+            KeyCode::Left => Some(Action::Input(InputKey::Left)),
+            KeyCode::Right => Some(Action::Input(InputKey::Right)),
+            KeyCode::Home => Some(Action::Input(InputKey::Home)),
+            KeyCode::End => Some(Action::Input(InputKey::End)),
             KeyCode::Backspace => Some(Action::Input(InputKey::Backspace)),
             KeyCode::Enter => Some(Action::Input(InputKey::Submit)),
             KeyCode::Esc => Some(Action::Input(InputKey::Cancel)),

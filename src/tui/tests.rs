@@ -517,6 +517,7 @@ fn the_loop_opens_a_trace_and_walks_back_from_the_answer() {
         &Theme::default(),
         &rx,
         vec![Effect::LoadSummaries],
+        &std::sync::atomic::AtomicBool::new(false),
         |e| {
             asked.push(e.clone());
             match e {
@@ -552,7 +553,7 @@ fn the_loop_opens_a_trace_and_walks_back_from_the_answer() {
                         let _ = later.send(key('q'));
                     });
                 }
-                Effect::Export(_) => {}
+                Effect::Export(_) | Effect::LoadDiff(..) | Effect::Copy(_) | Effect::Page(_) => {}
             }
         },
     )
@@ -639,4 +640,244 @@ fn inconsistent_indices_from_upstream_never_panic() {
         super::update::update(&mut app, a);
         draw(&app);
     }
+}
+
+// ---- call states and untimed batches (issue 14) ----
+
+#[test]
+fn failed_and_never_executed_calls_are_marked_on_the_timeline_and_in_the_batch() {
+    let mut t = fixtures::lost_update();
+    t.run.tool_calls[3].status = crate::model::CallStatus::Error;
+    t.run.tool_calls[3].error = Some("timeout".into());
+    let c = &mut t.run.tool_calls[4];
+    c.status = crate::model::CallStatus::NotExecuted;
+    c.start_unix_nano = None;
+    c.end_unix_nano = None;
+    let mut app = fixtures::app(120, 30);
+    fixtures::open(&mut app, t);
+    let screen = text(draw(&app).backend().buffer());
+    let failed = screen.lines().find(|l| l.contains("get_balance")).unwrap();
+    assert!(failed.contains("get_balance ✗"), "{screen}");
+    assert!(
+        failed.contains("✗█"),
+        "the bar itself says it failed: {screen}"
+    );
+    let never = screen
+        .lines()
+        .find(|l| l.contains("list_transactions"))
+        .unwrap();
+    assert!(never.contains("∅"), "{screen}");
+    assert!(never.contains("list_transactions ∅"), "{screen}");
+    assert!(
+        !never.contains('█'),
+        "a call that never ran has no bar: {never}"
+    );
+}
+
+#[test]
+fn an_untimed_batch_draws_its_siblings_side_by_side() {
+    let mut app = fixtures::app(100, 30);
+    fixtures::open(&mut app, fixtures::transcript());
+    let screen = text(draw(&app).backend().buffer());
+    let start_of_bar = |needle: &str| {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(needle) && (l.contains('█') || l.contains('▓')))
+            .unwrap_or_else(|| panic!("no bar for {needle}:\n{screen}"));
+        line.chars().position(|c| c == '█' || c == '▓').unwrap()
+    };
+    assert_eq!(
+        start_of_bar("get_balance"),
+        start_of_bar("list_transactio"),
+        "siblings of one untimed batch start together:\n{screen}"
+    );
+}
+
+#[test]
+fn search_hits_are_highlighted_in_the_timeline() {
+    use super::action::InputKey;
+    let mut app = trace_app(120, 20);
+    let mut actions = vec![Action::Search];
+    actions.extend("get_".chars().map(|c| Action::Input(InputKey::Char(c))));
+    actions.push(Action::Input(InputKey::Submit));
+    feed(&mut app, actions);
+    let term = draw(&app);
+    let buf = term.backend().buffer();
+    // get_account is selected (first hit); get_balance is a hit that is not selected.
+    let screen = text(buf);
+    let y = screen
+        .lines()
+        .position(|l| l.contains("get_balance"))
+        .unwrap() as u16;
+    let x = screen
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .chars()
+        .position(|c| c == 'g')
+        .unwrap() as u16;
+    assert!(
+        buf[(x, y)].modifier.contains(Modifier::UNDERLINED),
+        "a hit stands out:\n{screen}"
+    );
+}
+
+// ---- comparing two runs (issue 14) ----
+
+/// The fixture run beside a rerun where the second deposit saw the first one's balance.
+fn diff_app(width: u16, height: u16) -> App {
+    let a = fixtures::lost_update();
+    let mut b = fixtures::lost_update();
+    b.run.trace_id = fixtures::trace_id(3);
+    b.run.tool_calls[2].result =
+        Some(serde_json::json!({"previous_balance": 150, "new_balance": 175}));
+    b.run.final_answer.as_mut().unwrap().text = "Your balance is now 175.".into();
+    b.analysis.findings.clear();
+    let mut app = fixtures::app(width, height);
+    let mut actions = vec![Action::Mark, Action::MoveDown, Action::MoveDown];
+    actions.push(Action::Diff);
+    feed(&mut app, [Action::First]);
+    let mut effects = Vec::new();
+    for a in actions {
+        effects = super::update::update(&mut app, a);
+    }
+    let Some(super::action::Effect::LoadDiff(x, y)) = effects.first().cloned() else {
+        panic!("D asks the worker to compare: {effects:?}");
+    };
+    assert_ne!(x, y);
+    super::update::update(
+        &mut app,
+        Action::DiffLoaded(Box::new(super::app::DiffState {
+            a: x,
+            b: y,
+            diff: crate::analysis::diff::diff(&a, &b),
+            scroll: 0,
+            back: super::app::Screen::List,
+        })),
+    );
+    app
+}
+
+#[test]
+fn the_diff_view_names_the_first_divergence_and_shows_both_sides() {
+    let app = diff_app(110, 20);
+    assert_eq!(app.screen, super::app::Screen::Diff);
+    let screen = text(draw(&app).backend().buffer());
+    assert!(screen.contains("first divergence: batch b2"), "{screen}");
+    assert!(screen.contains("deposit result"), "{screen}");
+    assert!(
+        screen.contains("new_balance=125") && screen.contains("new_balance=175"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Your balance is now 125.") && screen.contains("Your balance is now 175."),
+        "{screen}"
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn d_without_a_mark_compares_with_the_previous_run_of_the_service() {
+    let mut app = fixtures::app(100, 12);
+    // Only one bank-agent run: nothing earlier to compare with.
+    feed(&mut app, [Action::First]);
+    let effects = super::update::update(&mut app, Action::Diff);
+    assert!(effects.is_empty());
+    assert!(app
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("mark one with m"));
+    // Another run of the same service, an hour earlier.
+    let mut older = app.list.all[0].clone();
+    older.summary.trace_id = fixtures::trace_id(7);
+    older.summary.service = app
+        .list
+        .all
+        .iter()
+        .find(|e| e.summary.service.as_deref() == Some("weather-agent"))
+        .unwrap()
+        .summary
+        .service
+        .clone();
+    older.summary.start_unix_nano = Some(1);
+    let mut all = app.list.all.clone();
+    all.push(older);
+    super::update::update(&mut app, Action::SummariesLoaded(all));
+    let weather = app
+        .list
+        .visible
+        .iter()
+        .position(|i| {
+            app.list.all[*i].summary.service.as_deref() == Some("weather-agent")
+                && app.list.all[*i].summary.trace_id != fixtures::trace_id(7)
+        })
+        .unwrap();
+    app.list.selected = weather;
+    let effects = super::update::update(&mut app, Action::Diff);
+    assert_eq!(
+        effects,
+        vec![super::action::Effect::LoadDiff(
+            fixtures::trace_id(7),
+            fixtures::trace_id(3)
+        )]
+    );
+}
+
+#[test]
+fn trace_list_at_80x24_keeps_start_time_source_and_key_hints() {
+    let app = fixtures::app(80, 24);
+    let screen = text(draw(&app).backend().buffer());
+    assert!(screen.contains("11-21 04:"), "start time: {screen}");
+    assert!(
+        screen.contains("bank-agent-1.json"),
+        "source file: {screen}"
+    );
+    assert!(screen.contains("5b5b…5b01"), "short id: {screen}");
+    assert!(screen.contains("? help"), "key hints: {screen}");
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn two_copies_of_one_run_do_not_look_identical_in_the_list() {
+    let mut app = fixtures::app(80, 12);
+    let mut copy = app.list.all[0].clone();
+    copy.summary.trace_id = fixtures::trace_id(9);
+    copy.summary.source = Some("/tmp/elsewhere/copy-of-run.json".into());
+    let mut all = app.list.all.clone();
+    all.push(copy.clone());
+    super::update::update(&mut app, Action::SummariesLoaded(all));
+    let screen = text(draw(&app).backend().buffer());
+    // Same service, start, duration and counts: only the id and the source tell them apart.
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("2.90s")).collect();
+    assert_eq!(rows.len(), 2, "{screen}");
+    let strip = |l: &str| l.replace('▶', " ");
+    assert_ne!(strip(rows[0]), strip(rows[1]), "{screen}");
+    assert!(screen.contains("copy-of-run.json"), "{screen}");
+}
+
+#[test]
+fn a_zoomed_timeline_marks_content_off_screen_and_says_where_it_is_scrolled() {
+    let mut app = trace_app(100, 12);
+    feed(&mut app, [Action::ZoomIn, Action::ZoomIn, Action::ZoomIn]);
+    let screen = text(draw(&app).backend().buffer());
+    assert!(screen.contains('◂') || screen.contains('▸'), "{screen}");
+    assert!(screen.contains("rows 1–"), "scroll position: {screen}");
+    assert!(screen.contains("of 13"), "{screen}");
+}
+
+#[test]
+fn the_footer_follows_the_keymap_in_force() {
+    let mut app = fixtures::app(100, 10);
+    let default = text(draw(&app).backend().buffer());
+    assert!(default.contains("enter open · / filter"), "{default}");
+    for l in &mut app.help_lines {
+        if l.action == "search" {
+            l.keys = "ctrl-f".into();
+        }
+    }
+    let custom = text(draw(&app).backend().buffer());
+    assert!(custom.contains("ctrl-f filter"), "{custom}");
+    assert!(!custom.contains("/ filter"), "{custom}");
 }

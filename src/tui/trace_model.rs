@@ -422,12 +422,14 @@ mod tests {
     }
 
     #[test]
-    fn transcripts_are_placed_in_order_one_step_each() {
+    fn transcripts_are_placed_in_order_siblings_of_a_batch_sharing_a_step() {
         let m = model(fixtures::transcript());
         assert_eq!(m.axis.unit, AxisUnit::Steps);
-        assert_eq!(m.axis.length, 9);
+        // 4 model calls and 3 batches: one step each.
+        assert_eq!(m.axis.length, 7);
         assert_eq!(m.model_span[1], Some(Interval { start: 2, end: 3 }));
-        assert_eq!(m.call_span[2], Some(Interval { start: 4, end: 5 }));
+        assert_eq!(m.call_span[1], Some(Interval { start: 3, end: 4 }));
+        assert_eq!(m.call_span[2], m.call_span[1], "siblings side by side");
     }
 
     #[test]

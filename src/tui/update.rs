@@ -5,6 +5,8 @@
 //! This file holds the dispatch, the overlays (help, prompt) and the trace list; the trace
 //! screen lives in [`trace`] and [`jump`], the inspector text in [`inspect`].
 
+mod diff;
+mod handoff;
 mod inspect;
 mod jump;
 pub mod live;
@@ -21,6 +23,15 @@ pub use inspect::inspector_lines;
 
 /// Applies `action` to `app`.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // A key or click is a new step: the last step's message goes (the handlers set a new one).
+    if action.describe().is_some()
+        || matches!(
+            action,
+            Action::Click { .. } | Action::ScrollUp { .. } | Action::ScrollDown { .. }
+        )
+    {
+        app.notice = None;
+    }
     // Results from the worker and terminal geometry apply whatever is on screen.
     match action {
         Action::Resize { width, height } => {
@@ -33,6 +44,28 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             return vec![];
         }
         Action::SummariesLoaded(list) => {
+            if std::mem::take(&mut app.reloading) {
+                let known: std::collections::HashSet<_> =
+                    app.list.all.iter().map(|e| e.summary.trace_id).collect();
+                let new = list
+                    .iter()
+                    .filter(|e| !known.contains(&e.summary.trace_id))
+                    .count();
+                let gone = known.len().saturating_sub(list.len() - new);
+                app.notify(
+                    Level::Info,
+                    format!(
+                        "reloaded: {} trace{}, {new} new{}",
+                        list.len(),
+                        views::plural(list.len()),
+                        if gone > 0 {
+                            format!(", {gone} gone")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                );
+            }
             app.list.all = list;
             app.list.load = LoadState::Ready;
             refresh_list(app);
@@ -81,6 +114,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             return vec![];
         }
         Action::Live(report) => return live::live_update(app, report),
+        Action::DiffLoaded(state) => {
+            diff::loaded(app, *state);
+            return vec![];
+        }
+        Action::Notice(message) => {
+            app.notify(Level::Warn, message);
+            return vec![];
+        }
+        Action::DiffFailed(message) => {
+            app.notify(Level::Error, format!("cannot compare: {message}"));
+            return vec![];
+        }
         Action::ToggleFollow if app.prompt.is_none() => {
             live::toggle_follow(app);
             return vec![];
@@ -92,6 +137,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.loading = Some(id);
                 effects.push(Effect::LoadTrace(id));
             }
+            app.reloading = true;
             app.notify(Level::Info, "reloading from the database".to_owned());
             return effects;
         }
@@ -105,9 +151,30 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         app.help = Some(0);
         return vec![];
     }
-    match app.screen {
-        Screen::List => list(app, action),
-        Screen::Trace => trace::update(app, action),
+    match (app.screen, &action) {
+        (_, Action::Copy) => handoff::copy(app),
+        (Screen::Trace, Action::Page) => handoff::page(app),
+        (Screen::List, Action::Mark) => {
+            diff::mark(app);
+            vec![]
+        }
+        (Screen::List, Action::Diff) => match app.list.selected_entry() {
+            Some(e) => {
+                let id = e.summary.trace_id;
+                diff::start(app, id)
+            }
+            None => vec![],
+        },
+        (Screen::Trace, Action::Diff) => match app.trace.as_ref() {
+            Some(t) => {
+                let id = t.model.run().trace_id;
+                diff::start(app, id)
+            }
+            None => vec![],
+        },
+        (Screen::List, _) => list(app, action),
+        (Screen::Trace, _) => trace::update(app, action),
+        (Screen::Diff, _) => diff::update(app, action),
     }
 }
 
@@ -131,11 +198,6 @@ fn input(app: &mut App, key: InputKey) -> Vec<Effect> {
         return vec![];
     };
     match key {
-        InputKey::Char(c) if !c.is_control() => prompt.text.push(c),
-        InputKey::Char(_) => {}
-        InputKey::Backspace => {
-            prompt.text.pop();
-        }
         InputKey::Cancel => {
             if prompt.target == PromptTarget::ListFilter {
                 app.list.query.clear();
@@ -145,25 +207,28 @@ fn input(app: &mut App, key: InputKey) -> Vec<Effect> {
             return vec![];
         }
         InputKey::Submit => {
-            let Prompt { target, text } = app.prompt.take().unwrap_or(Prompt {
-                target: PromptTarget::ListFilter,
-                text: String::new(),
-            });
+            let Some(Prompt { target, text, .. }) = app.prompt.take() else {
+                return vec![];
+            };
             match target {
                 PromptTarget::ListFilter => {
                     app.list.query = text;
                     refresh_list(app);
                 }
                 PromptTarget::TraceSearch => trace::search(app, &text),
-                PromptTarget::ExportPath(scope) => return trace::export(app, scope, &text),
+                PromptTarget::ExportPath(scope) => {
+                    return trace::export(app, scope, &expand_home(&text))
+                }
             }
             return vec![];
         }
+        edit => prompt.edit(edit),
     }
     // The list filters as you type.
     if let Some(Prompt {
         target: PromptTarget::ListFilter,
         text,
+        ..
     }) = &app.prompt
     {
         app.list.query = text.clone();
@@ -202,10 +267,10 @@ fn list(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::Search => {
-            app.prompt = Some(Prompt {
-                target: PromptTarget::ListFilter,
-                text: app.list.query.clone(),
-            })
+            app.prompt = Some(Prompt::new(
+                PromptTarget::ListFilter,
+                app.list.query.clone(),
+            ))
         }
         Action::CycleSort => {
             app.list.sort = app.list.sort.next();
@@ -258,10 +323,14 @@ pub fn refresh_list(app: &mut App) {
     let matches = |e: &super::source::TraceEntry| {
         let s = &e.summary;
         query.is_empty()
-            || [s.service.as_deref(), s.root_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .any(|t| t.to_lowercase().contains(&query))
+            || [
+                s.service.as_deref(),
+                s.root_name.as_deref(),
+                s.source.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|t| t.to_lowercase().contains(&query))
             || s.trace_id.to_hex().contains(&query)
             || e.finding_kinds
                 .iter()
@@ -307,3 +376,14 @@ fn clamp_list_scroll(app: &mut App) {
 
 #[cfg(test)]
 mod tests;
+
+/// `~` or `~/…` at the start of a path typed into a prompt means the home folder, as in a shell.
+pub fn expand_home(path: &str) -> String {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    match (path.strip_prefix('~'), home) {
+        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+            format!("{}{rest}", std::path::Path::new(&home).display())
+        }
+        _ => path.to_owned(),
+    }
+}

@@ -19,6 +19,7 @@
 //! the selection on screen.
 
 pub mod batch;
+pub mod diff;
 pub mod help;
 pub mod inspector;
 pub mod resources;
@@ -125,8 +126,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         return;
     }
     let areas = screen_areas(area);
-    match (&app.screen, &app.trace) {
-        (Screen::Trace, Some(t)) => {
+    match (&app.screen, &app.trace, &app.diff) {
+        (Screen::Diff, _, Some(state)) => {
+            frame.render_widget(
+                Line::styled(" fanout · compare two runs", theme.title),
+                areas.header,
+            );
+            diff::DiffView { app, state, theme }.render(frame, areas.body);
+        }
+        (Screen::Trace, Some(t), _) => {
             frame.render_widget(header_line(t, theme), areas.header);
             let (main, side) = trace_panes(areas.body, t.inspector_shown, t.focus);
             if let Some(main) = main {
@@ -255,27 +263,6 @@ pub fn plural(n: usize) -> &'static str {
     }
 }
 
-/// A duration for people: `850µs`, `140ms`, `2.90s`, `3m05s`.
-pub fn fmt_duration(nanos: u64) -> String {
-    const US: u64 = 1_000;
-    const MS: u64 = 1_000_000;
-    const S: u64 = 1_000_000_000;
-    match nanos {
-        0 => "0".to_owned(),
-        n if n < US => format!("{n}ns"),
-        n if n < MS => format!("{}µs", n / US),
-        n if n < 10 * S => {
-            if n < S {
-                format!("{}ms", n / MS)
-            } else {
-                format!("{}.{:02}s", n / S, (n % S) / (10 * MS))
-            }
-        }
-        n if n < 60 * S => format!("{}s", n / S),
-        n => format!("{}m{:02}s", n / (60 * S), (n / S) % 60),
-    }
-}
-
 /// A bordered block titled for a pane; the focused pane's border stands out (bold, and in colour).
 pub fn pane<'a>(title: impl Into<Line<'a>>, theme: &Theme, focused: bool) -> Block<'a> {
     Block::new()
@@ -286,17 +273,4 @@ pub fn pane<'a>(title: impl Into<Line<'a>>, theme: &Theme, focused: bool) -> Blo
             theme.border
         })
         .title(title)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(fmt_duration(999), "999ns");
-        assert_eq!(fmt_duration(140_000_000), "140ms");
-        assert_eq!(fmt_duration(2_900_000_000), "2.90s");
-        assert_eq!(fmt_duration(185_000_000_000), "3m05s");
-    }
 }

@@ -21,6 +21,8 @@ pub enum Request {
     Summaries,
     Load(TraceId),
     Export(ExportRequest),
+    /// Load A and B and compare them.
+    Diff(TraceId, TraceId),
 }
 
 /// Handle to the running worker; dropping it stops the thread once its queue is empty.
@@ -92,6 +94,7 @@ fn guarded(source: &mut dyn TraceSource, request: Request) -> Action {
         _ => None,
     };
     let is_export = matches!(request, Request::Export(_));
+    let is_diff = matches!(request, Request::Diff(..));
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(source, request))) {
         Ok(action) => action,
         Err(payload) => {
@@ -102,6 +105,7 @@ fn guarded(source: &mut dyn TraceSource, request: Request) -> Action {
                 .unwrap_or_else(|| "unknown panic".to_owned());
             let message = format!("internal error while reading the trace: {what}");
             match (id, is_export) {
+                _ if is_diff => Action::DiffFailed(message),
                 (Some(id), _) => Action::LoadFailed { id, message },
                 (None, true) => Action::ExportFinished(Err(message)),
                 (None, false) => Action::SummariesFailed(message),
@@ -126,6 +130,17 @@ fn handle(source: &mut dyn TraceSource, request: Request) -> Action {
                 id,
                 message: format!("{e:#}"),
             },
+        },
+        Request::Diff(a, b) => match (source.load(a), source.load(b)) {
+            (Ok(Some(x)), Ok(Some(y))) => Action::DiffLoaded(Box::new(super::app::DiffState {
+                a,
+                b,
+                diff: crate::analysis::diff::diff(&x.analyzed, &y.analyzed),
+                scroll: 0,
+                back: super::app::Screen::List,
+            })),
+            (Err(e), _) | (_, Err(e)) => Action::DiffFailed(format!("{e:#}")),
+            _ => Action::DiffFailed("a trace to compare is no longer stored".into()),
         },
         Request::Export(req) => {
             Action::ExportFinished(source.export(&req).map_err(|e| format!("{e:#}")))

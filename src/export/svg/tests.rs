@@ -80,7 +80,7 @@ fn lost_update_draws_two_sibling_lanes_with_hatched_conflicts_and_a_resource_lin
         .descendants()
         .any(|n| n.attribute("id") == Some("hatch") && n.has_tag_name("pattern")));
     let t = texts(&doc);
-    assert!(t.iter().any(|x| x.starts_with("deposit · 150 ms")), "{t:?}");
+    assert!(t.iter().any(|x| x.starts_with("deposit · 150ms")), "{t:?}");
     assert!(
         t.iter()
             .any(|x| x.contains("⚠ account:acc-1001 (observed)")),
@@ -257,7 +257,7 @@ fn a_batch_too_narrow_to_read_gets_a_detail_panel_on_its_own_axis() {
     assert_eq!(ids, ["call_dep", "call_wd"]);
     let labels = texts(&doc);
     assert!(
-        labels.iter().any(|l| l == "deposit · 150 ms"),
+        labels.iter().any(|l| l == "deposit · 150ms"),
         "full label in the panel: {labels:?}"
     );
     assert!(
@@ -282,4 +282,29 @@ fn a_batch_too_narrow_to_read_gets_a_detail_panel_on_its_own_axis() {
     );
     // A wide batch needs no panel.
     assert!(!svg(&fixtures::lost_update()).contains("class=\"zoom\""));
+}
+
+#[test]
+fn a_never_executed_call_is_a_dashed_mark_and_a_failed_one_says_so() {
+    let mut t = fixtures::untimed_transcript();
+    t.run.tool_calls[0].status = crate::model::CallStatus::NotExecuted;
+    t.run.tool_calls[1].status = crate::model::CallStatus::Error;
+    let s = svg(&t);
+    let doc = roxmltree::Document::parse(&s).expect("well-formed XML");
+    let never = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("call not-executed"))
+        .expect("a not-executed box");
+    assert_eq!(never.attribute("width"), Some("3.0"), "not a full bar");
+    assert_eq!(never.attribute("fill"), Some("none"));
+    assert!(doc
+        .descendants()
+        .any(|n| n.attribute("class").is_some_and(|c| c.ends_with("error"))));
+    let t = texts(&doc);
+    assert!(t.iter().any(|x| x.contains("never executed")), "{t:?}");
+    assert!(
+        t.iter()
+            .any(|x| x.starts_with("✗ ") && x.contains("failed")),
+        "{t:?}"
+    );
 }

@@ -2,11 +2,12 @@
 //! the call whose result produced it, its batch, the finding there and the sibling it collided
 //! with — followed by the suspect batches and the latency figures.
 
+use crate::units;
 use std::io::{self, Write};
 
 use super::{clean, latency_line, write_header};
 use crate::export::dto::TraceReport;
-use crate::export::{fmt_nanos, prose, truncate};
+use crate::export::{prose, truncate};
 
 /// Writes the why-path of one trace.
 pub fn write_why(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
@@ -27,13 +28,13 @@ pub fn write_why(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     for (i, s) in steps.iter().enumerate() {
         writeln!(out, "  {}. {}", i + 1, clean(s))?;
     }
-    if r.suspect_batch_ids.is_empty() {
+    if r.suspects_to_show().is_empty() {
         writeln!(out, "Suspect batches: none.")?;
     } else {
         writeln!(
             out,
             "Suspect batches, most likely first: {}.",
-            clean(&r.suspect_batch_ids.join(", "))
+            clean(&r.suspects_to_show().join(", "))
         )?;
     }
     writeln!(out, "{}", latency_line(r))?;
@@ -43,13 +44,13 @@ pub fn write_why(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
         .filter(|b| b.parallel && r.suspect_batch_ids.contains(&b.batch_id))
     {
         if let (Some(w), Some(s)) = (b.wall_nanos, b.sum_nanos) {
-            let saved = fmt_nanos(s.saturating_sub(w));
+            let saved = units::duration(s.saturating_sub(w));
             writeln!(
                 out,
                 "  batch {}: wall {} for {} of calls ({saved} saved by running them together)",
                 clean(&b.batch_id),
-                fmt_nanos(w),
-                fmt_nanos(s)
+                units::duration(w),
+                units::duration(s)
             )?;
         }
     }
@@ -82,11 +83,11 @@ mod tests {
             s.contains("batch b1 with 1 sibling, emitted by model call 1"),
             "{s}"
         );
-        assert!(s.contains("observed shared-state mutation on account:acc-1001: it collided with its sibling deposit (call_dep). They overlapped for 135 ms."), "{s}");
+        assert!(s.contains("observed shared-state mutation on account:acc-1001: it collided with its sibling deposit (call_dep). They overlapped for 135ms."), "{s}");
         assert!(s.contains("Suspect batches, most likely first: b1."), "{s}");
-        assert!(s.contains("latency: total 400 ms"), "{s}");
+        assert!(s.contains("latency: total 400ms"), "{s}");
         assert!(
-            s.contains("batch b1: wall 150 ms for 285 ms of calls (135 ms saved"),
+            s.contains("batch b1: wall 150ms for 285ms of calls (135ms saved"),
             "{s}"
         );
         assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'));

@@ -2,7 +2,7 @@
 //! per call in recorded order for transcripts), and the swimlanes of a batch.
 
 use crate::analysis::Analysis;
-use crate::model::{Run, Timing};
+use crate::model::{CallStatus, Run, Timing};
 
 use super::{Axis, AxisUnit, Interval};
 
@@ -57,12 +57,23 @@ fn place_timed(run: &Run) -> Placement {
         .iter()
         .map(|m| interval(m.start_unix_nano, m.end_unix_nano))
         .collect();
+    let length = hi.saturating_sub(origin).max(1);
     let calls = run
         .tool_calls
         .iter()
-        .map(|c| interval(c.start_unix_nano, c.end_unix_nano))
+        .map(|c| {
+            interval(c.start_unix_nano, c.end_unix_nano).or_else(|| {
+                // Never executed: a point where the model asked for it, drawn as `∅`.
+                let at = c
+                    .emitted_by
+                    .and_then(|m| run.model_calls.get(m))
+                    .and_then(|m| m.end_unix_nano.or(m.start_unix_nano))?
+                    .saturating_sub(origin)
+                    .min(length);
+                (c.status == CallStatus::NotExecuted).then_some(Interval { start: at, end: at })
+            })
+        })
         .collect();
-    let length = hi.saturating_sub(origin).max(1);
     let answer_at = run
         .final_answer
         .as_ref()
@@ -82,32 +93,47 @@ fn place_timed(run: &Run) -> Placement {
     )
 }
 
-/// Untimed: model call, then the calls it emitted (emission order), one step each.
+/// Untimed: model call, then the calls it emitted, one step each; the siblings of one batch share
+/// a step (drawn side by side in their lanes, since their order says nothing about time).
 fn place_steps(run: &Run) -> Placement {
     let mut models = vec![None; run.model_calls.len()];
     let mut calls = vec![None; run.tool_calls.len()];
     let mut step = 0u64;
-    let mut take = |slot: &mut Option<Interval>| {
-        if slot.is_none() {
-            *slot = Some(Interval {
-                start: step,
-                end: step + 1,
-            });
-            step += 1;
+    let at = |step: u64| {
+        Some(Interval {
+            start: step,
+            end: step + 1,
+        })
+    };
+    let put_batch = |calls: &mut Vec<Option<Interval>>, members: &[usize], step: &mut u64| {
+        let mut used = false;
+        for &c in members {
+            if let Some(slot @ None) = calls.get_mut(c) {
+                *slot = at(*step);
+                used = true;
+            }
+        }
+        if used {
+            *step += 1;
         }
     };
     for m in &run.model_calls {
-        if let Some(slot) = models.get_mut(m.index) {
-            take(slot);
+        if let Some(slot @ None) = models.get_mut(m.index) {
+            *slot = at(step);
+            step += 1;
+        }
+        for b in run.batches.iter().filter(|b| b.emitted_by == Some(m.index)) {
+            put_batch(&mut calls, &b.calls, &mut step);
         }
         for &c in &m.emitted {
-            if let Some(slot) = calls.get_mut(c) {
-                take(slot);
-            }
+            put_batch(&mut calls, &[c], &mut step);
         }
     }
-    for slot in &mut calls {
-        take(slot);
+    for b in &run.batches {
+        put_batch(&mut calls, &b.calls, &mut step);
+    }
+    for c in 0..calls.len() {
+        put_batch(&mut calls, &[c], &mut step);
     }
     let length = step.max(1);
     (

@@ -2,6 +2,7 @@
 //! drawing): fields, pretty-printed JSON of arguments and results, accesses with their evidence,
 //! findings, timings and span attributes. Every string from the trace is sanitized here.
 
+use crate::units;
 use serde_json::Value;
 
 use crate::analysis::WhyStep;
@@ -10,7 +11,6 @@ use crate::model::SpanId;
 use super::super::app::{InspectorLine, LineKind};
 use super::super::sanitize;
 use super::super::trace_model::{AxisUnit, Item, TraceModel};
-use super::super::views::fmt_duration;
 
 /// JSON values longer than this many lines are cut (the rest is one line saying how much).
 const MAX_JSON_LINES: usize = 400;
@@ -81,13 +81,9 @@ fn when(model: &TraceModel, start: Option<u64>, end: Option<u64>, out: &mut Out)
         out.field("timing", "not recorded (transcript): order only");
         return;
     }
-    let rel = |t: Option<u64>| {
-        t.map_or("-".to_owned(), |t| {
-            format!("+{}", fmt_duration(t.saturating_sub(model.axis.origin)))
-        })
-    };
+    let rel = |t: Option<u64>| t.map_or("-".to_owned(), |t| units::offset(t, model.axis.origin));
     let dur = match (start, end) {
-        (Some(s), Some(e)) => fmt_duration(e.saturating_sub(s)),
+        (Some(s), Some(e)) => units::duration(e.saturating_sub(s)),
         _ => "-".into(),
     };
     let recovered = if model.run().timing == crate::model::Timing::Recovered {
@@ -229,11 +225,140 @@ fn model_call(model: &TraceModel, m: usize, out: &mut Out) {
             .collect();
         out.field("emitted", &names.join(", "));
     }
+    usage(model, mc.span_id, out);
+    if let Some(input) = &mc.input {
+        out.heading("conversation");
+        conversation(input, out);
+    }
     if let Some(text) = &mc.output_text {
         out.heading("output");
         out.text(LineKind::Text, text);
     }
+    if !run.tool_definitions.is_empty() {
+        let names: Vec<String> = run
+            .tool_definitions
+            .iter()
+            .map(|d| sanitize::line(&d.name).into_owned())
+            .collect();
+        // Definitions are long and the same for every call: named, not spelled out.
+        out.field(
+            "tools offered",
+            &format!("{} ({})", names.len(), names.join(", ")),
+        );
+    }
     attributes(model, mc.span_id, out);
+}
+
+/// Token usage from the model span's attributes (`gen_ai.usage.*`, `llm.token_count.*`).
+fn usage(model: &TraceModel, span: Option<SpanId>, out: &mut Out) {
+    let Some(span) = span.and_then(|id| model.span(id)) else {
+        return;
+    };
+    let find = |keys: &[&str]| {
+        span.attributes
+            .iter()
+            .find(|kv| keys.contains(&kv.key.as_str()))
+            .map(|kv| match &kv.value {
+                crate::model::AnyValue::String(s) => s.clone(),
+                v => v.to_json().to_string(),
+            })
+    };
+    let input = find(&[
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.prompt_tokens",
+        "llm.token_count.prompt",
+    ]);
+    let output = find(&[
+        "gen_ai.usage.output_tokens",
+        "gen_ai.usage.completion_tokens",
+        "llm.token_count.completion",
+    ]);
+    if input.is_some() || output.is_some() {
+        out.field(
+            "tokens",
+            &format!(
+                "{} in · {} out",
+                input.as_deref().unwrap_or("?"),
+                output.as_deref().unwrap_or("?")
+            ),
+        );
+    }
+}
+
+/// The messages a model call read, one block per message: its role, its text, the tool calls
+/// it carried (name and arguments) and the call a tool result answers. JSON held in strings is
+/// read as JSON; anything that is not a list of messages is shown as JSON.
+fn conversation(input: &Value, out: &mut Out) {
+    let input = crate::normalize::record::parse_loose(input);
+    let messages = match &input {
+        Value::Array(m) => m.clone(),
+        Value::Object(o) => match o.get("messages") {
+            Some(Value::Array(m)) => m.clone(),
+            _ => vec![input.clone()],
+        },
+        _ => {
+            out.json(&input);
+            return;
+        }
+    };
+    for m in &messages {
+        let Value::Object(o) = m else {
+            out.json(m);
+            continue;
+        };
+        let role = o.get("role").and_then(Value::as_str).unwrap_or("message");
+        let answers = o
+            .get("tool_call_id")
+            .and_then(Value::as_str)
+            .map(|id| format!(" (answers {})", sanitize::line(id)))
+            .unwrap_or_default();
+        out.push(
+            LineKind::Field,
+            format!("── {}{answers}", sanitize::line(role)),
+        );
+        match o.get("content").or_else(|| o.get("parts")) {
+            Some(Value::String(s)) => out.text(LineKind::Text, s),
+            Some(Value::Array(parts)) => {
+                for p in parts {
+                    match p {
+                        Value::String(s) => out.text(LineKind::Text, s),
+                        Value::Object(po) => match po
+                            .get("text")
+                            .or_else(|| po.get("content"))
+                            .and_then(Value::as_str)
+                        {
+                            Some(t) => out.text(LineKind::Text, t),
+                            None => out.json(p),
+                        },
+                        v => out.json(v),
+                    }
+                }
+            }
+            Some(Value::Null) | None => {}
+            Some(v) => out.json(v),
+        }
+        if let Some(Value::Array(calls)) = o.get("tool_calls") {
+            for c in calls {
+                let f = c.get("function").unwrap_or(c);
+                let name = f.get("name").and_then(Value::as_str).unwrap_or("?");
+                let args = f
+                    .get("arguments")
+                    .map(|a| match a {
+                        Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    })
+                    .unwrap_or_default();
+                out.push(
+                    LineKind::Text,
+                    format!(
+                        "→ {}({})",
+                        sanitize::line(name),
+                        sanitize::short(&args, MAX_ATTRIBUTE_CHARS)
+                    ),
+                );
+            }
+        }
+    }
 }
 
 fn batch(model: &TraceModel, b: usize, out: &mut Out) {
@@ -258,8 +383,8 @@ fn batch(model: &TraceModel, b: usize, out: &mut Out) {
         .find(|l| l.batch == b)
     {
         if let (Some(wall), Some(sum)) = (l.wall_nanos, l.sum_nanos) {
-            out.field("wall", &fmt_duration(wall));
-            out.field("sum of calls", &fmt_duration(sum));
+            out.field("wall", &units::duration(wall));
+            out.field("sum of calls", &units::duration(sum));
         }
         if let Some(s) = l.speedup {
             out.field("speedup", &format!("{s:.2}x"));

@@ -66,7 +66,8 @@ pub fn search(app: &mut App, query: &str) {
         .map_or(1, |t| timeline_height(app.area, t));
     let Some(t) = app.trace.as_mut() else { return };
     t.search.query = query.to_owned();
-    let q = query.to_lowercase();
+    // Spaces around the words (a word left after Ctrl-W) do not count.
+    let q = query.trim().to_lowercase();
     if q.is_empty() {
         t.search.matches.clear();
         t.search.current = None;
@@ -89,12 +90,26 @@ pub fn search(app: &mut App, query: &str) {
             matches.push(Item::Batch(i));
         }
     }
+    let analysis = t.model.analysis();
     for (i, c) in run.tool_calls.iter().enumerate() {
+        let resource_hit = analysis
+            .accesses
+            .get(i)
+            .is_some_and(|a| a.iter().any(|a| hit(&a.resource)));
+        let finding_hit = analysis.findings.iter().any(|f| {
+            f.calls.contains(&i)
+                && (hit(&f.explanation)
+                    || hit(&f.resource)
+                    || hit(f.kind.label())
+                    || f.signals.iter().any(|s| hit(s)))
+        });
         if hit(&c.name)
             || c.call_id.as_deref().is_some_and(hit)
             || json_hit(&c.arguments)
             || json_hit(&c.result)
             || c.error.as_deref().is_some_and(hit)
+            || resource_hit
+            || finding_hit
         {
             matches.push(Item::Call(i));
         }

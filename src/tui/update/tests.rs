@@ -230,14 +230,26 @@ fn zoom_centres_on_the_selection_and_pan_stays_in_the_run() {
 fn h_and_l_move_along_a_lane_or_pan() {
     let mut app = trace_app(120, 30);
     feed(&mut app, [Action::NextFinding, Action::ZoomIn]);
+    update(&mut app, Action::MoveRight);
+    assert_eq!(
+        selected(&app),
+        Item::Call(2),
+        "one call per lane: l goes on to the next call in time, in the sibling's lane"
+    );
+    feed(&mut app, [Action::MoveRight, Action::MoveRight]);
+    assert_eq!(selected(&app), Item::Call(4));
     let before = trace(&app).window;
     update(&mut app, Action::MoveRight);
     assert_eq!(
         selected(&app),
-        Item::Call(1),
-        "one call per lane: nothing to move to"
+        Item::Call(4),
+        "the last call: nothing to move to"
     );
-    assert!(trace(&app).window.start > before.start, "so it pans");
+    let after = trace(&app).window;
+    assert!(
+        after.start > before.start || before.start + before.span >= trace(&app).model.axis.length,
+        "so it pans"
+    );
 }
 
 #[test]
@@ -592,4 +604,211 @@ fn reload_asks_the_worker_for_the_list_and_the_open_trace_again() {
         matches!(effects.as_slice(), [Effect::LoadSummaries, Effect::LoadTrace(t)] if *t == id)
     );
     assert_eq!(app.loading, Some(id));
+}
+
+fn type_text(app: &mut crate::tui::app::App, s: &str) {
+    for c in s.chars() {
+        update(app, Action::Input(InputKey::Char(c)));
+    }
+}
+
+#[test]
+fn search_starts_empty_and_finds_resources_and_finding_text() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::Search);
+    type_text(&mut app, "deposit");
+    update(&mut app, Action::Input(InputKey::Submit));
+    update(&mut app, Action::Search);
+    assert_eq!(
+        app.prompt.as_ref().unwrap().text,
+        "",
+        "a new search starts empty"
+    );
+    // A resource name appears in no argument as typed (arguments say ACC-1001).
+    type_text(&mut app, "account:acc-1001");
+    update(&mut app, Action::Input(InputKey::Submit));
+    let m = &trace(&app).search.matches;
+    assert!(
+        m.contains(&Item::Call(1)) && m.contains(&Item::Call(2)),
+        "{m:?}"
+    );
+    // Words of the finding's explanation find the calls it involves.
+    let explanation = trace(&app).model.analysis().findings[0].explanation.clone();
+    let word = explanation
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    update(&mut app, Action::Search);
+    type_text(&mut app, &word);
+    update(&mut app, Action::Input(InputKey::Submit));
+    assert!(
+        trace(&app).search.matches.contains(&Item::Call(1)),
+        "{word}: {:?}",
+        trace(&app).search.matches
+    );
+}
+
+#[test]
+fn prompts_edit_like_readline() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::Search);
+    type_text(&mut app, "get balance");
+    let p = |app: &crate::tui::app::App| app.prompt.clone().unwrap();
+    update(&mut app, Action::Input(InputKey::KillWord));
+    assert_eq!(p(&app).text, "get ");
+    type_text(&mut app, "accout");
+    update(&mut app, Action::Input(InputKey::Left));
+    type_text(&mut app, "n");
+    assert_eq!(p(&app).text, "get account");
+    update(&mut app, Action::Input(InputKey::Home));
+    type_text(&mut app, "x");
+    update(&mut app, Action::Input(InputKey::End));
+    type_text(&mut app, "é");
+    assert_eq!(p(&app).text, "xget accounté");
+    update(&mut app, Action::Input(InputKey::Left));
+    update(&mut app, Action::Input(InputKey::KillToStart));
+    assert_eq!(p(&app).text, "é");
+    assert_eq!(p(&app).cursor, 0);
+    update(&mut app, Action::Input(InputKey::Right));
+    update(&mut app, Action::Input(InputKey::Backspace));
+    assert_eq!(p(&app).text, "");
+}
+
+#[test]
+fn a_tilde_in_an_export_path_is_the_home_folder() {
+    let home = std::env::var("HOME").unwrap_or_default();
+    if home.is_empty() {
+        return;
+    }
+    assert_eq!(
+        super::expand_home("~/runs/a.svg"),
+        format!("{home}/runs/a.svg")
+    );
+    assert_eq!(super::expand_home("~"), home);
+    assert_eq!(super::expand_home("a~/b.md"), "a~/b.md");
+    assert_eq!(super::expand_home("~bob/x"), "~bob/x");
+}
+
+#[test]
+fn the_inspector_shows_a_model_call_as_a_conversation() {
+    let mut t = fixtures::lost_update();
+    t.run.model_calls[1].input = Some(serde_json::Value::String(
+        serde_json::json!([
+            {"role": "user", "content": "Deposit 50 and 25 into ACC-1001"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "call_get", "type": "function",
+                 "function": {"name": "get_account", "arguments": "{\"account_id\":\"ACC-1001\"}"}}
+            ]},
+            {"role": "tool", "tool_call_id": "call_get", "content": "{\"balance\": 100}"}
+        ])
+        .to_string(),
+    ));
+    t.run.tool_definitions = vec![crate::model::ToolDefinition {
+        name: "deposit".into(),
+        description: Some("adds money".into()),
+        parameters: Some(serde_json::json!({"type": "object"})),
+        annotations: None,
+    }];
+    let mut app = fixtures::app(120, 30);
+    fixtures::open(&mut app, t);
+    let lines = super::inspector_lines(&trace(&app).model, Item::Model(1));
+    let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    let all = text.join("\n");
+    assert!(all.contains("── user"), "{all}");
+    assert!(all.contains("Deposit 50 and 25 into ACC-1001"), "{all}");
+    assert!(
+        all.contains("→ get_account({\"account_id\":\"ACC-1001\"})"),
+        "{all}"
+    );
+    assert!(all.contains("── tool (answers call_get)"), "{all}");
+    assert!(
+        all.contains("tools offered") && all.contains("1 (deposit)"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("adds money"),
+        "definitions stay collapsed: {all}"
+    );
+    assert!(!all.contains("\\\"role\\\""), "no raw JSON strings: {all}");
+}
+
+#[test]
+fn h_and_l_walk_every_call_in_time_order() {
+    let mut app = trace_app(120, 30);
+    update(&mut app, Action::MoveRight);
+    assert_eq!(
+        selected(&app),
+        Item::Call(0),
+        "from model call #1 to the first call"
+    );
+    let mut seen = vec![selected(&app)];
+    for _ in 0..4 {
+        update(&mut app, Action::MoveRight);
+        seen.push(selected(&app));
+    }
+    assert_eq!(
+        seen,
+        (0..5).map(Item::Call).collect::<Vec<_>>(),
+        "l steps to the next call even across lanes and batches"
+    );
+    update(&mut app, Action::MoveLeft);
+    assert_eq!(selected(&app), Item::Call(3));
+}
+
+#[test]
+fn a_key_clears_the_last_message_and_reload_says_what_it_found() {
+    let mut app = fixtures::app(100, 20);
+    app.notify(Level::Warn, "stale".to_owned());
+    update(&mut app, Action::MoveDown);
+    assert!(app.notice.is_none(), "a stale message does not linger");
+    update(&mut app, Action::Reload);
+    let mut list = fixtures::summaries();
+    let mut extra = list[0].clone();
+    extra.summary.trace_id = fixtures::trace_id(8);
+    list.push(extra);
+    update(&mut app, Action::SummariesLoaded(list));
+    assert_eq!(
+        app.notice.as_ref().unwrap().text,
+        "reloaded: 4 traces, 1 new"
+    );
+}
+
+#[test]
+fn switching_to_the_batch_view_selects_a_call_it_shows() {
+    let mut app = trace_app(120, 30);
+    assert_eq!(selected(&app), Item::Model(0));
+    update(&mut app, Action::ShowBatch);
+    let b = trace(&app).batch.unwrap();
+    let calls = trace(&app).model.run().batches[b].calls.clone();
+    assert!(
+        matches!(selected(&app), Item::Call(c) if calls.contains(&c)),
+        "{:?} is not in batch {b}",
+        selected(&app)
+    );
+}
+
+#[test]
+fn y_copies_the_selected_id_and_o_pages_the_selected_call() {
+    let mut app = fixtures::app(100, 20);
+    let id = app.list.selected_entry().unwrap().summary.trace_id.to_hex();
+    assert_eq!(
+        update(&mut app, Action::Copy),
+        vec![Effect::Copy(id.clone())]
+    );
+    assert!(app.notice.as_ref().unwrap().text.contains(&id[..20]));
+    let mut app = trace_app(120, 30);
+    feed(&mut app, [Action::MoveRight]);
+    assert_eq!(selected(&app), Item::Call(0));
+    assert_eq!(
+        update(&mut app, Action::Copy),
+        vec![Effect::Copy("call_get".into())]
+    );
+    let effects = update(&mut app, Action::Page);
+    let [Effect::Page(text)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(v["arguments"]["account_id"], "ACC-1001");
+    assert_eq!(v["result"]["balance"], 100);
 }

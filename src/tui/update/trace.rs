@@ -68,10 +68,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             t.inspector_shown = !t.inspector_shown;
             t.focus = Focus::Main;
         }
-        Action::ShowTimeline => show(t, View::Timeline),
-        Action::ShowBatch => show(t, View::Batch),
-        Action::ShowResources => show(t, View::Resources),
-        Action::ShowWhy => show(t, View::Why),
+        Action::ShowTimeline => show(t, View::Timeline, rows),
+        Action::ShowBatch => show(t, View::Batch, rows),
+        Action::ShowResources => show(t, View::Resources, rows),
+        Action::ShowWhy => show(t, View::Why, rows),
         Action::MoveDown
         | Action::MoveUp
         | Action::PageDown
@@ -215,7 +215,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 go_to_step(t, step, rows);
             }
         }
-        Action::Search => t_prompt(&mut app.prompt, t),
+        Action::Search => t_prompt(&mut app.prompt),
         Action::NextMatch | Action::PrevMatch => {
             let n = t.search.matches.len();
             if n == 0 {
@@ -267,10 +267,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 _ => String::new(),
             };
             let text = format!("fanout-{}{batch}.md", hex.get(..8).unwrap_or(&hex));
-            app.prompt = Some(Prompt {
-                target: PromptTarget::ExportPath(scope),
-                text,
-            });
+            app.prompt = Some(Prompt::new(PromptTarget::ExportPath(scope), text));
         }
         Action::Click { column, row } => click(t, area, column, row, rows),
         Action::ScrollDown { column, row } | Action::ScrollUp { column, row } => {
@@ -304,18 +301,34 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     vec![]
 }
 
-fn t_prompt(prompt: &mut Option<Prompt>, t: &TraceState) {
-    *prompt = Some(Prompt {
-        target: PromptTarget::TraceSearch,
-        text: t.search.query.clone(),
-    });
+fn t_prompt(prompt: &mut Option<Prompt>) {
+    // A new search starts empty (`n`/`N` still step through the last one's matches).
+    *prompt = Some(Prompt::new(PromptTarget::TraceSearch, String::new()));
 }
 
-fn show(t: &mut TraceState, view: View) {
+/// Switches the main view; the selection (and so the inspector) moves to something the new view
+/// shows when the old one is not in it.
+fn show(t: &mut TraceState, view: View, rows: usize) {
     t.view = view;
     t.focus = Focus::Main;
     if view == View::Why && t.why_step.is_none() && !t.model.analysis().why.steps.is_empty() {
         t.why_step = Some(0);
+    }
+    let in_view: Vec<usize> = match view {
+        View::Batch => t
+            .batch
+            .and_then(|b| t.model.run().batches.get(b))
+            .map(|b| b.calls.clone())
+            .unwrap_or_default(),
+        View::Resources => t.matrix().columns.clone(),
+        View::Timeline | View::Why => return,
+    };
+    let shown = matches!(t.selected, Item::Call(c) if in_view.contains(&c));
+    if let (false, Some(&first)) = (shown, in_view.first()) {
+        select(t, Item::Call(first), rows);
+        if view == View::Resources {
+            t.resources.column = 0;
+        }
     }
 }
 
@@ -464,6 +477,41 @@ fn move_horizontal(t: &mut TraceState, delta: isize, rows: usize) {
                 }
                 _ => None,
             };
+            // Past either end of the lane (or from a model call): the previous / next call in
+            // time anywhere in the run, so `h`/`l` walk every call; pan only past the last.
+            let neighbour = neighbour.or_else(|| {
+                let mut order: Vec<(u64, usize)> = (0..t.model.run().tool_calls.len())
+                    .filter(|x| !t.conflicts_only || t.model.is_conflict(*x))
+                    .filter_map(|x| Some((t.model.call_span.get(x).copied().flatten()?.start, x)))
+                    .collect();
+                order.sort_unstable();
+                let here = match t.selected {
+                    Item::Call(c) => order.iter().position(|(_, x)| *x == c),
+                    _ => None,
+                };
+                match here {
+                    Some(i) => i
+                        .checked_add_signed(delta)
+                        .and_then(|i| order.get(i))
+                        .map(|(_, x)| *x),
+                    None => {
+                        let at = t
+                            .model
+                            .row_of(t.selected)
+                            .and_then(|r| t.model.rows.get(r))
+                            .and_then(|r| match r {
+                                Row::Model(m) => t.model.model_span.get(*m).copied().flatten(),
+                                _ => None,
+                            })
+                            .map_or(0, |s| s.start);
+                        if delta > 0 {
+                            order.iter().find(|(s, _)| *s >= at).map(|(_, x)| *x)
+                        } else {
+                            order.iter().rev().find(|(s, _)| *s < at).map(|(_, x)| *x)
+                        }
+                    }
+                }
+            });
             match neighbour {
                 Some(c) => select(t, Item::Call(c), rows),
                 None => pan(t, delta.signum()),

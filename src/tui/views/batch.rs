@@ -12,6 +12,7 @@
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
+use crate::units;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -25,8 +26,8 @@ use super::super::theme::{symbols, Theme};
 use super::super::trace_model::{Item, Row};
 use super::super::widgets::swimlane::Swimlane;
 use super::resources::MatrixTable;
-use super::timeline::label_width;
-use super::{fmt_duration, inner, pane};
+use super::timeline::{label_width, status_mark};
+use super::{inner, pane};
 
 pub struct BatchView<'a> {
     pub trace: &'a TraceState,
@@ -80,8 +81,8 @@ pub fn batch_title(t: &TraceState, b: usize, th: &Theme) -> Line<'static> {
         if let (Some(w), Some(s)) = (l.wall_nanos, l.sum_nanos) {
             parts.push(format!(
                 "wall {} · sum {}",
-                fmt_duration(w),
-                fmt_duration(s)
+                units::duration(w),
+                units::duration(s)
             ));
         }
         if let Some(x) = l.speedup {
@@ -160,6 +161,7 @@ impl BatchBody<'_> {
             if conflict {
                 label.push_str(&format!(" {}", symbols::CONFLICT));
             }
+            label.push_str(status_mark(m.run(), shown));
             let selected = t.selected == Item::Call(shown);
             let line = if selected {
                 Line::from(vec![

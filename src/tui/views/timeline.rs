@@ -11,6 +11,7 @@
 //! └────────────────────────────────────────────────────────────────┘
 //! ```
 
+use crate::units;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
@@ -18,9 +19,9 @@ use ratatui::Frame;
 use super::super::app::{TraceState, Window};
 use super::super::sanitize;
 use super::super::theme::{symbols, Theme};
-use super::super::trace_model::{AxisUnit, Item, Row};
+use super::super::trace_model::{AxisUnit, Interval, Item, Row};
 use super::super::widgets::swimlane::{Scale, Swimlane, TimeScale};
-use super::{fmt_duration, inner, pane};
+use super::{inner, pane};
 
 /// Width of the label column for a pane of `width` cells.
 pub fn label_width(width: u16) -> u16 {
@@ -69,8 +70,8 @@ impl TimelineView<'_> {
         let range = match axis.unit {
             AxisUnit::Nanos => format!(
                 " {}–{}",
-                fmt_duration(w.start),
-                fmt_duration(w.start + w.span)
+                units::duration(w.start),
+                units::duration(w.start + w.span)
             ),
             AxisUnit::Steps => " no timing: recorded order, one step per call".into(),
         };
@@ -88,10 +89,21 @@ impl TimelineView<'_> {
                 th.conflict,
             ));
         }
+        let lanes = lanes_area(area);
+        // Where the visible rows sit when the run has more than fit.
+        let total = t.visible_len();
+        let shown = usize::from(lanes.height);
+        if total > shown {
+            let first = t.scroll.min(total.saturating_sub(1)) + 1;
+            let last = (t.scroll + shown).min(total);
+            title.push(Span::styled(
+                format!(" · rows {first}–{last} of {total}"),
+                th.base,
+            ));
+        }
         title.push(Span::raw(" "));
         frame.render_widget(pane(Line::from(title), th, self.focused), area);
 
-        let lanes = lanes_area(area);
         let bars = bars_area(lanes);
         let scale_line = Rect {
             y: lanes.y.saturating_sub(1),
@@ -140,6 +152,16 @@ impl TimelineView<'_> {
                 },
                 bar_area,
             );
+            // Zoomed in: `◂` / `▸` at the edges where the row has content off screen.
+            let (before, after) = off_screen(t, row);
+            if before && bar_area.width > 0 {
+                frame.buffer_mut().set_string(bar_area.x, y, "◂", th.dim);
+            }
+            if after && bar_area.width > 1 {
+                frame
+                    .buffer_mut()
+                    .set_string(bar_area.x + bar_area.width - 1, y, "▸", th.dim);
+            }
         }
         if t.visible_len() == 0 {
             frame.render_widget(
@@ -180,7 +202,7 @@ impl TimelineView<'_> {
                     style,
                 )
             }
-            Row::Lane { calls, batch, .. } => {
+            Row::Lane { calls, batch, lane } => {
                 let shown = match t.selected {
                     Item::Call(c) if calls.contains(&c) => Some(c),
                     _ => calls
@@ -197,12 +219,19 @@ impl TimelineView<'_> {
                 } else {
                     String::new()
                 };
-                let mark = if conflict {
+                let mut mark = if conflict {
                     format!(" {}", symbols::CONFLICT)
                 } else {
                     String::new()
                 };
-                let tree = if batch.is_some() { "  ├ " } else { "  · " };
+                mark.push_str(shown.map_or("", |c| status_mark(run, c)));
+                let last = batch
+                    .is_some_and(|b| m.batch_lanes.get(b).is_some_and(|l| *lane + 1 >= l.len()));
+                let tree = match (batch, last) {
+                    (Some(_), true) => "  └ ",
+                    (Some(_), false) => "  ├ ",
+                    (None, _) => "  · ",
+                };
                 (
                     shown.is_some_and(|c| t.selected == Item::Call(c)),
                     format!("{tree}{name}{more}{mark}"),
@@ -215,6 +244,22 @@ impl TimelineView<'_> {
                 th.answer,
             ),
         };
+        // Search hits stand out until the next search.
+        let item = match row {
+            Row::Model(i) => Some(Item::Model(*i)),
+            Row::BatchHeader(b) => Some(Item::Batch(*b)),
+            Row::Lane { calls, .. } => calls
+                .iter()
+                .copied()
+                .find(|c| t.search.matches.contains(&Item::Call(*c)))
+                .map(Item::Call),
+            Row::Answer => Some(Item::Answer),
+        };
+        let style = if item.is_some_and(|i| t.search.matches.contains(&i)) {
+            th.matched
+        } else {
+            style
+        };
         if selected {
             Line::from(vec![
                 Span::styled(symbols::CURSOR, th.selected),
@@ -224,4 +269,52 @@ impl TimelineView<'_> {
             Line::from(vec![Span::raw(" "), Span::styled(text, style)])
         }
     }
+}
+
+/// ` ✗` after a failed call's name, ` ∅` after one never executed.
+pub fn status_mark(run: &crate::model::Run, call: usize) -> &'static str {
+    match run.tool_calls.get(call).map(|c| c.status) {
+        Some(crate::model::CallStatus::Error) => " ✗",
+        Some(crate::model::CallStatus::NotExecuted) => " ∅",
+        _ => "",
+    }
+}
+
+/// Whether a row has something before / after the visible time window.
+fn off_screen(t: &TraceState, row: &Row) -> (bool, bool) {
+    let w = t.window;
+    if w.start == 0 && w.span >= t.model.axis.length {
+        return (false, false);
+    }
+    let end = w.start + w.span.max(1);
+    let spans: Vec<Interval> = match row {
+        Row::Model(i) => t
+            .model
+            .model_span
+            .get(*i)
+            .copied()
+            .flatten()
+            .into_iter()
+            .collect(),
+        Row::BatchHeader(b) => t
+            .model
+            .batch_span
+            .get(*b)
+            .copied()
+            .flatten()
+            .into_iter()
+            .collect(),
+        Row::Lane { calls, .. } => calls
+            .iter()
+            .filter_map(|c| t.model.call_span.get(*c).copied().flatten())
+            .collect(),
+        Row::Answer => vec![Interval {
+            start: t.model.answer_at,
+            end: t.model.answer_at,
+        }],
+    };
+    (
+        spans.iter().any(|s| s.end < w.start),
+        spans.iter().any(|s| s.start >= end),
+    )
 }

@@ -48,7 +48,14 @@ impl Widget for StatusLine<'_> {
             };
             let line = Line::from(vec![
                 Span::styled(format!(" {label}"), th.status),
-                Span::styled(format!("{}▏", sanitize::line(&p.text)), th.status),
+                Span::styled(
+                    format!(
+                        "{}▏{}",
+                        sanitize::line(p.text.get(..p.cursor).unwrap_or(&p.text)),
+                        sanitize::line(p.text.get(p.cursor..).unwrap_or(""))
+                    ),
+                    th.status,
+                ),
                 Span::styled("  Enter ok · Esc cancel", th.status),
             ]);
             line.render(area, buf);
@@ -63,15 +70,13 @@ impl Widget for StatusLine<'_> {
                     selection(t)
                 )
             }
+            (Screen::Diff, _) => " compare".to_owned(),
             _ => match app.loading {
                 Some(id) => format!(" traces › loading {}…", short_id(&id.to_hex())),
                 None => " traces".to_owned(),
             },
         };
-        let hints = match app.screen {
-            Screen::List => "Enter open · / filter · f findings · s sort · ? help · q quit",
-            Screen::Trace => "[ ] batch · { } finding · a answer · b why · c conflicts · ? help",
-        };
+        let hints = hints(app);
         let mut spans = vec![Span::styled(place, th.status)];
         if let Some(live) = &app.live {
             spans.push(Span::styled(
@@ -106,4 +111,49 @@ impl Widget for StatusLine<'_> {
         }
         Line::from(spans).render(area, buf);
     }
+}
+
+/// Key hints for the screen, spelled with the keys of the keymap in force (an action with no key
+/// is left out): `Enter open · / filter · …`.
+fn hints(app: &App) -> String {
+    let key = |action: &str| {
+        app.help_lines
+            .iter()
+            .find(|l| l.action == action)
+            .and_then(|l| l.keys.split(' ').next())
+            .map(str::to_owned)
+    };
+    let wanted: &[(&[&str], &str)] = match app.screen {
+        Screen::List => &[
+            (&["open"], "open"),
+            (&["search"], "filter"),
+            (&["mark"], "mark"),
+            (&["diff"], "diff"),
+            (&["cycle_sort"], "sort"),
+            (&["help"], "help"),
+            (&["quit"], "quit"),
+        ],
+        Screen::Diff => &[
+            (&["move_down", "move_up"], "scroll"),
+            (&["back"], "back"),
+            (&["help"], "help"),
+            (&["quit"], "quit"),
+        ],
+        Screen::Trace => &[
+            (&["prev_batch", "next_batch"], "batch"),
+            (&["prev_finding", "next_finding"], "finding"),
+            (&["jump_to_answer"], "answer"),
+            (&["step_back"], "why"),
+            (&["toggle_conflicts_only"], "conflicts"),
+            (&["help"], "help"),
+        ],
+    };
+    wanted
+        .iter()
+        .filter_map(|(actions, word)| {
+            let keys: Vec<String> = actions.iter().filter_map(|a| key(a)).collect();
+            (keys.len() == actions.len()).then(|| format!("{} {word}", keys.join(" ")))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

@@ -3,20 +3,22 @@
 //!
 //! Bars are scaled to the window; a call narrower than a cell still gets one cell. Meaning is
 //! carried by symbols as well as colour: `█` tool call, `▓` a call in a finding (with `‼` before
-//! its label), `░` model call (the wait on the model), `├─┤` a batch's extent, `◆` the answer.
+//! its label), `░` model call (the wait on the model), `├─┤` a batch's extent, `◆` the answer,
+//! `✗` on a failed call's bar and label, `∅` (one cell, no bar) for a call never executed.
 //! The selected call is drawn in reversed video.
 
+use crate::units;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
 use crate::analysis::Severity;
+use crate::model::CallStatus;
 
 use super::super::app::Window;
 use super::super::theme::{symbols, Theme};
 use super::super::trace_model::{AxisUnit, Interval, Item, Row, TraceModel};
-use super::super::views::fmt_duration;
 
 /// Maps axis positions onto the columns of `area`.
 #[derive(Debug, Clone, Copy)]
@@ -70,7 +72,7 @@ impl Swimlane<'_> {
     fn label_for(&self, text: &str, conflict: bool, dur: Option<Interval>) -> String {
         let mark = if conflict { symbols::CONFLICT } else { "" };
         let dur = match (self.model.axis.unit, dur) {
-            (AxisUnit::Nanos, Some(s)) => format!(" {}", fmt_duration(s.end - s.start)),
+            (AxisUnit::Nanos, Some(s)) => format!(" {}", units::duration(s.end - s.start)),
             _ => String::new(),
         };
         format!(" {mark}{text}{dur}")
@@ -190,20 +192,43 @@ impl Widget for Swimlane<'_> {
                 for (i, &(c, a, b)) in visible.iter().enumerate() {
                     let sev = m.call_severity.get(c).copied().flatten();
                     let sel = self.selected == Item::Call(c);
-                    let (sym, base) = match self.conflict_style(sev) {
-                        Some(s) => (symbols::CONFLICT_BAR, s),
-                        None => (symbols::CALL_BAR, t.call),
+                    let status = m.run().tool_calls.get(c).map(|c| c.status);
+                    let (sym, base) = match (self.conflict_style(sev), status) {
+                        (_, Some(CallStatus::NotExecuted)) => (symbols::NOT_EXECUTED, t.dim),
+                        (Some(s), _) => (symbols::CONFLICT_BAR, s),
+                        (None, Some(CallStatus::Error)) => (symbols::CALL_BAR, t.error),
+                        (None, _) => (symbols::CALL_BAR, t.call),
                     };
                     let style = if sel { t.selected } else { base };
+                    // A never-executed call is a mark, not a bar: it took no time.
+                    let b = if status == Some(CallStatus::NotExecuted) {
+                        a + 1
+                    } else {
+                        b
+                    };
                     for x in a..b {
                         put(buf, area, x, b, sym, style);
                     }
+                    if status == Some(CallStatus::Error) {
+                        // The failure shows on the bar itself, not only in its label.
+                        put(buf, area, a, b, symbols::ERROR, style);
+                    }
                     let next = visible.get(i + 1).map_or(area.width, |n| n.1);
                     if next > b + 2 {
+                        let name = m.call_label.get(c).map_or("", String::as_str);
+                        let text = match status {
+                            Some(CallStatus::Error) => format!("{} {name} failed", symbols::ERROR),
+                            Some(CallStatus::NotExecuted) => format!("{name} (never executed)"),
+                            _ => name.to_owned(),
+                        };
                         let label = self.label_for(
-                            m.call_label.get(c).map_or("", String::as_str),
+                            &text,
                             sev.is_some(),
-                            m.call_span.get(c).copied().flatten(),
+                            m.call_span
+                                .get(c)
+                                .copied()
+                                .flatten()
+                                .filter(|_| status != Some(CallStatus::NotExecuted)),
                         );
                         let lstyle = if sel {
                             t.selected
@@ -236,30 +261,81 @@ impl Widget for TimeScale<'_> {
             area,
             window: self.window,
         };
-        let step = 14u16;
-        let mut x = 0u16;
-        while x < area.width {
-            let t = scale.position(x);
+        // Ticks at round values (1, 2 or 5 times a power of ten) at least 12 columns apart.
+        let span = self.window.span.max(1);
+        let step = nice_step(
+            span.saturating_mul(12)
+                .div_ceil(u64::from(area.width.max(1))),
+        );
+        let mut t = self.window.start.div_ceil(step).saturating_mul(step);
+        let mut last_end = 0u16;
+        while t < self.window.start + span {
+            let x = scale.column(t);
             let label = match self.unit {
-                AxisUnit::Nanos => fmt_duration(t),
+                AxisUnit::Nanos => units::duration(t),
                 AxisUnit::Steps => format!("#{}", t + 1),
             };
-            put(
-                buf,
-                area,
-                x,
-                area.width,
-                &format!("╵{label}"),
-                self.theme.dim,
-            );
-            x = x.saturating_add(step);
+            // A label that would be cut at the right edge is left out.
+            let fits = usize::from(x) + label.chars().count() < usize::from(area.width);
+            if (x >= last_end || x == 0) && fits {
+                put(
+                    buf,
+                    area,
+                    x,
+                    area.width,
+                    &format!("╵{label}"),
+                    self.theme.dim,
+                );
+                last_end = x.saturating_add(label.chars().count() as u16 + 2);
+            }
+            t = match t.checked_add(step) {
+                Some(n) => n,
+                None => break,
+            };
         }
+    }
+}
+
+/// The smallest of 1, 2, 5 × 10^k that is at least `min` (and at least 1).
+pub fn nice_step(min: u64) -> u64 {
+    let mut p = 1u64;
+    loop {
+        for m in [1, 2, 5] {
+            let s = p.saturating_mul(m);
+            if s >= min || s == u64::MAX {
+                return s;
+            }
+        }
+        p = p.saturating_mul(10);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_fall_on_round_values() {
+        assert_eq!(nice_step(0), 1);
+        assert_eq!(nice_step(3), 5);
+        assert_eq!(nice_step(140_000_000), 200_000_000);
+        assert_eq!(nice_step(500), 500);
+        let theme = crate::tui::theme::Theme::default();
+        let area = Rect::new(0, 0, 60, 1);
+        let mut buf = Buffer::empty(area);
+        TimeScale {
+            window: Window {
+                start: 0,
+                span: 2_900_000_000,
+            },
+            unit: AxisUnit::Nanos,
+            theme: &theme,
+        }
+        .render(area, &mut buf);
+        let line: String = (0..60).map(|x| buf[(x, 0)].symbol().to_owned()).collect();
+        assert!(line.contains("╵0ns") && line.contains("╵1.00s"), "{line}");
+        assert!(!line.contains("846ms"), "{line}");
+    }
 
     #[test]
     fn scale_maps_the_window_onto_columns() {

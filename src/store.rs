@@ -145,7 +145,7 @@ pub struct Store {
 /// The two implementations; every public method of [`Store`] answers the same for both.
 enum Backend {
     Sqlite(Connection),
-    Postgres(pg::Pg),
+    Postgres(Box<pg::Pg>),
 }
 
 /// Whether `--db` names a PostgreSQL database (`postgres://` or `postgresql://` URL) rather than
@@ -168,7 +168,7 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self, Error> {
         if let Some(url) = path.to_str().filter(|_| is_url(path)) {
             return Ok(Self {
-                backend: Backend::Postgres(pg::Pg::open(url, false)?),
+                backend: Backend::Postgres(Box::new(pg::Pg::open(url, false)?)),
                 path: Some(path.to_owned()),
             });
         }
@@ -199,7 +199,7 @@ impl Store {
     pub fn open_read_only(path: &Path) -> Result<Self, Error> {
         if let Some(url) = path.to_str().filter(|_| is_url(path)) {
             return Ok(Self {
-                backend: Backend::Postgres(pg::Pg::open(url, true)?),
+                backend: Backend::Postgres(Box::new(pg::Pg::open(url, true)?)),
                 path: Some(path.to_owned()),
             });
         }

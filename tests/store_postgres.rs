@@ -458,3 +458,31 @@ fn two_receivers_write_into_one_database_while_a_reader_reads() {
         .iter()
         .all(|r| r["span_count"] == 4));
 }
+
+#[test]
+fn tls_requests_are_refused_and_passwords_never_shown() {
+    // No server needed: both are refused before or at connecting.
+    let dir = tempfile::tempdir().unwrap();
+    let tls = "postgres://fanout:s3cret@127.0.0.1:1/x?sslmode=require";
+    let out = fanout(dir.path(), tls, &["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::text(&out.stderr);
+    assert!(
+        err.contains("TLS") && err.contains("sslmode=require"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+    // Nothing listens on port 1: the error names the database, without the password.
+    let out = fanout(
+        dir.path(),
+        "postgresql://fanout:s3cret@127.0.0.1:1/x",
+        &["ingest", &common::sample("lost_update.otlp.json")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::text(&out.stderr);
+    assert!(
+        err.contains("cannot connect") && err.contains("fanout:***@127.0.0.1:1/x"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+}

@@ -71,7 +71,7 @@ fn write_line(
     out.write_all(b"]}]}]}\n")
 }
 
-fn generate(path: &Path, spans: usize) -> std::io::Result<u64> {
+pub(crate) fn generate(path: &Path, spans: usize) -> std::io::Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let per_line = 40u64;
     let mut written = 0u64;

@@ -137,7 +137,7 @@ impl Receiver {
             anyhow::bail!("both --http and --grpc are off: nothing to listen on");
         }
         let store = crate::store::Store::open(&config.db)
-            .with_context(|| format!("opening {}", config.db.display()))?;
+            .with_context(|| format!("opening {}", crate::store::describe(&config.db)))?;
         let events: EventSink = Arc::new(std::sync::Mutex::new(on_event));
         let (handle, thread) = writer::spawn(
             store,

@@ -1,14 +1,17 @@
-//! The SQLite store: the only module that speaks SQL.
+//! The store: the only module that speaks SQL, with two backends behind one [`Store`]: a SQLite
+//! file (the default, one machine) and a shared PostgreSQL database (`--db postgres://...`, see
+//! [`pg`]). Callers never learn which one they have.
 //!
 //! Raw spans (everything the input carried) live in `spans`, `resources` and `scopes`; derived
 //! tables (`runs`, `model_calls`, `batches`, `tool_calls`, `findings`) are rebuilt from them by
-//! normalization and analysis and can be dropped at any time. The database is opened in WAL mode
-//! so `ingest` can write while the TUI reads. A database written by a newer fanout is refused,
-//! never modified.
+//! normalization and analysis and can be dropped at any time. A SQLite database is opened in WAL
+//! mode so `ingest` can write while the TUI reads. A database written by a newer fanout is
+//! refused, never modified.
 
 mod codec;
 mod derived;
 pub mod migrations;
+pub mod pg;
 mod read;
 mod snapshot;
 mod write;
@@ -27,6 +30,10 @@ pub use write::{FileOutcome, FileTx};
 pub enum Error {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {}", pg::error_text(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("cannot connect to the PostgreSQL database {target}: {reason}")]
+    Connect { target: String, reason: String },
     #[error("cannot open database {path}: {source}")]
     Open {
         path: PathBuf,
@@ -130,14 +137,41 @@ fn retry_busy<T>(mut f: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
 
 /// An open fanout database.
 pub struct Store {
-    conn: Connection,
-    /// The file, for opening more readers; `None` in memory.
+    backend: Backend,
+    /// The file or URL, for opening more readers; `None` in memory.
     path: Option<PathBuf>,
 }
 
+/// The two implementations; every public method of [`Store`] answers the same for both.
+enum Backend {
+    Sqlite(Connection),
+    Postgres(Box<pg::Pg>),
+}
+
+/// Whether `--db` names a PostgreSQL database (`postgres://` or `postgresql://` URL) rather than
+/// a SQLite file.
+pub fn is_url(db: &Path) -> bool {
+    pg::is_url(db)
+}
+
+/// `--db` as people may see it: a path, or a URL without its password.
+pub fn describe(db: &Path) -> String {
+    match db.to_str().filter(|_| is_url(db)) {
+        Some(url) => pg::redacted(url),
+        None => crate::sanitize::sanitize_line(&db.display().to_string()).into_owned(),
+    }
+}
+
 impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    /// Opens (creating if needed) the database at `path` (a SQLite file, or a `postgres://` URL)
+    /// and migrates it to the latest schema.
     pub fn open(path: &Path) -> Result<Self, Error> {
+        if let Some(url) = path.to_str().filter(|_| is_url(path)) {
+            return Ok(Self {
+                backend: Backend::Postgres(Box::new(pg::Pg::open(url, false)?)),
+                path: Some(path.to_owned()),
+            });
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
                 path: dir.to_owned(),
@@ -160,8 +194,15 @@ impl Store {
     }
 
     /// Opens an existing database for reading only (no migration, no writes, no lock waited
-    /// for: WAL readers see the last commit). Works on a read-only file, folder or filesystem.
+    /// for: WAL readers see the last commit). Works on a read-only file, folder or filesystem,
+    /// and on PostgreSQL with a session that refuses writes.
     pub fn open_read_only(path: &Path) -> Result<Self, Error> {
+        if let Some(url) = path.to_str().filter(|_| is_url(path)) {
+            return Ok(Self {
+                backend: Backend::Postgres(Box::new(pg::Pg::open(url, true)?)),
+                path: Some(path.to_owned()),
+            });
+        }
         let open_err = |source| Error::Open {
             path: path.to_owned(),
             source,
@@ -196,7 +237,7 @@ impl Store {
             });
         }
         Ok(Self {
-            conn,
+            backend: Backend::Sqlite(conn),
             path: Some(path.to_owned()),
         })
     }
@@ -224,17 +265,24 @@ impl Store {
         conn.pragma_update(None, "cache_size", -64_000)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         retry_busy(|| migrations::migrate(&mut conn))?;
-        Ok(Self { conn, path: None })
+        Ok(Self {
+            backend: Backend::Sqlite(conn),
+            path: None,
+        })
     }
 
-    /// The database file, when it is one (not in memory).
+    /// The database file or URL, when it is one (not in memory): [`Store::open_read_only`] on
+    /// it opens another reader.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
-    /// The schema version of the open database.
+    /// The schema version of the open database (each backend counts its own migrations).
     pub fn schema_version(&self) -> Result<u32, Error> {
-        migrations::version(&self.conn)
+        match &self.backend {
+            Backend::Sqlite(conn) => migrations::version(conn),
+            Backend::Postgres(pg) => pg.schema_version(),
+        }
     }
 }
 

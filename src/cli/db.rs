@@ -8,7 +8,8 @@ use super::Cli;
 use crate::analysis::Catalog;
 use crate::store::Store;
 
-/// `--db`, else `$FANOUT_DB` (clap reads it into `--db`), else the per-user data folder.
+/// `--db`, else `$FANOUT_DB` (clap reads it into `--db`), else the per-user data folder. A
+/// `postgres://` URL stays as it is (the store tells the two apart).
 pub fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     if let Some(p) = &cli.db {
         return Ok(p.clone());
@@ -22,7 +23,7 @@ pub fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 /// Opens (creating) the database for writing.
 pub fn open(cli: &Cli) -> anyhow::Result<Store> {
     let path = db_path(cli)?;
-    Store::open(&path).with_context(|| format!("opening {}", path.display()))
+    Store::open(&path).with_context(|| format!("opening {}", shown(&path)))
 }
 
 /// Opens an existing database for reading only: nothing is created, migrated or written, and a
@@ -41,6 +42,10 @@ pub fn open_existing_for_writing(cli: &Cli) -> anyhow::Result<Store> {
 
 fn existing_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     let path = db_path(cli)?;
+    if crate::store::is_url(&path) {
+        // A PostgreSQL database: the store says itself when it holds no fanout schema.
+        return Ok(path);
+    }
     match std::fs::metadata(&path) {
         Err(_) => anyhow::bail!(
             "no database at {} yet: ingest traces first (`fanout ingest FILE`)",
@@ -56,7 +61,7 @@ fn existing_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 }
 
 fn shown(path: &std::path::Path) -> String {
-    crate::sanitize::sanitize_line(&path.display().to_string()).into_owned()
+    crate::store::describe(path)
 }
 
 /// The tool catalog: `--catalog`, else `./fanout.toml` when present, else empty.

@@ -153,7 +153,7 @@ pub fn run_receiver(config: ServeConfig, quiet: bool, json: bool) -> anyhow::Res
     eprintln!(
         "fanout: receiving {} into {} (Ctrl-C stops)",
         sanitize_line(&what),
-        sanitize_line(&db.display().to_string())
+        crate::store::describe(&db)
     );
     if let Some(a) = bound.http {
         eprintln!("  export OTEL_EXPORTER_OTLP_ENDPOINT=http://{a}");

@@ -9,11 +9,11 @@ use crate::model::{Trace, TraceId};
 
 const DERIVED_TABLES: &[&str] = &["runs", "model_calls", "batches", "tool_calls", "findings"];
 
-fn json(v: &impl serde::Serialize) -> Result<String, Error> {
+pub(super) fn json(v: &impl serde::Serialize) -> Result<String, Error> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(format!("cannot encode derived data: {e}")))
 }
 
-fn enum_name(v: &impl serde::Serialize) -> Result<String, Error> {
+pub(super) fn enum_name(v: &impl serde::Serialize) -> Result<String, Error> {
     Ok(json(v)?.trim_matches('"').to_owned())
 }
 
@@ -31,9 +31,11 @@ pub(super) fn delete_derived(conn: &rusqlite::Connection, id: TraceId) -> Result
 impl Store {
     /// Replaces the derived rows of one trace with `analyzed`.
     pub fn write_analysis(&mut self, trace: &Trace, analyzed: &AnalyzedTrace) -> Result<(), Error> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let conn = match &mut self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.write_analysis(trace, analyzed),
+        };
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let id = &trace.trace_id.0[..];
         delete_derived(&tx, trace.trace_id)?;
         let run = &analyzed.run;
@@ -147,9 +149,11 @@ impl Store {
 
     /// Deletes every derived row (before a full `reindex`).
     pub fn clear_derived(&mut self) -> Result<(), Error> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let conn = match &mut self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.clear_derived(),
+        };
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for table in DERIVED_TABLES {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
@@ -159,7 +163,11 @@ impl Store {
 
     /// Trace ids that have spans but no derived rows.
     pub fn unanalyzed_trace_ids(&self) -> Result<Vec<TraceId>, Error> {
-        let mut stmt = self.conn.prepare(
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.unanalyzed_trace_ids(),
+        };
+        let mut stmt = conn.prepare(
             "SELECT DISTINCT s.trace_id FROM spans s WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.trace_id = s.trace_id)",
         )?;
         let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;

@@ -38,12 +38,15 @@ pub struct TraceSummary {
     pub source: Option<String>,
 }
 
-fn trace_id_of(bytes: Vec<u8>) -> Result<TraceId, Error> {
+pub(super) fn trace_id_of(bytes: Vec<u8>) -> Result<TraceId, Error> {
     TraceId::from_bytes(&bytes)
         .ok_or_else(|| Error::Corrupt("a stored trace id is not 16 bytes".into()))
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, Error> {
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, Error> {
     serde_json::from_str(text)
         .map_err(|e| Error::Corrupt(format!("stored {what} is not valid: {e}")))
 }
@@ -118,9 +121,11 @@ impl TraceSummary {
 impl Store {
     /// Every stored trace id, in id order.
     pub fn trace_ids(&self) -> Result<Vec<TraceId>, Error> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT trace_id FROM spans ORDER BY trace_id")?;
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.trace_ids(),
+        };
+        let mut stmt = conn.prepare("SELECT DISTINCT trace_id FROM spans ORDER BY trace_id")?;
         let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
         rows.map(|r| trace_id_of(r?)).collect()
     }
@@ -157,7 +162,11 @@ impl Store {
     /// Names of the inputs a trace was read from, first ingested first (empty for traces stored
     /// before inputs were linked to traces).
     pub fn trace_source_names(&self, id: TraceId) -> Result<Vec<String>, Error> {
-        let mut stmt = self.conn.prepare_cached(
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.trace_source_names(id),
+        };
+        let mut stmt = conn.prepare_cached(
             "SELECT s.name FROM trace_sources t JOIN sources s ON s.digest = t.digest \
              WHERE t.trace_id = ?1 ORDER BY s.rowid",
         )?;
@@ -167,7 +176,11 @@ impl Store {
 
     /// All spans of a trace, or `None` when it is not stored.
     pub fn load_trace(&self, id: TraceId) -> Result<Option<Trace>, Error> {
-        let mut stmt = self.conn.prepare_cached(
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.load_trace(id),
+        };
+        let mut stmt = conn.prepare_cached(
             "SELECT s.span_id, s.parent_span_id, s.name, s.kind, s.start_unix_nano, s.end_unix_nano, s.trace_state, \
              s.flags, s.status_code, s.status_message, s.attributes, s.dropped_attributes_count, s.events, \
              s.dropped_events_count, s.links, s.dropped_links_count, s.resource_id, s.scope_id \
@@ -183,7 +196,7 @@ impl Store {
             let resource = match resources.get(&resource_id) {
                 Some(r) => Arc::clone(r),
                 None => {
-                    let r = Arc::new(self.load_resource(resource_id)?);
+                    let r = Arc::new(load_resource(conn, resource_id)?);
                     resources.insert(resource_id, Arc::clone(&r));
                     r
                 }
@@ -191,7 +204,7 @@ impl Store {
             let scope = match scopes.get(&scope_id) {
                 Some(s) => Arc::clone(s),
                 None => {
-                    let s = Arc::new(self.load_scope(scope_id)?);
+                    let s = Arc::new(load_scope(conn, scope_id)?);
                     scopes.insert(scope_id, Arc::clone(&s));
                     s
                 }
@@ -199,91 +212,18 @@ impl Store {
             spans.push(span_from_row(id, row, resource, scope)?);
         }
         if !spans.is_empty() {
-            self.attach_logs(id, &mut spans)?;
+            attach_logs(conn, id, &mut spans)?;
         }
         Ok((!spans.is_empty()).then(|| Trace::new(id, spans)))
     }
 
-    /// Log records that name a span of the trace become events of that span, in time order.
-    fn attach_logs(&self, id: TraceId, spans: &mut [Span]) -> Result<(), Error> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT span_id, time_unix_nano, observed_time_unix_nano, severity_number, severity_text, event_name, \
-             body, attributes, dropped_attributes_count, flags FROM logs WHERE trace_id = ?1 ORDER BY id",
-        )?;
-        let mut rows = stmt.query([&id.0[..]])?;
-        let mut touched = false;
-        while let Some(row) = rows.next()? {
-            let Some(span_id) = row
-                .get::<_, Option<Vec<u8>>>(0)?
-                .and_then(|b| SpanId::from_bytes(&b))
-            else {
-                continue;
-            };
-            let Some(span) = spans.iter_mut().find(|s| s.span_id == span_id) else {
-                continue;
-            };
-            let body = super::codec::decode_attributes(row.get_ref(6)?, "log body")?
-                .into_iter()
-                .next()
-                .map(|kv| kv.value)
-                .unwrap_or_default();
-            let log = crate::model::LogRecord {
-                trace_id: id,
-                span_id: Some(span_id),
-                time_unix_nano: from_sql_nanos(row.get(1)?),
-                observed_time_unix_nano: from_sql_nanos(row.get(2)?),
-                severity_number: row.get(3)?,
-                severity_text: row.get(4)?,
-                event_name: row.get(5)?,
-                body,
-                attributes: super::codec::decode_attributes(row.get_ref(7)?, "log attributes")?,
-                dropped_attributes_count: row.get(8)?,
-                flags: row.get(9)?,
-                resource: Arc::default(),
-                scope: Arc::default(),
-            };
-            span.events.push(log.to_event());
-            touched = true;
-        }
-        if touched {
-            for span in spans.iter_mut() {
-                span.events.sort_by_key(|e| e.time_unix_nano);
-            }
-        }
-        Ok(())
-    }
-
-    fn load_resource(&self, id: i64) -> Result<Resource, Error> {
-        let (attrs, dropped, schema_url): (String, u32, String) = self.conn.query_row(
-            "SELECT attributes, dropped_attributes_count, schema_url FROM resources WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        Ok(Resource {
-            attributes: parse_json(&attrs, "resource attributes")?,
-            dropped_attributes_count: dropped,
-            schema_url,
-        })
-    }
-
-    fn load_scope(&self, id: i64) -> Result<Scope, Error> {
-        let (name, version, attrs, dropped, schema_url): (String, String, String, u32, String) = self.conn.query_row(
-            "SELECT name, version, attributes, dropped_attributes_count, schema_url FROM scopes WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )?;
-        Ok(Scope {
-            name,
-            version,
-            attributes: parse_json(&attrs, "scope attributes")?,
-            dropped_attributes_count: dropped,
-            schema_url,
-        })
-    }
-
     /// The trace list: raw counts from spans, joined with what analysis derived.
     pub fn trace_summaries(&self) -> Result<Vec<TraceSummary>, Error> {
-        let mut stmt = self.conn.prepare(
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.trace_summaries(),
+        };
+        let mut stmt = conn.prepare(
             "SELECT t.trace_id, t.n, t.first_start, t.last_end, r.service, r.root_name, r.model_calls, r.tool_calls, \
              r.batches, r.parallel_batches, r.findings, r.worst_severity, r.timing, r.conventions, \
              (SELECT GROUP_CONCAT(DISTINCT f.kind) FROM findings f WHERE f.trace_id = t.trace_id), \
@@ -332,48 +272,31 @@ impl Store {
                 kinds,
                 source,
             ) = row?;
-            let mut finding_kinds: Vec<FindingKind> = kinds
-                .iter()
-                .flat_map(|k| k.split(','))
-                .filter_map(kind_from)
-                .collect();
-            finding_kinds.sort();
-            finding_kinds.dedup();
-            let untimed = timing.as_deref() == Some("absent");
-            let c = |i: usize| counts[i].map_or(0, |v| u64::try_from(v).unwrap_or(0));
-            out.push(TraceSummary {
-                trace_id: trace_id_of(id)?,
+            out.push(summary_of(RawSummary {
+                id,
+                n,
+                start,
+                end,
                 service,
                 root_name,
-                start_unix_nano: (!untimed && start > 0).then(|| from_sql_nanos(start)),
-                duration_nanos: (!untimed && start > 0)
-                    .then(|| from_sql_nanos(end.saturating_sub(start))),
-                span_count: u64::try_from(n).unwrap_or(0),
-                model_calls: c(0),
-                tool_calls: c(1),
-                batches: c(2),
-                parallel_batches: c(3),
-                findings: c(4),
-                worst_severity: severity_from(worst),
+                counts,
+                worst,
                 timing,
-                conventions: conventions
-                    .map(|c| {
-                        c.split(',')
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                finding_kinds,
+                conventions,
+                kinds,
                 source,
-            });
+            })?);
         }
         Ok(out)
     }
 
     /// Number of stored spans and traces.
     pub fn counts(&self) -> Result<(u64, u64), Error> {
-        Ok(self.conn.query_row(
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.counts(),
+        };
+        Ok(conn.query_row(
             "SELECT COUNT(*), COUNT(DISTINCT trace_id) FROM spans",
             [],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
@@ -382,8 +305,11 @@ impl Store {
 
     /// Whether a trace has derived rows (was analysed by this schema).
     pub fn is_analyzed(&self, id: TraceId) -> Result<bool, Error> {
-        Ok(self
-            .conn
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.is_analyzed(id),
+        };
+        Ok(conn
             .query_row(
                 "SELECT 1 FROM runs WHERE trace_id = ?1",
                 params![&id.0[..]],
@@ -429,4 +355,170 @@ fn span_from_row(
         resource,
         scope,
     })
+}
+
+/// Log records that name a span of the trace become events of that span, in time order.
+fn attach_logs(conn: &rusqlite::Connection, id: TraceId, spans: &mut [Span]) -> Result<(), Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT span_id, time_unix_nano, observed_time_unix_nano, severity_number, severity_text, event_name, \
+         body, attributes, dropped_attributes_count, flags FROM logs WHERE trace_id = ?1 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([&id.0[..]])?;
+    let mut touched = false;
+    while let Some(row) = rows.next()? {
+        let Some(span_id) = row
+            .get::<_, Option<Vec<u8>>>(0)?
+            .and_then(|b| SpanId::from_bytes(&b))
+        else {
+            continue;
+        };
+        let Some(span) = spans.iter_mut().find(|s| s.span_id == span_id) else {
+            continue;
+        };
+        let body = super::codec::decode_attributes(row.get_ref(6)?, "log body")?
+            .into_iter()
+            .next()
+            .map(|kv| kv.value)
+            .unwrap_or_default();
+        let log = crate::model::LogRecord {
+            trace_id: id,
+            span_id: Some(span_id),
+            time_unix_nano: from_sql_nanos(row.get(1)?),
+            observed_time_unix_nano: from_sql_nanos(row.get(2)?),
+            severity_number: row.get(3)?,
+            severity_text: row.get(4)?,
+            event_name: row.get(5)?,
+            body,
+            attributes: super::codec::decode_attributes(row.get_ref(7)?, "log attributes")?,
+            dropped_attributes_count: row.get(8)?,
+            flags: row.get(9)?,
+            resource: Arc::default(),
+            scope: Arc::default(),
+        };
+        span.events.push(log.to_event());
+        touched = true;
+    }
+    if touched {
+        for span in spans.iter_mut() {
+            span.events.sort_by_key(|e| e.time_unix_nano);
+        }
+    }
+    Ok(())
+}
+
+fn load_resource(conn: &rusqlite::Connection, id: i64) -> Result<Resource, Error> {
+    let (attrs, dropped, schema_url): (String, u32, String) = conn.query_row(
+        "SELECT attributes, dropped_attributes_count, schema_url FROM resources WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(Resource {
+        attributes: parse_json(&attrs, "resource attributes")?,
+        dropped_attributes_count: dropped,
+        schema_url,
+    })
+}
+
+fn load_scope(conn: &rusqlite::Connection, id: i64) -> Result<Scope, Error> {
+    let (name, version, attrs, dropped, schema_url): (String, String, String, u32, String) = conn.query_row(
+        "SELECT name, version, attributes, dropped_attributes_count, schema_url FROM scopes WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    Ok(Scope {
+        name,
+        version,
+        attributes: parse_json(&attrs, "scope attributes")?,
+        dropped_attributes_count: dropped,
+        schema_url,
+    })
+}
+
+/// One row of the trace-list query, as either backend returns it.
+pub(super) struct RawSummary {
+    pub id: Vec<u8>,
+    pub n: i64,
+    pub start: i64,
+    pub end: i64,
+    pub service: Option<String>,
+    pub root_name: Option<String>,
+    /// model calls, tool calls, batches, parallel batches, findings
+    pub counts: [Option<i64>; 5],
+    pub worst: Option<String>,
+    pub timing: Option<String>,
+    pub conventions: Option<String>,
+    /// Finding kinds, comma-separated.
+    pub kinds: Option<String>,
+    /// The name of the first input the trace was read from.
+    pub source: Option<String>,
+}
+
+pub(super) fn summary_of(raw: RawSummary) -> Result<TraceSummary, Error> {
+    let RawSummary {
+        id,
+        n,
+        start,
+        end,
+        service,
+        root_name,
+        counts,
+        worst,
+        timing,
+        conventions,
+        kinds,
+        source,
+    } = raw;
+    let mut finding_kinds: Vec<FindingKind> = kinds
+        .iter()
+        .flat_map(|k| k.split(','))
+        .filter_map(kind_from)
+        .collect();
+    finding_kinds.sort();
+    finding_kinds.dedup();
+    let untimed = timing.as_deref() == Some("absent");
+    let c = |i: usize| counts[i].map_or(0, |v| u64::try_from(v).unwrap_or(0));
+    Ok(TraceSummary {
+        trace_id: trace_id_of(id)?,
+        service,
+        root_name,
+        start_unix_nano: (!untimed && start > 0).then(|| from_sql_nanos(start)),
+        duration_nanos: (!untimed && start > 0).then(|| from_sql_nanos(end.saturating_sub(start))),
+        span_count: u64::try_from(n).unwrap_or(0),
+        model_calls: c(0),
+        tool_calls: c(1),
+        batches: c(2),
+        parallel_batches: c(3),
+        findings: c(4),
+        worst_severity: severity_from(worst),
+        timing,
+        conventions: conventions
+            .map(|c| {
+                c.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        finding_kinds,
+        source,
+    })
+}
+
+/// Puts each log record on the span it names, as an event, in time order (records naming no
+/// stored span are left out).
+pub(super) fn attach_records(spans: &mut [Span], records: Vec<crate::model::LogRecord>) {
+    let mut touched = false;
+    for log in records {
+        let Some(span_id) = log.span_id else { continue };
+        let Some(span) = spans.iter_mut().find(|s| s.span_id == span_id) else {
+            continue;
+        };
+        span.events.push(log.to_event());
+        touched = true;
+    }
+    if touched {
+        for span in spans.iter_mut() {
+            span.events.sort_by_key(|e| e.time_unix_nano);
+        }
+    }
 }

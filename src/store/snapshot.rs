@@ -17,12 +17,19 @@ pub struct Summaries {
 
 impl Store {
     /// Runs `f` inside one read transaction: everything it reads comes from the same snapshot
-    /// (WAL readers never wait for, nor block, a writer).
+    /// (WAL readers, and PostgreSQL's
+    /// MVCC readers, never wait for nor block a writer).
     pub fn in_snapshot<T>(&self, f: impl FnOnce(&Store) -> Result<T, Error>) -> Result<T, Error> {
-        let tx = self.conn.unchecked_transaction()?;
-        let out = f(self)?;
-        tx.finish()?;
-        Ok(out)
+        match &self.backend {
+            super::Backend::Sqlite(conn) => {
+                let tx = conn.unchecked_transaction()?;
+                let out = f(self)?;
+                tx.finish()?;
+                Ok(out)
+            }
+            // REPEATABLE READ, read only: one snapshot for every statement inside.
+            super::Backend::Postgres(pg) => pg.snapshot(|| f(self)),
+        }
     }
 
     /// The trace list from one snapshot; traces without derived rows are analysed in memory

@@ -13,7 +13,7 @@ use crate::model::{KeyValue, LogRecord, Resource, Scope, Span, TraceId};
 
 /// An open per-file transaction. Dropping it without [`FileTx::commit`] stores nothing.
 pub struct FileTx<'a> {
-    tx: Transaction<'a>,
+    tx: Tx<'a>,
     resources: Interner<Resource>,
     scopes: Interner<Scope>,
     new_spans: usize,
@@ -23,6 +23,12 @@ pub struct FileTx<'a> {
     skipped: Vec<IngestError>,
     /// Reused buffer for encoded attributes.
     attr_buf: Vec<u8>,
+}
+
+/// The backend's transaction.
+pub(super) enum Tx<'a> {
+    Sqlite(Transaction<'a>),
+    Postgres(postgres::Transaction<'a>),
 }
 
 /// What a committed file changed.
@@ -40,7 +46,7 @@ pub struct FileOutcome {
 
 /// Remembers the row id of the last resource/scope seen (exporters repeat one per request) and
 /// of every distinct content, so each is stored once.
-struct Interner<T> {
+pub(super) struct Interner<T> {
     last: Option<(Arc<T>, i64)>,
     by_content: HashMap<String, i64>,
 }
@@ -57,10 +63,14 @@ impl<T> Default for Interner<T> {
 impl Store {
     /// Starts storing one input file.
     pub fn begin_file(&mut self) -> Result<FileTx<'_>, Error> {
+        let tx = match &mut self.backend {
+            super::Backend::Sqlite(conn) => Tx::Sqlite(
+                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            ),
+            super::Backend::Postgres(pg) => Tx::Postgres(pg.client_mut().transaction()?),
+        };
         Ok(FileTx {
-            tx: self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            tx,
             resources: Interner::default(),
             scopes: Interner::default(),
             new_spans: 0,
@@ -75,46 +85,32 @@ impl Store {
 impl FileTx<'_> {
     /// Stores spans; returns how many were new.
     pub fn insert_spans(&mut self, spans: &[Span]) -> Result<usize, Error> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_unix_nano, \
-             end_unix_nano, trace_state, flags, status_code, status_message, attributes, dropped_attributes_count, \
-             events, dropped_events_count, links, dropped_links_count, resource_id, scope_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-        )?;
-        let mut new = 0;
-        for span in spans {
-            let resource_id = intern_resource(&self.tx, &mut self.resources, &span.resource)?;
-            let scope_id = intern_scope(&self.tx, &mut self.scopes, &span.scope)?;
-            super::codec::encode_attributes(&span.attributes, &mut self.attr_buf)?;
-            let events = serde_json::to_string(&span.events).map_err(json_err)?;
-            let links = serde_json::to_string(&span.links).map_err(json_err)?;
-            let inserted = stmt.execute(params![
-                &span.trace_id.0[..],
-                &span.span_id.0[..],
-                span.parent_span_id.as_ref().map(|p| p.0.to_vec()),
-                span.name,
-                span.kind.as_i32(),
-                to_sql_nanos(span.start_unix_nano),
-                to_sql_nanos(span.end_unix_nano),
-                span.trace_state,
-                span.flags,
-                span.status.code.as_i32(),
-                span.status.message,
-                &self.attr_buf[..],
-                span.dropped_attributes_count,
-                events,
-                span.dropped_events_count,
-                links,
-                span.dropped_links_count,
-                resource_id,
-                scope_id,
-            ])?;
-            if inserted > 0 {
-                self.changed.insert(span.trace_id);
+        let new = match &mut self.tx {
+            Tx::Sqlite(tx) => insert_spans_sqlite(
+                tx,
+                spans,
+                &mut self.resources,
+                &mut self.scopes,
+                &mut self.attr_buf,
+                &mut self.changed,
+            )?,
+            Tx::Postgres(tx) => {
+                let mut ids = Vec::with_capacity(spans.len());
+                for span in spans {
+                    let r =
+                        super::pg::write::intern_resource(tx, &mut self.resources, &span.resource)?;
+                    let s = super::pg::write::intern_scope(tx, &mut self.scopes, &span.scope)?;
+                    ids.push((r, s));
+                }
+                let mut new = 0;
+                let n = super::pg::write::SPANS_PER_STATEMENT;
+                for (chunk, ids) in spans.chunks(n).zip(ids.chunks(n)) {
+                    new += super::pg::write::insert_spans(tx, chunk, ids, &mut self.changed)?;
+                }
+                new
             }
-            new += inserted;
-            self.traces.insert(span.trace_id);
-        }
+        };
+        self.traces.extend(spans.iter().map(|s| s.trace_id));
         self.new_spans += new;
         Ok(new)
     }
@@ -125,8 +121,16 @@ impl FileTx<'_> {
         let mut new = 0;
         let mut body = Vec::new();
         for log in logs {
-            let resource_id = intern_resource(&self.tx, &mut self.resources, &log.resource)?;
-            let scope_id = intern_scope(&self.tx, &mut self.scopes, &log.scope)?;
+            let (resource_id, scope_id) = match &mut self.tx {
+                Tx::Sqlite(tx) => (
+                    intern_resource(tx, &mut self.resources, &log.resource)?,
+                    intern_scope(tx, &mut self.scopes, &log.scope)?,
+                ),
+                Tx::Postgres(tx) => (
+                    super::pg::write::intern_resource(tx, &mut self.resources, &log.resource)?,
+                    super::pg::write::intern_scope(tx, &mut self.scopes, &log.scope)?,
+                ),
+            };
             super::codec::encode_attributes(&[KeyValue::new("body", log.body.clone())], &mut body)?;
             super::codec::encode_attributes(&log.attributes, &mut self.attr_buf)?;
             let mut digest = blake3::Hasher::new();
@@ -146,29 +150,39 @@ impl FileTx<'_> {
             }
             digest.update(&resource_id.to_le_bytes());
             digest.update(&scope_id.to_le_bytes());
-            let inserted = self
-                .tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO logs (digest, trace_id, span_id, time_unix_nano, observed_time_unix_nano, \
-                     severity_number, severity_text, event_name, body, attributes, dropped_attributes_count, flags, \
-                     resource_id, scope_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                )?
-                .execute(params![
-                    &digest.finalize().as_bytes()[..],
-                    &log.trace_id.0[..],
-                    log.span_id.map(|s| s.0.to_vec()),
-                    to_sql_nanos(log.time_unix_nano),
-                    to_sql_nanos(log.observed_time_unix_nano),
-                    log.severity_number,
-                    log.severity_text,
-                    log.event_name,
-                    &body[..],
-                    &self.attr_buf[..],
-                    log.dropped_attributes_count,
-                    log.flags,
-                    resource_id,
-                    scope_id,
-                ])?;
+            let digest = digest.finalize();
+            let inserted = match &mut self.tx {
+                Tx::Sqlite(tx) => tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO logs (digest, trace_id, span_id, time_unix_nano, observed_time_unix_nano, \
+                         severity_number, severity_text, event_name, body, attributes, dropped_attributes_count, flags, \
+                         resource_id, scope_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    )?
+                    .execute(params![
+                        &digest.as_bytes()[..],
+                        &log.trace_id.0[..],
+                        log.span_id.map(|s| s.0.to_vec()),
+                        to_sql_nanos(log.time_unix_nano),
+                        to_sql_nanos(log.observed_time_unix_nano),
+                        log.severity_number,
+                        log.severity_text,
+                        log.event_name,
+                        &body[..],
+                        &self.attr_buf[..],
+                        log.dropped_attributes_count,
+                        log.flags,
+                        resource_id,
+                        scope_id,
+                    ])?,
+                Tx::Postgres(tx) => super::pg::write::insert_log(
+                    tx,
+                    digest.as_bytes(),
+                    log,
+                    &body,
+                    &self.attr_buf,
+                    (resource_id, scope_id),
+                )?,
+            };
             if inserted > 0 {
                 self.changed.insert(log.trace_id);
             }
@@ -186,19 +200,31 @@ impl FileTx<'_> {
         format: &str,
         spans: usize,
     ) -> Result<bool, Error> {
-        let known: Option<i64> = self
-            .tx
+        let tx = match &mut self.tx {
+            Tx::Sqlite(tx) => tx,
+            Tx::Postgres(tx) => {
+                return super::pg::write::record_source(
+                    tx,
+                    digest,
+                    name,
+                    format,
+                    spans,
+                    &self.traces,
+                )
+            }
+        };
+        let known: Option<i64> = tx
             .query_row("SELECT 1 FROM sources WHERE digest = ?1", [digest], |r| {
                 r.get(0)
             })
             .optional()?;
         if known.is_none() {
-            self.tx.execute(
+            tx.execute(
                 "INSERT INTO sources (digest, name, format, spans) VALUES (?1, ?2, ?3, ?4)",
                 params![digest, name, format, spans as i64],
             )?;
         }
-        let mut link = self.tx.prepare_cached(
+        let mut link = tx.prepare_cached(
             "INSERT OR IGNORE INTO trace_sources (trace_id, digest) VALUES (?1, ?2)",
         )?;
         for id in &self.traces {
@@ -209,10 +235,15 @@ impl FileTx<'_> {
 
     /// Commits the file: everything or nothing.
     pub fn commit(self, already_ingested: bool) -> Result<FileOutcome, Error> {
-        for id in &self.changed {
-            super::derived::delete_derived(&self.tx, *id)?;
+        match self.tx {
+            Tx::Sqlite(tx) => {
+                for id in &self.changed {
+                    super::derived::delete_derived(&tx, *id)?;
+                }
+                tx.commit()?;
+            }
+            Tx::Postgres(tx) => super::pg::write::commit(tx, &self.changed)?,
         }
-        self.tx.commit()?;
         Ok(FileOutcome {
             new_spans: self.new_spans,
             traces: self.traces.into_iter().collect(),
@@ -220,6 +251,56 @@ impl FileTx<'_> {
             skipped: self.skipped,
         })
     }
+}
+
+fn insert_spans_sqlite(
+    tx: &Transaction<'_>,
+    spans: &[Span],
+    resources: &mut Interner<Resource>,
+    scopes: &mut Interner<Scope>,
+    attr_buf: &mut Vec<u8>,
+    changed: &mut BTreeSet<TraceId>,
+) -> Result<usize, Error> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_unix_nano, \
+         end_unix_nano, trace_state, flags, status_code, status_message, attributes, dropped_attributes_count, \
+         events, dropped_events_count, links, dropped_links_count, resource_id, scope_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )?;
+    let mut new = 0;
+    for span in spans {
+        let resource_id = intern_resource(tx, resources, &span.resource)?;
+        let scope_id = intern_scope(tx, scopes, &span.scope)?;
+        super::codec::encode_attributes(&span.attributes, attr_buf)?;
+        let events = serde_json::to_string(&span.events).map_err(json_err)?;
+        let links = serde_json::to_string(&span.links).map_err(json_err)?;
+        let inserted = stmt.execute(params![
+            &span.trace_id.0[..],
+            &span.span_id.0[..],
+            span.parent_span_id.as_ref().map(|p| p.0.to_vec()),
+            span.name,
+            span.kind.as_i32(),
+            to_sql_nanos(span.start_unix_nano),
+            to_sql_nanos(span.end_unix_nano),
+            span.trace_state,
+            span.flags,
+            span.status.code.as_i32(),
+            span.status.message,
+            &attr_buf[..],
+            span.dropped_attributes_count,
+            events,
+            span.dropped_events_count,
+            links,
+            span.dropped_links_count,
+            resource_id,
+            scope_id,
+        ])?;
+        if inserted > 0 {
+            changed.insert(span.trace_id);
+        }
+        new += inserted;
+    }
+    Ok(new)
 }
 
 impl Sink for FileTx<'_> {
@@ -240,7 +321,50 @@ impl Sink for FileTx<'_> {
     }
 }
 
-fn json_err(e: serde_json::Error) -> Error {
+impl<T> Interner<T> {
+    /// The id of `v` when it is the value seen last (same allocation).
+    pub(super) fn last(&self, v: &Arc<T>) -> Option<i64> {
+        self.last
+            .as_ref()
+            .filter(|(last, _)| Arc::ptr_eq(last, v))
+            .map(|(_, id)| *id)
+    }
+
+    pub(super) fn get(&self, content: &str) -> Option<i64> {
+        self.by_content.get(content).copied()
+    }
+
+    pub(super) fn remember(&mut self, v: &Arc<T>, content: String, id: i64) {
+        self.by_content.insert(content, id);
+        self.last = Some((Arc::clone(v), id));
+    }
+
+    pub(super) fn set_last(&mut self, v: &Arc<T>, id: i64) {
+        self.last = Some((Arc::clone(v), id));
+    }
+}
+
+/// A resource's canonical content (what makes two equal) and its attributes as JSON.
+pub(super) fn resource_content(r: &Resource) -> Result<(String, String), Error> {
+    let attributes = serde_json::to_string(&r.attributes).map_err(json_err)?;
+    let content = format!(
+        "{}\u{1f}{}\u{1f}{}",
+        attributes, r.dropped_attributes_count, r.schema_url
+    );
+    Ok((content, attributes))
+}
+
+/// A scope's canonical content and its attributes as JSON.
+pub(super) fn scope_content(s: &Scope) -> Result<(String, String), Error> {
+    let attributes = serde_json::to_string(&s.attributes).map_err(json_err)?;
+    let content = format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        s.name, s.version, attributes, s.dropped_attributes_count, s.schema_url
+    );
+    Ok((content, attributes))
+}
+
+pub(super) fn json_err(e: serde_json::Error) -> Error {
     Error::Corrupt(format!("cannot encode span data as JSON: {e}"))
 }
 
@@ -249,31 +373,22 @@ fn intern_resource(
     cache: &mut Interner<Resource>,
     r: &Arc<Resource>,
 ) -> Result<i64, Error> {
-    if let Some((last, id)) = &cache.last {
-        if Arc::ptr_eq(last, r) {
-            return Ok(*id);
-        }
+    if let Some(id) = cache.last(r) {
+        return Ok(id);
     }
-    let attributes = serde_json::to_string(&r.attributes).map_err(json_err)?;
-    let content = format!(
-        "{}\u{1f}{}\u{1f}{}",
-        attributes, r.dropped_attributes_count, r.schema_url
-    );
-    let id = match cache.by_content.get(&content) {
-        Some(id) => *id,
-        None => {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO resources (content, attributes, dropped_attributes_count, schema_url) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![content, attributes, r.dropped_attributes_count, r.schema_url])?;
-            let id: i64 = tx
-                .prepare_cached("SELECT id FROM resources WHERE content = ?1")?
-                .query_row([&content], |row| row.get(0))?;
-            cache.by_content.insert(content, id);
-            id
-        }
-    };
-    cache.last = Some((Arc::clone(r), id));
+    let (content, attributes) = resource_content(r)?;
+    if let Some(id) = cache.get(&content) {
+        cache.set_last(r, id);
+        return Ok(id);
+    }
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO resources (content, attributes, dropped_attributes_count, schema_url) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![content, attributes, r.dropped_attributes_count, r.schema_url])?;
+    let id: i64 = tx
+        .prepare_cached("SELECT id FROM resources WHERE content = ?1")?
+        .query_row([&content], |row| row.get(0))?;
+    cache.remember(r, content, id);
     Ok(id)
 }
 
@@ -282,31 +397,22 @@ fn intern_scope(
     cache: &mut Interner<Scope>,
     s: &Arc<Scope>,
 ) -> Result<i64, Error> {
-    if let Some((last, id)) = &cache.last {
-        if Arc::ptr_eq(last, s) {
-            return Ok(*id);
-        }
+    if let Some(id) = cache.last(s) {
+        return Ok(id);
     }
-    let attributes = serde_json::to_string(&s.attributes).map_err(json_err)?;
-    let content = format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-        s.name, s.version, attributes, s.dropped_attributes_count, s.schema_url
-    );
-    let id = match cache.by_content.get(&content) {
-        Some(id) => *id,
-        None => {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO scopes (content, name, version, attributes, dropped_attributes_count, schema_url) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![content, s.name, s.version, attributes, s.dropped_attributes_count, s.schema_url])?;
-            let id: i64 = tx
-                .prepare_cached("SELECT id FROM scopes WHERE content = ?1")?
-                .query_row([&content], |row| row.get(0))?;
-            cache.by_content.insert(content, id);
-            id
-        }
-    };
-    cache.last = Some((Arc::clone(s), id));
+    let (content, attributes) = scope_content(s)?;
+    if let Some(id) = cache.get(&content) {
+        cache.set_last(s, id);
+        return Ok(id);
+    }
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO scopes (content, name, version, attributes, dropped_attributes_count, schema_url) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![content, s.name, s.version, attributes, s.dropped_attributes_count, s.schema_url])?;
+    let id: i64 = tx
+        .prepare_cached("SELECT id FROM scopes WHERE content = ?1")?
+        .query_row([&content], |row| row.get(0))?;
+    cache.remember(s, content, id);
     Ok(id)
 }

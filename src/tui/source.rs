@@ -1,5 +1,5 @@
 //! Where the TUI's data comes from: the [`TraceSource`] trait the worker thread drives, the list
-//! entries, and the loaded trace. [`StoreSource`] is the real one (the SQLite store plus
+//! entries, and the loaded trace. [`StoreSource`] is the real one (the store plus
 //! analysis); tests inject [`MemorySource`]. A source is owned by the worker thread only.
 
 use std::path::{Path, PathBuf};
@@ -100,14 +100,15 @@ pub struct StoreSource {
 impl StoreSource {
     pub fn open(path: &Path, catalog: Catalog) -> anyhow::Result<Self> {
         // The viewer only reads: it never creates a database as a side effect.
-        if !path.exists() {
+        if !crate::store::is_url(path) && !path.exists() {
             anyhow::bail!(
                 "no database at {} yet: ingest traces first (`fanout ingest FILE`, or `fanout FILE`)",
                 crate::sanitize::sanitize_line(&path.display().to_string())
             );
         }
-        let store = Store::open_read_only(path)
-            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let store = Store::open_read_only(path).with_context(|| {
+            format!("cannot open the database {}", crate::store::describe(path))
+        })?;
         Ok(Self { store, catalog })
     }
 }

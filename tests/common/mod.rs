@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+pub mod pg;
 pub mod tmux;
 
 /// `../shared/corpus` beside the checkout, when present.

@@ -126,6 +126,11 @@ pub struct Source {
     pub agent_name: Option<String>,
     /// Verbatim input kept on the root span as `fanout.source.record`.
     pub record: Option<String>,
+    /// What tells this run apart in a list (a conversation id, or its first user words): the
+    /// root span's name when given.
+    pub label: Option<String>,
+    /// The conversation's own id, kept as `gen_ai.conversation.id` on the root span.
+    pub conversation_id: Option<String>,
 }
 
 /// A model call to record as a `chat` span.
@@ -220,6 +225,10 @@ impl TraceBuilder {
         if let Some(record) = source.record {
             attributes.push(string("fanout.source.record", record));
         }
+        if let Some(id) = source.conversation_id {
+            attributes.push(string("gen_ai.conversation.id", id));
+        }
+        let name = source.label.unwrap_or(name);
         builder.push(name, SpanKind::Internal, None, attributes, None);
         builder
     }
@@ -417,6 +426,8 @@ mod tests {
             trace_id: content_trace_id("native", b"x"),
             timing_absent,
             agent_name: Some("helper".into()),
+            label: None,
+            conversation_id: None,
             record: None,
         }
     }

@@ -48,6 +48,8 @@ pub fn build(file: &str, text: &str, session: &Session) -> Vec<Span> {
         timing_absent: !session.timed,
         agent_name: Some(session.agent.as_str().to_owned()),
         record: None,
+        label: None,
+        conversation_id: None,
     });
     let mut resource = vec![string(
         "fanout.timing",

@@ -88,6 +88,51 @@ fn genai_finish_reason(has_calls: bool, provider: Option<&str>) -> String {
     }
 }
 
+/// Keys of a transcript's envelope that name the conversation, most specific first.
+const ID_KEYS: [&str; 5] = [
+    "conversation_id",
+    "session_id",
+    "task_id",
+    "thread_id",
+    "id",
+];
+
+/// The conversation's own id, when its envelope (or the envelope's `metadata`) names one.
+fn conversation_id(conv: &Conversation<'_>) -> Option<String> {
+    let env = conv.envelope.as_ref()?;
+    let scalar = |v: &Value| match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let from = |obj: &Value| ID_KEYS.iter().find_map(|k| obj.get(k).and_then(scalar));
+    from(env).or_else(|| env.get("metadata").and_then(from))
+}
+
+/// Longest label made of a conversation's first user words.
+const LABEL_CHARS: usize = 48;
+
+/// What tells one conversation of a dataset from another in a list: its id, else its first
+/// user words.
+fn label(conv: &Conversation<'_>, turns: &[Turn]) -> Option<String> {
+    if let Some(id) = conversation_id(conv) {
+        return Some(format!("conversation {id}"));
+    }
+    let text = turns.iter().find_map(|t| match t {
+        Turn::Input(m) if m.role == "user" => m.parts.iter().find_map(|p| match p {
+            Part::Text(t) if !t.trim().is_empty() => Some(t.as_str()),
+            _ => None,
+        }),
+        _ => None,
+    })?;
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = words.chars().take(LABEL_CHARS).collect();
+    if words.chars().count() > LABEL_CHARS {
+        out.push('…');
+    }
+    Some(format!("\u{201c}{out}\u{201d}"))
+}
+
 /// Builds the spans of one conversation.
 pub(crate) fn spans(
     format: Format,
@@ -108,6 +153,8 @@ pub(crate) fn spans(
         timing_absent: true,
         agent_name: None,
         record: Some(conv.raw.clone()),
+        label: label(conv, &turns),
+        conversation_id: conversation_id(conv),
     });
     let default_model = envelope_model(conv);
     let mut history = History::default();

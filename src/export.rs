@@ -183,9 +183,9 @@ pub fn audit(
     }
 }
 
-/// Whether a finding's severity (by name) is at or above `fail_on`.
-pub fn fails(severity: &str, fail_on: Option<Severity>) -> bool {
-    fail_on.is_some_and(|min| dto::severity_rank(severity) >= dto::severity_rank(min.as_str()))
+/// Whether a finding's severity is at or above `fail_on`.
+pub fn fails(severity: Severity, fail_on: Option<Severity>) -> bool {
+    fail_on.is_some_and(|min| severity >= min)
 }
 
 /// `×1.90` or `–` when unknown.
@@ -290,8 +290,8 @@ mod tests {
 
     #[test]
     fn fail_on_thresholds_compare_by_rank() {
-        assert!(fails("observed", Some(Severity::Latent)));
-        assert!(!fails("info", Some(Severity::Latent)));
-        assert!(!fails("observed", None));
+        assert!(fails(Severity::Observed, Some(Severity::Latent)));
+        assert!(!fails(Severity::Info, Some(Severity::Latent)));
+        assert!(!fails(Severity::Observed, None));
     }
 }

@@ -63,6 +63,21 @@ pub enum EvidenceSource {
     ToolName,
 }
 
+impl EvidenceSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SpanAttribute => "span_attribute",
+            Self::SpanEvent => "span_event",
+            Self::Catalog => "catalog",
+            Self::ChildSpan => "child_span",
+            Self::ToolDefinition => "tool_definition",
+            Self::Argument => "argument",
+            Self::Result => "result",
+            Self::ToolName => "tool_name",
+        }
+    }
+}
+
 /// How sure fanout is of an access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,6 +86,34 @@ pub enum Confidence {
     Medium,
     High,
 }
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
+}
+
+/// The words of these enums in every output are their serialized names.
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(
+    AccessMode,
+    EvidenceSource,
+    Confidence,
+    FindingKind,
+    Severity
+);
 
 /// One resource access of one tool call, with its evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,8 +14,11 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::analysis::{AnalyzedTrace, FlowTarget, WhyStep};
-use crate::model::{Run, Timing};
+use crate::analysis::{
+    AccessMode, AnalyzedTrace, Confidence, EvidenceSource, FindingKind, FlowTarget, Severity,
+    WhyStep,
+};
+use crate::model::{CallStatus, Run, Timing};
 
 /// The version of this contract. Bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -48,7 +51,7 @@ pub struct TraceReport {
     pub sources: Vec<String>,
     /// `recorded`; `recovered` for coding-agent logs (times from line timestamps, upper bounds);
     /// or `absent` for chat transcripts: then every time below is `null`.
-    pub timing: String,
+    pub timing: Timing,
     /// Instrumentation conventions detected, e.g. `genai`, `openinference`.
     pub conventions: Vec<String>,
     /// Why parts of the run could not be rebuilt (content not captured, ...).
@@ -183,7 +186,7 @@ pub struct CallDto {
     pub end_unix_nano: Option<u64>,
     pub duration_nanos: Option<u64>,
     /// `ok`, `error`, `unknown` or `not_executed`.
-    pub status: String,
+    pub status: CallStatus,
     pub error: Option<String>,
     /// How the executed span was tied to the emitted call (`call_id`, `order`, ...).
     pub matched_by: String,
@@ -200,21 +203,21 @@ pub struct CallDto {
 pub struct AccessDto {
     pub resource: String,
     /// `read`, `write` or `read_write`.
-    pub mode: String,
+    pub mode: AccessMode,
     /// One line for people: what was seen.
     pub evidence: String,
     /// Where it was learned (`span_attribute`, `catalog`, `argument`, ... `tool_name`).
-    pub source: String,
+    pub source: EvidenceSource,
     /// `high`, `medium` or `low`.
-    pub confidence: String,
+    pub confidence: Confidence,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingDto {
     /// `shared_state_mutation`, `context_dependency` or `execution_timing_dependency`.
-    pub kind: String,
+    pub kind: FindingKind,
     /// `observed`, `latent` or `info`.
-    pub severity: String,
+    pub severity: Severity,
     pub resource: String,
     /// The calls involved; the first wrote or was meant to go first.
     pub call_ids: Vec<String>,
@@ -332,7 +335,7 @@ impl TraceReport {
                             start_unix_nano: time(c.start_unix_nano),
                             end_unix_nano: time(c.end_unix_nano),
                             duration_nanos: if untimed { None } else { c.duration_nanos() },
-                            status: enum_name(&c.status),
+                            status: c.status,
                             error: c.error.clone(),
                             matched_by: enum_name(&c.matched_by),
                             lane,
@@ -345,10 +348,10 @@ impl TraceReport {
                                 .flatten()
                                 .map(|x| AccessDto {
                                     resource: x.resource.clone(),
-                                    mode: x.mode.as_str().to_owned(),
+                                    mode: x.mode,
                                     evidence: x.evidence.clone(),
-                                    source: enum_name(&x.source),
-                                    confidence: enum_name(&x.confidence),
+                                    source: x.source,
+                                    confidence: x.confidence,
                                 })
                                 .collect(),
                         })
@@ -382,8 +385,8 @@ impl TraceReport {
             .findings
             .iter()
             .map(|f| FindingDto {
-                kind: f.kind.as_str().to_owned(),
-                severity: f.severity.as_str().to_owned(),
+                kind: f.kind,
+                severity: f.severity,
                 resource: f.resource.clone(),
                 call_ids: f.calls.iter().map(|&i| call_id(i)).collect(),
                 call_indexes: f.calls.clone(),
@@ -423,7 +426,7 @@ impl TraceReport {
         Self {
             sources: Vec::new(),
             trace_id: run.trace_id.to_hex(),
-            timing: enum_name(&run.timing),
+            timing: run.timing,
             conventions: run
                 .conventions
                 .iter()
@@ -475,7 +478,7 @@ impl TraceReport {
 
     /// Whether the run's times are missing (a transcript): layouts must go by order.
     pub fn is_untimed(&self) -> bool {
-        self.timing == "absent"
+        self.timing == Timing::Absent
     }
 
     /// Keeps only batch `id`, its findings, flow touching its calls and the model call that
@@ -523,27 +526,14 @@ impl TraceReport {
             .find(|b| b.calls.iter().any(|c| c.index == index))
     }
 
-    /// The worst severity among findings, by rank (`observed` > `latent` > `info`).
-    pub fn worst_severity(&self) -> Option<&str> {
-        self.findings
-            .iter()
-            .map(|f| f.severity.as_str())
-            .max_by_key(|s| severity_rank(s))
+    /// The worst severity among findings (`observed` > `latent` > `info`).
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
     }
 
     /// All calls in batch order.
     pub fn calls(&self) -> impl Iterator<Item = &CallDto> {
         self.batches.iter().flat_map(|b| &b.calls)
-    }
-}
-
-/// Ranks severities for comparisons: `info` 1, `latent` 2, `observed` 3, anything else 0.
-pub fn severity_rank(s: &str) -> u8 {
-    match s {
-        "observed" => 3,
-        "latent" => 2,
-        "info" => 1,
-        _ => 0,
     }
 }
 

@@ -26,7 +26,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>) -> String {
     let failing = |t: &TraceReport, b: &BatchDto| {
         t.findings
             .iter()
-            .filter(|f| f.batch_id == b.batch_id && fails(&f.severity, fail_on))
+            .filter(|f| f.batch_id == b.batch_id && fails(f.severity, fail_on))
             .count()
     };
     let tests: usize = report.traces.iter().map(|t| t.batches.len()).sum();
@@ -52,7 +52,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>) -> String {
         s.push_str("    <properties>\n");
         let threshold = fail_on.map_or("never", Severity::as_str);
         let mut props = vec![
-            ("timing", t.timing.clone()),
+            ("timing", t.timing.to_string()),
             ("conventions", t.conventions.join(",")),
             ("fail_on", threshold.to_owned()),
             ("suspect_batch_ids", t.suspect_batch_ids.join(",")),
@@ -98,7 +98,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>) -> String {
             let mut below = Vec::new();
             for f in findings {
                 let sentence = prose::finding_sentence(t, f);
-                if fails(&f.severity, fail_on) {
+                if fails(f.severity, fail_on) {
                     let message = format!("{} {} on {}", f.severity, f.kind, f.resource);
                     let body = format!(
                         "{sentence}\nsignals: {}\ncalls: {}",
@@ -108,7 +108,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>) -> String {
                     let _ = writeln!(
                         s,
                         r#"      <failure type="{}" message="{}">{}</failure>"#,
-                        escape(&f.kind),
+                        escape(f.kind.as_str()),
                         escape(&message),
                         escape(&body)
                     );

@@ -10,9 +10,10 @@
 use crate::units;
 use std::io::{self, Write};
 
-use super::dto::{severity_rank, TraceReport};
+use super::dto::TraceReport;
 use super::layout::{LaneMode, Layout};
 use super::{fmt_speedup, prose, truncate};
+use crate::analysis::Severity;
 
 /// Escapes one line of untrusted text for Markdown prose and table cells. Mentions (`@user`,
 /// `@org/team`) and bare URLs (`https://…`, `www.…`) go into code spans, where GitHub neither
@@ -70,11 +71,11 @@ fn live_token(text: &str, prev: Option<char>) -> Option<usize> {
     Some(len)
 }
 
-fn severity_mark(sev: &str) -> &'static str {
+fn severity_mark(sev: Severity) -> &'static str {
     match sev {
-        "observed" => "🔴",
-        "latent" => "🟠",
-        _ => "⚪",
+        Severity::Observed => "🔴",
+        Severity::Latent => "🟠",
+        Severity::Info => "⚪",
     }
 }
 
@@ -208,18 +209,18 @@ fn write_batch_table(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
             .map(|c| escape(&truncate(&c.tool, 40)))
             .collect();
         let calls = format!("{}: {}", b.calls.len(), truncate(&names.join(", "), 200));
-        let mut sevs: Vec<&str> = r
+        let mut sevs: Vec<Severity> = r
             .findings
             .iter()
             .filter(|f| f.batch_id == b.batch_id)
-            .map(|f| f.severity.as_str())
+            .map(|f| f.severity)
             .collect();
-        sevs.sort_by_key(|s| std::cmp::Reverse(severity_rank(s)));
+        sevs.sort_by_key(|s| std::cmp::Reverse(*s));
         let findings = if sevs.is_empty() {
             "none".to_owned()
         } else {
             sevs.iter()
-                .map(|s| format!("{} {s}", severity_mark(s)))
+                .map(|s| format!("{} {s}", severity_mark(*s)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -258,13 +259,13 @@ fn write_findings(r: &TraceReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "#### Findings")?;
     writeln!(out)?;
     let mut fs: Vec<_> = r.findings.iter().collect();
-    fs.sort_by_key(|f| std::cmp::Reverse(severity_rank(&f.severity)));
+    fs.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let more = fs.len().saturating_sub(MAX_FINDINGS);
     for f in fs.into_iter().take(MAX_FINDINGS) {
         writeln!(
             out,
             "- {} {}",
-            severity_mark(&f.severity),
+            severity_mark(f.severity),
             escape(&prose::finding_sentence(r, f))
         )?;
     }

@@ -14,6 +14,8 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
+use crate::model::CallStatus;
+
 use super::dto::TraceReport;
 use super::layout::{Layout, Placed};
 use super::{prose, truncate};
@@ -186,20 +188,20 @@ fn trace_events(r: &TraceReport, pid: u64, next_flow: &mut u64, ev: &mut Vec<Val
             if !findings.is_empty() {
                 args.insert("findings".into(), json!(findings));
             }
-            let failed = c.status == "error";
+            let failed = c.status == CallStatus::Error;
             let cat = match (findings.is_empty(), failed) {
                 (true, false) => "tool",
                 (false, false) => "tool,finding",
                 (true, true) => "tool,failed",
                 (false, true) => "tool,finding,failed",
             };
-            let name = match c.status.as_str() {
-                "error" => format!("✗ {} (failed)", c.tool),
-                "not_executed" => format!("∅ {} (never executed)", c.tool),
-                _ => c.tool.clone(),
+            let name = match c.status {
+                CallStatus::Error => format!("✗ {} (failed)", c.tool),
+                CallStatus::NotExecuted => format!("∅ {} (never executed)", c.tool),
+                CallStatus::Ok | CallStatus::Unknown => c.tool.clone(),
             };
             // A call that never ran took no time: a zero-length slice, not a full bar.
-            let p = if c.status == "not_executed" {
+            let p = if c.status == CallStatus::NotExecuted {
                 Placed { end: p.start, ..p }
             } else {
                 p

@@ -24,11 +24,7 @@ pub fn overlap_nanos(r: &TraceReport, a: usize, b: usize) -> Option<u64> {
 
 /// `Observed shared-state mutation` etc.
 pub fn finding_title(f: &FindingDto) -> String {
-    let kind = f
-        .kind
-        .replace('_', " ")
-        .replace("shared state", "shared-state")
-        .replace("execution timing", "execution-timing");
+    let kind = f.kind.label();
     let sev = f.severity.as_str();
     let mut t = format!("{sev} {kind}");
     if let Some(first) = t.get_mut(0..1) {

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::dto::{Report, TraceReport};
 use super::prose;
+use crate::analysis::Severity;
 
 /// The rules, one per finding kind, in `ruleIndex` order.
 pub const RULES: [(&str, &str, &str, &str); 3] = [
@@ -41,11 +42,11 @@ pub const RULES: [(&str, &str, &str, &str); 3] = [
     ),
 ];
 
-fn level(severity: &str) -> &'static str {
+fn level(severity: Severity) -> &'static str {
     match severity {
-        "observed" => "error",
-        "latent" => "warning",
-        _ => "note",
+        Severity::Observed => "error",
+        Severity::Latent => "warning",
+        Severity::Info => "note",
     }
 }
 
@@ -119,7 +120,7 @@ pub fn document(report: &Report) -> Value {
     let mut results = Vec::new();
     for t in &report.traces {
         for f in &t.findings {
-            let Some(rule_index) = RULES.iter().position(|r| r.0 == f.kind) else {
+            let Some(rule_index) = RULES.iter().position(|r| r.0 == f.kind.as_str()) else {
                 continue;
             };
             let mut refs = f
@@ -170,7 +171,7 @@ pub fn document(report: &Report) -> Value {
             let mut result = json!({
                 "ruleId": RULES[rule_index].1,
                 "ruleIndex": rule_index,
-                "level": level(&f.severity),
+                "level": level(f.severity),
                 "message": {"text": prose::finding_sentence(t, f)},
                 "locations": locations,
                 "partialFingerprints": {"fanoutFinding/v1": fingerprint},

@@ -19,6 +19,7 @@ use super::dto::TraceReport;
 use super::layout::{LaneMode, Layout, Placed, SLOT};
 use super::xml::escape;
 use super::{prose, truncate};
+use crate::model::CallStatus;
 
 const WIDTH: f64 = 1000.0;
 const LEFT: f64 = 130.0;
@@ -334,11 +335,11 @@ fn lanes(c: &Ctx, s: &mut String) {
                         .filter(|p| p.track + c.l.model_tracks == t)
                 {
                     let hit = conflicting.contains(&call.index);
-                    let class = match (hit, call.status.as_str()) {
-                        (_, "not_executed") => "call not-executed",
-                        (true, "error") => "call conflict error",
+                    let class = match (hit, call.status) {
+                        (_, CallStatus::NotExecuted) => "call not-executed",
+                        (true, CallStatus::Error) => "call conflict error",
                         (true, _) => "call conflict",
-                        (false, "error") => "call error",
+                        (false, CallStatus::Error) => "call error",
                         (false, _) => "call",
                     };
                     let res: Vec<String> = call
@@ -353,12 +354,12 @@ fn lanes(c: &Ctx, s: &mut String) {
                         &p,
                         y,
                         class,
-                        &match call.status.as_str() {
-                            "error" => format!("✗ {} failed", call.tool),
-                            "not_executed" => format!("∅ {}", call.tool),
-                            _ => call.tool.clone(),
+                        &match call.status {
+                            CallStatus::Error => format!("✗ {} failed", call.tool),
+                            CallStatus::NotExecuted => format!("∅ {}", call.tool),
+                            CallStatus::Ok | CallStatus::Unknown => call.tool.clone(),
                         },
-                        &if call.status == "not_executed" {
+                        &if call.status == CallStatus::NotExecuted {
                             "never executed".to_owned()
                         } else {
                             duration_text(c, call.start_unix_nano, call.end_unix_nano)
@@ -496,7 +497,7 @@ fn resource_links(c: &Ctx, s: &mut String) {
         let left = pts.iter().map(|p| p.0).fold(f64::MAX, f64::min);
         // The label goes right of the link when it fits there whole, else left of the calls
         // (a batch at the end of the axis), else it is shortened to end inside the picture.
-        let need = f.resource.chars().count() + f.severity.len() + 5;
+        let need = f.resource.chars().count() + f.severity.as_str().len() + 5;
         let room_right = ((WIDTH - right - 8.0) / CHAR_W) as usize;
         let room_left = ((left - LEFT - 8.0).max(0.0) / CHAR_W) as usize;
         let (room, lx, anchor) = if need <= room_right || room_right >= room_left {
@@ -506,7 +507,8 @@ fn resource_links(c: &Ctx, s: &mut String) {
         };
         let res_text = truncate(
             &f.resource,
-            room.saturating_sub(f.severity.len() + 5).clamp(8, 60),
+            room.saturating_sub(f.severity.as_str().len() + 5)
+                .clamp(8, 60),
         );
         let _ = writeln!(
             s,
@@ -522,7 +524,7 @@ fn resource_links(c: &Ctx, s: &mut String) {
             (first.2 + last.2) / 2.0 + 4.0,
             res = escape(&f.resource),
             res_text = escape(&res_text),
-            sev = escape(&f.severity),
+            sev = escape(f.severity.as_str()),
         );
     }
     s.push_str("</g>\n");

@@ -15,6 +15,7 @@ use std::io::{self, Write};
 
 use super::dto::{BatchDto, CallDto, TraceReport};
 use super::{args_summary, fmt_speedup, truncate};
+use crate::model::{CallStatus, Timing};
 
 pub use audit_table::write_audit_table;
 pub use catalog_table::write_catalog_table;
@@ -46,7 +47,7 @@ pub(crate) fn write_header(r: &TraceReport, out: &mut dyn Write) -> io::Result<(
     if r.is_untimed() {
         writeln!(out, "timing: absent (chat transcript) · order and batches are exact, durations are not recorded")?;
     }
-    if r.timing == "recovered" {
+    if r.timing == Timing::Recovered {
         writeln!(out, "timing: recovered from log line timestamps · each call spans from its line to its result's line (upper bounds, not measured)")?;
     }
     if let Some(b) = &r.scope_batch_id {
@@ -189,8 +190,8 @@ fn write_batch(r: &TraceReport, b: &BatchDto, out: &mut dyn Write) -> io::Result
         if !overlaps.is_empty() {
             tail.push(format!("overlaps {}", overlaps.join(", ")));
         }
-        if c.status != "ok" {
-            tail.push(c.status.replace('_', " "));
+        if c.status != CallStatus::Ok {
+            tail.push(c.status.as_str().replace('_', " "));
         }
         if let Some(e) = &c.error {
             tail.push(format!("error: {}", truncate(&clean(e), 80)));

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{clean, latency_line};
 use crate::analysis::Severity;
-use crate::export::dto::{severity_rank, Report};
+use crate::export::dto::Report;
 use crate::export::{fails, truncate};
 
 /// Writes the audit table over every trace of `report`.
@@ -26,13 +26,13 @@ pub fn write_audit_table(
     let mut rows: Vec<[String; 7]> = Vec::new();
     for t in &report.traces {
         let mut findings: Vec<_> = t.findings.iter().collect();
-        findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(&f.severity)));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for f in findings {
             rows.push([
                 t.trace_id.chars().take(12).collect(),
                 clean(&f.batch_id).into_owned(),
-                f.severity.clone(),
-                f.kind.clone(),
+                f.severity.to_string(),
+                f.kind.to_string(),
                 truncate(&clean(&f.resource), 32),
                 truncate(&clean(&f.call_ids.join(", ")), 32),
                 truncate(&clean(&f.explanation), 100),
@@ -87,7 +87,7 @@ pub fn write_audit_table(
             latency_line(t)
         )?;
     }
-    let count = |s: &str| {
+    let count = |s: Severity| {
         report
             .traces
             .iter()
@@ -99,7 +99,7 @@ pub fn write_audit_table(
         .traces
         .iter()
         .flat_map(|t| &t.findings)
-        .filter(|f| fails(&f.severity, fail_on))
+        .filter(|f| fails(f.severity, fail_on))
         .count();
     let verdict = match fail_on {
         None => "fail-on never: PASS".to_owned(),
@@ -111,9 +111,9 @@ pub fn write_audit_table(
         "{} trace{} · {} observed, {} latent, {} info · {verdict}",
         report.traces.len(),
         if report.traces.len() == 1 { "" } else { "s" },
-        count("observed"),
-        count("latent"),
-        count("info")
+        count(Severity::Observed),
+        count(Severity::Latent),
+        count(Severity::Info)
     )
 }
 

@@ -53,7 +53,7 @@ fn list_analyses_unanalysed_traces_in_memory_and_writes_nothing() {
     // As if a writer stored spans and had not analysed them yet.
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute_batch("DELETE FROM findings; DELETE FROM tool_calls; DELETE FROM batches; DELETE FROM model_calls; DELETE FROM runs;")
+        .execute_batch("DELETE FROM findings; DELETE FROM runs;")
         .unwrap();
     let out = fanout(&db, &["list", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -181,7 +181,7 @@ fn one_damaged_trace_is_named_and_the_others_still_answer() {
         [&victim],
     )
     .unwrap();
-    conn.execute_batch("DELETE FROM findings; DELETE FROM tool_calls; DELETE FROM batches; DELETE FROM model_calls; DELETE FROM runs;")
+    conn.execute_batch("DELETE FROM findings; DELETE FROM runs;")
         .unwrap();
     drop(conn);
     let hex: String = victim.iter().map(|b| format!("{b:02x}")).collect();

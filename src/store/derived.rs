@@ -1,5 +1,5 @@
-//! Writing the derived tables (runs, model calls, batches, tool calls, findings) from an
-//! analysed trace. They are a cache of normalization and analysis, rebuilt by `fanout reindex`.
+//! Writing the derived tables (a run's summary, its findings) from an analysed trace: what the
+//! trace list and `audit --db` read without re-analysing. They are a cache of normalization and analysis, rebuilt by `fanout reindex`.
 
 use rusqlite::params;
 
@@ -7,7 +7,7 @@ use super::{to_sql_nanos, Error, Store};
 use crate::analysis::AnalyzedTrace;
 use crate::model::{Trace, TraceId};
 
-const DERIVED_TABLES: &[&str] = &["runs", "model_calls", "batches", "tool_calls", "findings"];
+const DERIVED_TABLES: &[&str] = &["runs", "findings"];
 
 pub(super) fn json(v: &impl serde::Serialize) -> Result<String, Error> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(format!("cannot encode derived data: {e}")))
@@ -73,59 +73,6 @@ impl Store {
             ],
         )?;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO model_calls (trace_id, idx, span_id, name, model, start_unix_nano, end_unix_nano, finish_reason, \
-                 output_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for m in &run.model_calls {
-                stmt.execute(params![
-                    id,
-                    m.index as i64,
-                    m.span_id.map(|s| s.0.to_vec()),
-                    m.name,
-                    m.model,
-                    m.start_unix_nano.map(to_sql_nanos),
-                    m.end_unix_nano.map(to_sql_nanos),
-                    m.finish_reason,
-                    m.output_text,
-                ])?;
-            }
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO batches (trace_id, idx, batch_id, emitted_by, calls) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for b in &run.batches {
-                stmt.execute(params![
-                    id,
-                    b.index as i64,
-                    b.id,
-                    b.emitted_by.map(|e| e as i64),
-                    b.calls.len() as i64
-                ])?;
-            }
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO tool_calls (trace_id, idx, call_id, name, arguments, result, error, status, emitted_by, batch_idx, \
-                 span_id, start_unix_nano, end_unix_nano, matched_by, convention) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            )?;
-            for c in &run.tool_calls {
-                stmt.execute(params![
-                    id,
-                    c.index as i64,
-                    c.call_id,
-                    c.name,
-                    c.arguments.as_ref().map(json).transpose()?,
-                    c.result.as_ref().map(json).transpose()?,
-                    c.error,
-                    enum_name(&c.status)?,
-                    c.emitted_by.map(|e| e as i64),
-                    c.batch.map(|b| b as i64),
-                    c.span_id.map(|s| s.0.to_vec()),
-                    c.start_unix_nano.map(to_sql_nanos),
-                    c.end_unix_nano.map(to_sql_nanos),
-                    enum_name(&c.matched_by)?,
-                    c.convention.as_str(),
-                ])?;
-            }
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO findings (trace_id, idx, kind, severity, resource, batch_idx, call_idxs, explanation) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -11,6 +11,7 @@ const STEPS: &[&str] = &[
     include_str!("v2_derived.sql"),
     include_str!("v3_logs.sql"),
     include_str!("v4_trace_sources.sql"),
+    include_str!("v5_drop_unread.sql"),
 ];
 
 /// The schema version this build writes.

@@ -24,7 +24,10 @@ use super::Error;
 
 /// Every step; step `i` takes the schema from version `i` to `i + 1`. Released steps are never
 /// edited, only appended to.
-const STEPS: &[&str] = &[include_str!("pg/v1_schema.sql")];
+const STEPS: &[&str] = &[
+    include_str!("pg/v1_schema.sql"),
+    include_str!("pg/v2_drop_unread.sql"),
+];
 
 /// The PostgreSQL schema version this build writes.
 pub const LATEST: u32 = STEPS.len() as u32;

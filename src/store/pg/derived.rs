@@ -3,8 +3,6 @@
 //! stored more spans meanwhile has marked it stale, and the next reader or writer analyses it
 //! again.
 
-use postgres::types::ToSql;
-
 use super::super::derived::{enum_name, json};
 use super::super::{to_sql_nanos, Error};
 use super::write::{lock_traces, DERIVED_TABLES};
@@ -70,70 +68,6 @@ impl Pg {
                 &json(&run.degraded)?,
             ],
         )?;
-        let stmt = tx.prepare(
-            "INSERT INTO model_calls (trace_id, idx, span_id, name, model, start_unix_nano, end_unix_nano, \
-             finish_reason, output_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )?;
-        for m in &run.model_calls {
-            let span = m.span_id.map(|s| s.0.to_vec());
-            tx.execute(
-                &stmt,
-                &[
-                    &id,
-                    &count(m.index),
-                    &span,
-                    &m.name.as_bytes(),
-                    &m.model.as_deref().map(str::as_bytes),
-                    &m.start_unix_nano.map(to_sql_nanos),
-                    &m.end_unix_nano.map(to_sql_nanos),
-                    &m.finish_reason.as_deref().map(str::as_bytes),
-                    &m.output_text.as_deref().map(str::as_bytes),
-                ],
-            )?;
-        }
-        let stmt = tx.prepare(
-            "INSERT INTO batches (trace_id, idx, batch_id, emitted_by, calls) VALUES ($1, $2, $3, $4, $5)",
-        )?;
-        for b in &run.batches {
-            tx.execute(
-                &stmt,
-                &[
-                    &id,
-                    &count(b.index),
-                    &b.id.as_bytes(),
-                    &b.emitted_by.map(count),
-                    &count(b.calls.len()),
-                ],
-            )?;
-        }
-        let stmt = tx.prepare(
-            "INSERT INTO tool_calls (trace_id, idx, call_id, name, arguments, result, error, status, emitted_by, \
-             batch_idx, span_id, start_unix_nano, end_unix_nano, matched_by, convention) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )?;
-        for c in &run.tool_calls {
-            let arguments = c.arguments.as_ref().map(json).transpose()?;
-            let result = c.result.as_ref().map(json).transpose()?;
-            let span = c.span_id.map(|s| s.0.to_vec());
-            let params: [&(dyn ToSql + Sync); 15] = [
-                &id,
-                &count(c.index),
-                &c.call_id.as_deref().map(str::as_bytes),
-                &c.name.as_bytes(),
-                &arguments,
-                &result,
-                &c.error.as_deref().map(str::as_bytes),
-                &enum_name(&c.status)?,
-                &c.emitted_by.map(count),
-                &c.batch.map(count),
-                &span,
-                &c.start_unix_nano.map(to_sql_nanos),
-                &c.end_unix_nano.map(to_sql_nanos),
-                &enum_name(&c.matched_by)?,
-                &c.convention.as_str(),
-            ];
-            tx.execute(&stmt, &params)?;
-        }
         let stmt = tx.prepare(
             "INSERT INTO findings (trace_id, idx, kind, severity, resource, batch_idx, call_idxs, explanation) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

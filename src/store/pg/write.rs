@@ -15,8 +15,7 @@ use crate::model::{LogRecord, Resource, Scope, Span, TraceId};
 pub const SPANS_PER_STATEMENT: usize = 2_000;
 
 /// Derived tables, deleted when their trace gains spans.
-pub(super) const DERIVED_TABLES: &[&str] =
-    &["runs", "model_calls", "batches", "tool_calls", "findings"];
+pub(super) const DERIVED_TABLES: &[&str] = &["runs", "findings"];
 
 /// Takes the transaction-scoped lock of one trace's derived rows: writers that mark a trace
 /// stale and writers that store its analysis take turns.

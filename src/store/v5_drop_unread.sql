@@ -1,0 +1,6 @@
+-- The per-call, per-batch and per-model-call tables were written on every analysis but never
+-- read: the viewer and every report rebuild them from the spans. They doubled the arguments and
+-- results already stored in the spans.
+DROP TABLE IF EXISTS tool_calls;
+DROP TABLE IF EXISTS batches;
+DROP TABLE IF EXISTS model_calls;

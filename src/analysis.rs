@@ -9,16 +9,16 @@
 //! many analysed runs. How each step decides is described in `docs/analysis.md`.
 
 pub mod catalog;
-pub mod catalog_audit;
-pub mod conflicts;
-pub mod diff;
-pub mod latency;
-pub mod provenance;
-pub mod resources;
+pub(crate) mod catalog_audit;
+pub(crate) mod conflicts;
+pub(crate) mod diff;
+pub(crate) mod latency;
+pub(crate) mod provenance;
+pub(crate) mod resources;
 #[cfg(test)]
 pub(crate) mod test_support;
-pub mod timeline;
-pub mod types;
+pub(crate) mod timeline;
+pub(crate) mod types;
 
 pub use catalog::Catalog;
 pub use types::*;

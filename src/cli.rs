@@ -11,7 +11,7 @@ mod list;
 mod output;
 mod pull;
 mod reindex;
-pub mod serve;
+pub(crate) mod serve;
 mod sessions;
 mod show;
 mod trace_arg;

@@ -9,15 +9,15 @@
 //! so; no time is ever invented. Text bound for a terminal goes through [`crate::sanitize`], text
 //! bound for XML or Markdown is escaped for that format.
 
-pub mod diff;
+pub(crate) mod diff;
 pub mod dto;
-pub mod json;
-pub mod junit;
+pub(crate) mod json;
+pub(crate) mod junit;
 pub mod markdown;
 pub mod perfetto;
-pub mod safe_json;
-pub mod sarif;
-pub mod svg;
+pub(crate) mod safe_json;
+pub(crate) mod sarif;
+pub(crate) mod svg;
 pub mod text;
 
 mod layout;

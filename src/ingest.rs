@@ -6,17 +6,17 @@
 //! [`IngestError`] naming file, line or byte offset, and field, unless the caller asked to skip
 //! invalid records, in which case the problem goes to [`Sink::skipped`] and parsing goes on.
 
-pub mod agent_log;
+pub(crate) mod agent_log;
 mod bounded;
-pub mod compression;
+pub(crate) mod compression;
 pub mod detect;
-pub mod duplicates;
-pub mod error;
+pub(crate) mod duplicates;
+pub(crate) mod error;
 mod lenient;
 pub mod native;
-pub mod otlp_json;
+pub(crate) mod otlp_json;
 pub mod otlp_proto;
-pub mod synth;
+pub(crate) mod synth;
 pub mod transcript;
 
 use crate::model::{LogRecord, Span};

@@ -4,8 +4,8 @@
 //! Nothing here does I/O. Invariants: all timestamps are nanoseconds since the Unix epoch (UTC);
 //! an absent time is `None`, never `0`.
 
-pub mod ids;
-pub mod run;
+pub(crate) mod ids;
+pub(crate) mod run;
 pub mod span;
 
 pub use ids::{IdError, SpanId, TraceId};

@@ -12,17 +12,17 @@
 
 mod batches;
 mod definitions;
-pub mod detect;
+pub(crate) mod detect;
 mod final_answer;
 mod genai;
 mod hidden;
-pub mod matching;
-pub mod messages;
+pub(crate) mod matching;
+pub(crate) mod messages;
 mod openai_agents;
 mod openinference;
 mod openllmetry;
 mod output_tool;
-pub mod record;
+pub(crate) mod record;
 mod recover;
 mod session;
 #[cfg(test)]

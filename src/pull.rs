@@ -2,10 +2,10 @@
 //! Phoenix): one trace by id, as OTLP/JSON Lines for the ingest readers, or a list of matching
 //! traces to pick from. Owns HTTP and each backend's response shapes; never SQL or analysis.
 
-pub mod client;
-pub mod jaeger;
-pub mod phoenix;
-pub mod tempo;
+pub(crate) mod client;
+pub(crate) mod jaeger;
+pub(crate) mod phoenix;
+pub(crate) mod tempo;
 
 use serde::Serialize;
 

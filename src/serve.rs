@@ -12,7 +12,7 @@ mod decode;
 mod follow;
 mod grpc;
 mod http;
-pub mod report;
+pub(crate) mod report;
 mod writer;
 
 use std::net::SocketAddr;

@@ -11,7 +11,7 @@
 mod codec;
 mod derived;
 pub mod migrations;
-pub mod pg;
+pub(crate) mod pg;
 mod read;
 mod snapshot;
 mod write;

@@ -18,20 +18,20 @@ pub mod action;
 pub mod app;
 mod handoff;
 pub mod keymap;
-pub mod live;
-pub mod matrix;
-pub mod picker;
-pub mod sanitize;
+pub(crate) mod live;
+pub(crate) mod matrix;
+pub(crate) mod picker;
+pub(crate) mod sanitize;
 pub mod source;
 pub mod theme;
 pub mod trace_model;
 pub mod update;
 pub mod views;
-pub mod widgets;
-pub mod worker;
+pub(crate) mod widgets;
+pub(crate) mod worker;
 
 #[cfg(test)]
-pub mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 

@@ -99,13 +99,7 @@ pub struct CallResources {
     pub loads: Vec<(String, String)>,
 }
 
-impl CallResources {
-    pub fn writes(&self, resource: &str) -> bool {
-        self.accesses
-            .iter()
-            .any(|a| a.resource == resource && a.mode.writes())
-    }
-}
+impl CallResources {}
 
 /// Collects accesses, merging repeated resources (modes joined, strongest evidence first).
 #[derive(Default)]

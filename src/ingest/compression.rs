@@ -5,12 +5,15 @@
 //! decompression bomb ends in an error naming the file instead of filling memory or disk.
 //! It does not detect trace formats: callers run detection on the bytes this yields.
 
+#[cfg(test)]
 use std::borrow::Cow;
 use std::io::{self, Read};
+#[cfg(test)]
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
+#[cfg(test)]
 use super::ReadError;
 
 /// Default cap on the decompressed size of one input: generous (8 GiB), but present.
@@ -25,6 +28,7 @@ pub fn is_gzip(head: &[u8]) -> bool {
 }
 
 /// True when the file name ends in `.gz` (any case). A hint only: content decides.
+#[cfg(test)]
 pub fn has_gz_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -56,11 +60,6 @@ impl<R: Read> CappedReader<R> {
             limit,
             produced: 0,
         }
-    }
-
-    /// Bytes produced so far.
-    pub fn produced(&self) -> u64 {
-        self.produced
     }
 }
 
@@ -124,6 +123,7 @@ pub fn decompressing_reader<'a, R: Read + 'a>(
 
 /// Decompresses `bytes` when they are gzip data; otherwise borrows them unchanged.
 /// Errors (corrupt data, over the cap) name `file`.
+#[cfg(test)]
 pub fn decompress_bytes<'a>(
     file: &str,
     bytes: &'a [u8],
@@ -140,6 +140,7 @@ pub fn decompress_bytes<'a>(
 }
 
 /// Reads the file at `path` whole, decompressing gzip content, capped at `limit` bytes.
+#[cfg(test)]
 pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     let file = path.display().to_string();
     let handle = std::fs::File::open(path).map_err(|source| io_error(&file, source))?;
@@ -152,6 +153,7 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(out)
 }
 
+#[cfg(test)]
 fn io_error(file: &str, source: io::Error) -> ReadError {
     ReadError::Io {
         file: file.to_owned(),

@@ -233,10 +233,6 @@ impl TraceBuilder {
         builder
     }
 
-    pub fn trace_id(&self) -> TraceId {
-        self.trace_id
-    }
-
     /// The root span's id.
     pub fn root_id(&self) -> SpanId {
         counter_span_id(1)

@@ -65,6 +65,7 @@ fn write_canonical(v: &Value, out: &mut String, depth: usize) {
 /// Whether two recorded argument sets denote the same call. Besides canonical equality, a bare
 /// string matches an object with exactly one string field holding it (LangChain records
 /// single-string arguments as the bare string).
+#[cfg(test)]
 pub fn same_arguments(a: &Value, b: &Value) -> bool {
     let (a, b) = (lenient(a), lenient(b));
     if canonical(&a) == canonical(&b) {

@@ -108,19 +108,6 @@ impl ExecRecord {
         }
     }
 
-    /// True when `self` and `other` record the same execution twice: the same call id, or the
-    /// same tool name on spans nested in one another (two instrumentations wrapping one call).
-    pub fn duplicates(&self, other: &ExecRecord) -> bool {
-        if self.span_id == other.span_id {
-            return false;
-        }
-        if let (Some(a), Some(b)) = (&self.call_id, &other.call_id) {
-            return a == b;
-        }
-        self.name == other.name
-            && (self.ancestors.contains(&other.span_id) || other.ancestors.contains(&self.span_id))
-    }
-
     /// Sets `status` and `error` from the span status, `error.type` and the result.
     pub fn settle_status(&mut self, span: &Span) {
         let error_type = span.attr_str("error.type").map(str::to_owned);

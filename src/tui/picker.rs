@@ -58,6 +58,7 @@ impl Picker {
         }
     }
 
+    #[cfg(test)]
     pub fn selected(&self) -> usize {
         self.selected
     }

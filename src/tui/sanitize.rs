@@ -33,6 +33,7 @@ pub fn short(s: &str, max: usize) -> String {
 /// Whether `s` is safe to write to a terminal as is, judged independently of the sanitizer:
 /// every character is visible with a width of its own (no control, no zero-width or format
 /// character, no line separator, no regional indicator that pairs into a flag).
+#[cfg(test)]
 pub fn is_clean(s: &str) -> bool {
     use unicode_width::UnicodeWidthChar as _;
     s.chars().all(|c| {

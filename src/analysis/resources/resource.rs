@@ -105,15 +105,6 @@ impl Resource {
         }
     }
 
-    /// An authenticated session with one API (`session:<scope>`).
-    pub fn session(scope: &str) -> Self {
-        Self {
-            kind: "session".into(),
-            key: Key::Named(scope.to_ascii_lowercase()),
-            parts: Vec::new(),
-        }
-    }
-
     /// A part of this resource (`order:o1` → `order:o1/line`).
     pub fn child(&self, part: &str) -> Self {
         let mut r = self.clone();

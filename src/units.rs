@@ -8,10 +8,13 @@ const US: u64 = 1_000;
 const MS: u64 = 1_000_000;
 const S: u64 = 1_000_000_000;
 
-/// A duration, rounded to about three significant digits: `320ns`, `850µs`, `9.4ms`, `142ms`,
+/// A duration, rounded to about three significant digits: `0`, `320ns`, `850µs`, `9.4ms`, `142ms`,
 /// `1.25s`, `12.5s`, `3m05s`, `2h05m`.
 pub fn duration(n: u64) -> String {
-    if n < US {
+    if n == 0 {
+        // The origin of an axis and an empty span read as a plain zero.
+        "0".to_owned()
+    } else if n < US {
         format!("{n}ns")
     } else if n < MS - US / 2 {
         format!("{}µs", round(n, US))
@@ -74,7 +77,7 @@ mod tests {
 
     #[test]
     fn durations_round_to_three_digits() {
-        assert_eq!(duration(0), "0ns");
+        assert_eq!(duration(0), "0");
         assert_eq!(duration(999), "999ns");
         assert_eq!(duration(850_400), "850µs");
         assert_eq!(duration(999_600), "1.0ms");

@@ -333,7 +333,7 @@ mod tests {
         }
         .render(area, &mut buf);
         let line: String = (0..60).map(|x| buf[(x, 0)].symbol().to_owned()).collect();
-        assert!(line.contains("╵0ns") && line.contains("╵1.00s"), "{line}");
+        assert!(line.contains("╵0 ") && line.contains("╵1.00s"), "{line}");
         assert!(!line.contains("846ms"), "{line}");
     }
 

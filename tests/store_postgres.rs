@@ -459,6 +459,110 @@ fn two_receivers_write_into_one_database_while_a_reader_reads() {
         .all(|r| r["span_count"] == 4));
 }
 
+/// A free loopback port (bound, then released for the process about to take it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something accepts connections on `addr`.
+fn wait_listening(addr: std::net::SocketAddr, child: &mut std::process::Child) {
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("fanout serve exited early: {status}");
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "fanout serve did not listen on {addr}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn two_serve_processes_write_into_one_database_while_a_reader_reads() {
+    let Some(pg) =
+        PgServer::start("two_serve_processes_write_into_one_database_while_a_reader_reads")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = pg.new_database();
+    let mut children = Vec::new();
+    let mut addrs = Vec::new();
+    for _ in 0..2 {
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fanout"))
+            .args([
+                "serve",
+                "--quiet",
+                "--grpc",
+                "off",
+                "--http",
+                &addr.to_string(),
+                "--db",
+                &url,
+            ])
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env_remove("FANOUT_DB")
+            .spawn()
+            .expect("start fanout serve");
+        wait_listening(addr, &mut child);
+        children.push(child);
+        addrs.push(addr);
+    }
+    // Each request goes to both processes, as an exporter retrying against another replica.
+    std::thread::scope(|s| {
+        for client in 0..3u32 {
+            let addrs = &addrs;
+            s.spawn(move || {
+                for r in 0..4u32 {
+                    let first = 1_000 + (client * 4 + r) * 5;
+                    let body = generated(first..first + 5, 3);
+                    for addr in addrs {
+                        let reply =
+                            serve::post(*addr, "/v1/traces", &[serve::JSON], body.as_bytes());
+                        assert_eq!(
+                            reply.status,
+                            200,
+                            "{}",
+                            String::from_utf8_lossy(&reply.body)
+                        );
+                    }
+                }
+            });
+        }
+        s.spawn(|| {
+            for _ in 0..4 {
+                ok(&fanout(dir.path(), &url, &["list", "--json"]));
+            }
+        });
+    });
+    // SIGTERM: each process stops accepting, drains and exits 0.
+    for mut child in children {
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "fanout serve exited with {status}");
+    }
+    assert_eq!(count(&url, "SELECT count(*) FROM spans"), 60 * 3);
+    assert_eq!(
+        count(&url, "SELECT count(DISTINCT trace_id) FROM spans"),
+        60
+    );
+    let rows: serde_json::Value =
+        serde_json::from_str(&ok(&fanout(dir.path(), &url, &["list", "--json"]))).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 60);
+}
+
 #[test]
 fn tls_requests_are_refused_and_passwords_never_shown() {
     // No server needed: both are refused before or at connecting.

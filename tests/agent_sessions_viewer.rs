@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
 use ratatui::Terminal;
 
 use fanout::analysis::{analyze_trace, Catalog};
@@ -13,11 +12,10 @@ use fanout::ingest::{read_any, OnInvalid, VecSink};
 use fanout::model::Trace;
 use fanout::tui::action::Action;
 use fanout::tui::app::App;
-use fanout::tui::keymap::Keymap;
-use fanout::tui::source::LoadedTrace;
 use fanout::tui::theme::Theme;
-use fanout::tui::trace_model::TraceModel;
 use fanout::tui::{update::update, views};
+
+mod common;
 
 fn open(name: &str, width: u16, height: u16) -> App {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,17 +32,7 @@ fn open(name: &str, width: u16, height: u16) -> App {
     .unwrap_or_else(|e| panic!("{name}: {e}"));
     let trace = Trace::new(sink.spans[0].trace_id, sink.spans);
     let analyzed = analyze_trace(&trace, &Catalog::default());
-    let mut app = App::new(
-        Rect::new(0, 0, width, height),
-        Keymap::defaults().help_lines(),
-    );
-    app.loading = Some(analyzed.run.trace_id);
-    let model = TraceModel::build(LoadedTrace {
-        analyzed,
-        raw: Some(trace),
-    });
-    update(&mut app, Action::TraceLoaded(Box::new(model)));
-    app
+    common::viewer::open(trace, analyzed, width, height)
 }
 
 fn screen(app: &App) -> String {

@@ -415,31 +415,8 @@ fn two_receivers_write_into_one_database_while_a_reader_reads() {
     let addrs: Vec<_> = receivers.iter().map(|r| r.bound().http.unwrap()).collect();
     // Twenty requests of 5 traces x 4 spans; each is sent to both receivers (an exporter that
     // retried against another replica), so every span arrives twice.
-    std::thread::scope(|s| {
-        for client in 0..4u32 {
-            let addrs = &addrs;
-            s.spawn(move || {
-                for r in 0..5u32 {
-                    let first = (client * 5 + r) * 5;
-                    let body = generated(first..first + 5, 4);
-                    for addr in addrs {
-                        let reply =
-                            serve::post(*addr, "/v1/traces", &[serve::JSON], body.as_bytes());
-                        assert_eq!(
-                            reply.status,
-                            200,
-                            "{}",
-                            String::from_utf8_lossy(&reply.body)
-                        );
-                    }
-                }
-            });
-        }
-        s.spawn(|| {
-            for _ in 0..5 {
-                ok(&fanout(dir.path(), &url, &["list", "--json"]));
-            }
-        });
+    send_to_each(&addrs, 4, 5, 0, 4, || {
+        ok(&fanout(dir.path(), &url, &["list", "--json"]));
     });
     for r in receivers {
         r.shutdown().unwrap();
@@ -457,6 +434,40 @@ fn two_receivers_write_into_one_database_while_a_reader_reads() {
         .unwrap()
         .iter()
         .all(|r| r["span_count"] == 4));
+}
+
+/// `clients` threads each send `requests` requests of 5 generated traces of `spans` spans (trace
+/// numbers from `base`) to every receiver in `addrs`, as an exporter retrying against another
+/// replica would, while another thread reads with `read` four times.
+fn send_to_each(
+    addrs: &[std::net::SocketAddr],
+    clients: u32,
+    requests: u32,
+    base: u32,
+    spans: u32,
+    read: impl Fn() + Sync,
+) {
+    std::thread::scope(|s| {
+        for client in 0..clients {
+            s.spawn(move || {
+                for r in 0..requests {
+                    let first = base + (client * requests + r) * 5;
+                    let body = generated(first..first + 5, spans);
+                    for addr in addrs {
+                        let reply =
+                            serve::post(*addr, "/v1/traces", &[serve::JSON], body.as_bytes());
+                        assert_eq!(
+                            reply.status,
+                            200,
+                            "{}",
+                            String::from_utf8_lossy(&reply.body)
+                        );
+                    }
+                }
+            });
+        }
+        s.spawn(|| (0..4).for_each(|_| read()));
+    });
 }
 
 /// A free loopback port (bound, then released for the process about to take it).
@@ -517,31 +528,8 @@ fn two_serve_processes_write_into_one_database_while_a_reader_reads() {
         addrs.push(addr);
     }
     // Each request goes to both processes, as an exporter retrying against another replica.
-    std::thread::scope(|s| {
-        for client in 0..3u32 {
-            let addrs = &addrs;
-            s.spawn(move || {
-                for r in 0..4u32 {
-                    let first = 1_000 + (client * 4 + r) * 5;
-                    let body = generated(first..first + 5, 3);
-                    for addr in addrs {
-                        let reply =
-                            serve::post(*addr, "/v1/traces", &[serve::JSON], body.as_bytes());
-                        assert_eq!(
-                            reply.status,
-                            200,
-                            "{}",
-                            String::from_utf8_lossy(&reply.body)
-                        );
-                    }
-                }
-            });
-        }
-        s.spawn(|| {
-            for _ in 0..4 {
-                ok(&fanout(dir.path(), &url, &["list", "--json"]));
-            }
-        });
+    send_to_each(&addrs, 3, 4, 1_000, 3, || {
+        ok(&fanout(dir.path(), &url, &["list", "--json"]));
     });
     // SIGTERM: each process stops accepting, drains and exits 0.
     for mut child in children {

@@ -7,18 +7,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
 use ratatui::Terminal;
 
 use fanout::analysis::{analyze_trace, AnalyzedTrace, Catalog};
 use fanout::model::Trace;
 use fanout::tui::action::Action;
 use fanout::tui::app::App;
-use fanout::tui::keymap::Keymap;
-use fanout::tui::source::LoadedTrace;
 use fanout::tui::theme::Theme;
-use fanout::tui::trace_model::{Row, TraceModel};
+use fanout::tui::trace_model::Row;
 use fanout::tui::{update::update, views};
+
+mod common;
+use common::viewer::open;
 
 fn samples() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-traces");
@@ -49,20 +49,6 @@ fn traces(path: &Path) -> Vec<(Trace, AnalyzedTrace)> {
             (trace, analyzed)
         })
         .collect()
-}
-
-fn open(trace: Trace, analyzed: AnalyzedTrace, width: u16, height: u16) -> App {
-    let mut app = App::new(
-        Rect::new(0, 0, width, height),
-        Keymap::defaults().help_lines(),
-    );
-    app.loading = Some(analyzed.run.trace_id);
-    let model = TraceModel::build(LoadedTrace {
-        analyzed,
-        raw: Some(trace),
-    });
-    update(&mut app, Action::TraceLoaded(Box::new(model)));
-    app
 }
 
 fn keys() -> Vec<Action> {

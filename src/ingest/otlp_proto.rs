@@ -110,14 +110,7 @@ pub fn read_owned(
     on_invalid: OnInvalid,
     sink: &mut dyn Sink,
 ) -> Result<ReadStats, ReadError> {
-    let mut out = Output {
-        file,
-        on_invalid,
-        sink,
-        pending: Vec::new(),
-        stats: ReadStats::default(),
-        dups: Default::default(),
-    };
+    let mut out = Output::new(file, on_invalid, sink);
     let bytes = Bytes::from(bytes);
     let fixed = frames(&bytes, Prefix::Fixed32).map(decode_records);
     if let Some(records) = fixed.as_ref().filter(|r| all_decoded(r)) {
@@ -237,7 +230,18 @@ struct Output<'a> {
     dups: super::duplicates::DuplicateCheck,
 }
 
-impl Output<'_> {
+impl<'a> Output<'a> {
+    fn new(file: &'a str, on_invalid: OnInvalid, sink: &'a mut dyn Sink) -> Self {
+        Self {
+            file,
+            on_invalid,
+            sink,
+            pending: Vec::new(),
+            stats: ReadStats::default(),
+            dups: Default::default(),
+        }
+    }
+
     fn records(&mut self, records: &Records) -> Result<(), ReadError> {
         for (at, raw, request) in records {
             match request {

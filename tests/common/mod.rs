@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 pub mod pg;
 pub mod tmux;
+pub mod viewer;
 
 /// `../shared/corpus` beside the checkout, when present.
 pub fn corpus_dir() -> Option<PathBuf> {

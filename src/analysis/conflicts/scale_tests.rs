@@ -79,7 +79,7 @@ fn writes_of_distinct_files_find_nothing_and_a_folder_listing_meets_each_of_them
             (
                 format!("w{i}"),
                 "write_file",
-                json!({"path": format!("/work/out/f{i}.txt"), "content": "x"}),
+                json!({"path": format!("out/f{i}.txt"), "content": "x"}),
                 json!("ok"),
             )
         })
@@ -90,7 +90,7 @@ fn writes_of_distinct_files_find_nothing_and_a_folder_listing_meets_each_of_them
     calls.push((
         "ls".into(),
         "list_directory",
-        json!({"path": "/work/out"}),
+        json!({"path": "out"}),
         json!(["f0.txt"]),
     ));
     let r = batch(&calls);

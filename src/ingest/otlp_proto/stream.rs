@@ -28,14 +28,7 @@ pub fn read(
     on_invalid: OnInvalid,
     sink: &mut dyn Sink,
 ) -> Result<ReadStats, ReadError> {
-    let mut out = Output {
-        file,
-        on_invalid,
-        sink,
-        pending: Vec::new(),
-        stats: ReadStats::default(),
-        dups: Default::default(),
-    };
+    let mut out = Output::new(file, on_invalid, sink);
     let io = |source| ReadError::Io {
         file: file.to_owned(),
         source,

@@ -294,6 +294,15 @@ pub fn analyze_traces(
     ids: &[TraceId],
     catalog: &Catalog,
 ) -> Result<Totals, store::Error> {
+    analyze_traces_with(store, ids, catalog, None)
+}
+
+fn analyze_traces_with(
+    store: &mut Store,
+    ids: &[TraceId],
+    catalog: &Catalog,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Totals, store::Error> {
     let workers = thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
@@ -309,6 +318,7 @@ pub fn analyze_traces(
                 store.write_analysis(&trace, &analyzed)?;
                 totals.add(&analyzed);
             }
+            bar.inspect(|b| b.inc(1));
         }
         return Ok(totals);
     };
@@ -349,6 +359,7 @@ pub fn analyze_traces(
             let (trace, analyzed) = item?;
             store.write_analysis(&trace, &analyzed)?;
             totals.add(&analyzed);
+            bar.inspect(|b| b.inc(1));
         }
         Ok(totals)
     })
@@ -361,17 +372,43 @@ pub fn ensure_analyzed(store: &mut Store, catalog: &Catalog) -> Result<Totals, s
     if ids.is_empty() {
         return Ok(Totals::default());
     }
-    let bar = (ids.len() > 500 && io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message(format!("analysing {} traces", ids.len()));
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let bar = (ids.len() > 200 && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(ids.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "analysing {pos}/{len} traces {wide_bar} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
         bar
     });
-    let totals = analyze_traces(store, &ids, catalog)?;
+    let totals = analyze_traces_with(store, &ids, catalog, bar.as_ref())?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     Ok(totals)
+}
+
+/// What [`ingest_and_analyze`] did: each input's report, then the analysis of what changed.
+#[derive(Debug)]
+pub struct Ingested {
+    pub reports: Vec<InputReport>,
+    /// The traces analysed (those that received new spans, and any left stale before), or why
+    /// the analysis could not be stored; the spans stay stored either way.
+    pub analysis: Result<Totals, String>,
+}
+
+/// Reads every input into `store` ([`ingest_inputs`]), then analyses the traces that changed and
+/// stores their analysis, so the first `list`, `audit` or viewer after it has nothing left to do.
+pub fn ingest_and_analyze(
+    store: &mut Store,
+    inputs: &[Input],
+    opts: IngestOptions,
+    catalog: &Catalog,
+) -> Ingested {
+    let reports = ingest_inputs(store, inputs, opts);
+    let analysis = ensure_analyzed(store, catalog).map_err(|e| e.to_string());
+    Ingested { reports, analysis }
 }
 
 /// The trace list from one snapshot of the database, writing nothing: traces a writer stored

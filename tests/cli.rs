@@ -82,6 +82,44 @@ fn ingest_then_list_as_json_and_reingest_changes_nothing() {
 }
 
 #[test]
+fn ingest_stores_the_analysis_so_readers_have_nothing_left_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let files = [
+        sample("lost_update.otlp.json"),
+        sample("context_dependency.otlp.json"),
+    ];
+    let mut args = vec!["ingest", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let out = fanout(&db, &args);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["analysis"]["ok"], true, "{report}");
+    assert_eq!(report["analysis"]["traces"], 2, "{report}");
+    assert!(
+        report["analysis"]["findings"].as_u64().unwrap() >= 2,
+        "{report}"
+    );
+    // Nothing stale is left: a reader answers from the stored analysis.
+    let store = fanout::store::Store::open_read_only(&db).unwrap();
+    assert_eq!(store.unanalyzed_trace_ids().unwrap(), vec![]);
+    // Re-ingesting analyses nothing again; the text report says so by omission.
+    let again = fanout(&db, &["ingest", &files[0]]);
+    assert!(
+        !text(&again.stderr).contains("analysed"),
+        "{}",
+        text(&again.stderr)
+    );
+    let first = fanout(&dir.path().join("g.db"), &["ingest", &files[0]]);
+    assert!(
+        text(&first.stderr)
+            .contains("analysed 1 trace(s): 2 model calls, 2 tool calls, 1 batches, 1 finding(s)"),
+        "{}",
+        text(&first.stderr)
+    );
+}
+
+#[test]
 fn a_bad_file_exits_2_naming_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.jsonl");

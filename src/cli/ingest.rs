@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{db, Cli};
 use crate::exit::Exit;
 use crate::ingest::{Format, OnInvalid};
-use crate::pipeline::{self, IngestOptions, InputReport};
+use crate::pipeline::{self, IngestOptions, Ingested};
 use crate::sanitize::sanitize;
 
 #[derive(Debug, clap::Args)]
@@ -39,12 +39,25 @@ struct JsonReport {
     files: Vec<JsonFile>,
     traces: usize,
     spans_stored: usize,
-    /// Spans recording a tool execution / a model call (normalization runs when traces are viewed).
+    /// Spans recording a tool execution / a model call (by convention, counted while reading).
     tool_spans: usize,
     model_spans: usize,
+    /// What analysing the changed traces found (stored, so readers have nothing left to do).
+    analysis: JsonAnalysis,
     failed_files: usize,
     /// Files found in folders and not read, with the reason.
     skipped_files: Vec<super::inputs::SkippedFile>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonAnalysis {
+    ok: bool,
+    traces: usize,
+    model_calls: usize,
+    tool_calls: usize,
+    batches: usize,
+    findings: usize,
+    error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,17 +95,20 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
         progress: !args.json,
     };
     let mut store = db::open(cli)?;
-    let reports = pipeline::ingest_inputs(&mut store, &inputs, opts);
-    let failed = reports.iter().filter(|r| r.result.is_err()).count();
+    let catalog = db::catalog(cli)?;
+    let ingested = pipeline::ingest_and_analyze(&mut store, &inputs, opts, &catalog);
+    let reports = &ingested.reports;
+    let failed = reports.iter().filter(|r| r.result.is_err()).count()
+        + usize::from(ingested.analysis.is_err());
     let skipped: usize = reports
         .iter()
         .filter_map(|r| r.result.as_ref().ok())
         .map(|s| s.skipped.len())
         .sum();
     if args.json {
-        print_json(&reports, &expanded.skipped)?;
+        print_json(&ingested, &expanded.skipped)?;
     } else {
-        print_text(&reports);
+        print_text(&ingested);
     }
     Ok(if failed > 0 {
         Exit::Error
@@ -113,15 +129,18 @@ pub fn ingest_files(
     expanded.print_notes();
     let inputs = expanded.inputs;
     let mut store = db::open(cli)?;
-    let reports = pipeline::ingest_inputs(
+    let catalog = db::catalog(cli)?;
+    let ingested = pipeline::ingest_and_analyze(
         &mut store,
         &inputs,
         IngestOptions {
             progress: true,
             ..Default::default()
         },
+        &catalog,
     );
-    print_text(&reports);
+    print_text(&ingested);
+    let reports = &ingested.reports;
     let mut traces = Vec::new();
     for t in reports
         .iter()
@@ -140,7 +159,8 @@ pub fn ingest_files(
     Ok((exit, traces))
 }
 
-fn print_text(reports: &[InputReport]) {
+fn print_text(ingested: &Ingested) {
+    let reports = &ingested.reports;
     let mut stored = 0;
     let (mut model_spans, mut tool_spans) = (0, 0);
     let mut traces = std::collections::BTreeSet::new();
@@ -181,12 +201,24 @@ fn print_text(reports: &[InputReport]) {
         "stored {stored} new spans in {} trace(s): {model_spans} model-call spans, {tool_spans} tool-call spans{skipped_files}",
         traces.len()
     );
+    match &ingested.analysis {
+        Ok(t) if t.traces > 0 => eprintln!(
+            "analysed {} trace(s): {} model calls, {} tool calls, {} batches, {} finding(s)",
+            t.traces, t.model_calls, t.tool_calls, t.batches, t.findings
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!(
+            "error: the spans are stored, but their analysis could not be: {}; `fanout reindex` retries it",
+            sanitize(e)
+        ),
+    }
 }
 
 fn print_json(
-    reports: &[InputReport],
+    ingested: &Ingested,
     skipped_files: &[super::inputs::SkippedFile],
 ) -> anyhow::Result<()> {
+    let reports = &ingested.reports;
     let files: Vec<JsonFile> = reports
         .iter()
         .map(|r| match &r.result {
@@ -225,6 +257,26 @@ fn print_json(
         tool_spans: ok().map(|s| s.tool_spans).sum(),
         model_spans: ok().map(|s| s.model_spans).sum(),
         skipped_files: skipped_files.to_vec(),
+        analysis: match &ingested.analysis {
+            Ok(t) => JsonAnalysis {
+                ok: true,
+                traces: t.traces,
+                model_calls: t.model_calls,
+                tool_calls: t.tool_calls,
+                batches: t.batches,
+                findings: t.findings,
+                error: None,
+            },
+            Err(e) => JsonAnalysis {
+                ok: false,
+                traces: 0,
+                model_calls: 0,
+                tool_calls: 0,
+                batches: 0,
+                findings: 0,
+                error: Some(e.clone()),
+            },
+        },
     };
     println!("{}", crate::export::safe_json::to_string_pretty(&report)?);
     Ok(())

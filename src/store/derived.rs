@@ -8,6 +8,11 @@ use crate::analysis::AnalyzedTrace;
 use crate::model::{Trace, TraceId};
 
 const DERIVED_TABLES: &[&str] = &["runs", "findings"];
+/// One trace's rows in each derived table.
+const DELETE_DERIVED: &[&str] = &[
+    "DELETE FROM runs WHERE trace_id = ?1",
+    "DELETE FROM findings WHERE trace_id = ?1",
+];
 
 pub(super) fn json(v: &impl serde::Serialize) -> Result<String, Error> {
     serde_json::to_string(v).map_err(|e| Error::Corrupt(format!("cannot encode derived data: {e}")))
@@ -19,11 +24,8 @@ pub(super) fn enum_name(v: &impl serde::Serialize) -> Result<String, Error> {
 
 /// Deletes one trace's derived rows (they are stale once the trace gains spans).
 pub(super) fn delete_derived(conn: &rusqlite::Connection, id: TraceId) -> Result<(), Error> {
-    for table in DERIVED_TABLES {
-        conn.execute(
-            &format!("DELETE FROM {table} WHERE trace_id = ?1"),
-            [&id.0[..]],
-        )?;
+    for sql in DELETE_DERIVED {
+        conn.prepare_cached(sql)?.execute([&id.0[..]])?;
     }
     Ok(())
 }
@@ -48,11 +50,12 @@ impl Store {
         let start = trace.spans.iter().map(|s| s.start_unix_nano).min();
         let end = trace.spans.iter().map(|s| s.end_unix_nano).max();
         let conventions: Vec<&str> = run.conventions.iter().map(|c| c.as_str()).collect();
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO runs (trace_id, conventions, timing, service, root_name, start_unix_nano, end_unix_nano, \
              span_count, model_calls, tool_calls, batches, parallel_batches, findings, worst_severity, final_answer, \
              final_answer_span_id, degraded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            params![
+        )?
+        .execute(params![
                 id,
                 conventions.join(","),
                 enum_name(&run.timing)?,
@@ -70,8 +73,7 @@ impl Store {
                 run.final_answer.as_ref().map(|a| a.text.as_str()),
                 run.final_answer.as_ref().and_then(|a| a.span_id).map(|s| s.0.to_vec()),
                 json(&run.degraded)?,
-            ],
-        )?;
+            ])?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO findings (trace_id, idx, kind, severity, resource, batch_idx, call_idxs, explanation) \

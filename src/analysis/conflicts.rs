@@ -24,7 +24,7 @@ use super::resources::names::{is_context_namespace, more_specific, overlaps};
 use super::resources::CallResources;
 use super::types::{Access, Confidence, EvidenceSource, Finding, FindingKind, Severity};
 use crate::model::{CallStatus, Run, ToolCall};
-use value_flow::Known;
+use value_flow::History;
 
 /// Finds the conflicts of every batch of `run`; `calls[i]` belongs to `run.tool_calls[i]`.
 pub fn find_conflicts(run: &Run, calls: &[CallResources]) -> Vec<Finding> {
@@ -38,6 +38,7 @@ fn find_conflicts_comparing(
     all_pairs_up_to: usize,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut history = History::new(run);
     for batch in run.batches.iter().filter(|b| b.is_parallel()) {
         let members: Vec<&ToolCall> = batch
             .calls
@@ -50,10 +51,14 @@ fn find_conflicts_comparing(
         // Times recovered from log lines bracket each call: no overlap proves the runner
         // serialized, an overlap does not prove they ran together.
         let recovered = run.timing == crate::model::Timing::Recovered;
-        let known = Known::before(run, batch.index);
-        let prepared: Vec<value_flow::Prepared> = known
-            .as_ref()
-            .map(|k| members.iter().map(|c| value_flow::prepare(k, c)).collect())
+        let prepared: Vec<value_flow::Prepared> = history
+            .before(batch.index)
+            .map(|mut k| {
+                members
+                    .iter()
+                    .map(|c| value_flow::prepare(&mut k, c))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut through_values = value_flow::dependencies(&prepared);
         // What each tool of the batch can be for the name-based rules, once per tool name.

@@ -9,6 +9,7 @@
 //! The backward slice from the answer (flow edges, plus earlier writes of resources a feeding
 //! call read) gives the batches that fed it: the suspects, those with findings first.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
@@ -32,14 +33,44 @@ pub struct Provenance {
 
 /// Splits text into lowercase tokens; inner `-_./@:` stay (ids, paths, decimals).
 fn tokens(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace() || "\"'(){}[],;!?=<>`|*".contains(c))
+    token_iter(text).map(Cow::into_owned).collect()
+}
+
+/// Characters that end a token besides whitespace.
+fn separates(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\''
+                | '('
+                | ')'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | ','
+                | ';'
+                | '!'
+                | '?'
+                | '='
+                | '<'
+                | '>'
+                | '`'
+                | '|'
+                | '*'
+        )
+}
+
+/// [`tokens`] without copying: a token already in lowercase is borrowed from `text`.
+fn token_iter(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    text.split(separates)
         .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
         .filter(|t| !t.is_empty())
         .map(|t| match number_key(t) {
-            Some(n) => n,
-            None => t.to_lowercase(),
+            Some(n) => Cow::Owned(n),
+            None if t.chars().any(char::is_uppercase) => Cow::Owned(t.to_lowercase()),
+            None => Cow::Borrowed(t),
         })
-        .collect()
 }
 
 /// `120`, `120.0`, `$120` → `#120`; decimals keep up to 6 places.
@@ -188,9 +219,9 @@ pub fn provenance(run: &Run, calls: &[CallResources], findings: &[Finding]) -> P
             text: fa.text.to_lowercase(),
         });
     }
-    let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut postings: HashMap<Cow<'_, str>, Vec<usize>> = HashMap::new();
     for (ti, t) in targets.iter().enumerate() {
-        for tok in tokens(&t.text) {
+        for tok in token_iter(&t.text) {
             let p = postings.entry(tok).or_default();
             if p.last() != Some(&ti) {
                 p.push(ti);
@@ -206,7 +237,7 @@ pub fn provenance(run: &Run, calls: &[CallResources], findings: &[Finding]) -> P
             let Some(rarest) = v
                 .tokens
                 .iter()
-                .filter_map(|t| postings.get(t))
+                .filter_map(|t| postings.get(t.as_str()))
                 .min_by_key(|p| p.len())
             else {
                 continue;

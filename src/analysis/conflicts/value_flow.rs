@@ -13,10 +13,156 @@ use serde_json::Value;
 
 use crate::model::{Run, ToolCall};
 
-/// What one run knew before each batch, as searchable text and numbers.
-pub(super) struct Known {
+/// What one run knew before each batch, as searchable text and numbers: built once per run,
+/// batch after batch, and only as far as a question needs (a run whose batches carry no specific
+/// values never builds it).
+pub(super) struct History<'r> {
+    run: &'r Run,
+    /// Calls of each batch, by batch index.
+    calls_by_batch: Vec<Vec<usize>>,
+    /// Arguments and results of the calls of batches `< upto`, lowercase.
+    text: String,
+    /// Their numbers, sorted.
+    numbers: Vec<f64>,
+    upto: usize,
+    /// The first model call's input (a history cut short for size still opens with the first
+    /// request's words).
+    first: Option<Searchable>,
+}
+
+/// Lowercase text and its sorted numbers.
+struct Searchable {
     text: String,
     numbers: Vec<f64>,
+}
+
+impl Searchable {
+    fn of(text: String) -> Self {
+        let text = text.to_lowercase();
+        let mut numbers: Vec<f64> = numbers_in(&text).map(|(_, f)| f).collect();
+        numbers.sort_by(f64::total_cmp);
+        numbers.dedup();
+        Self { text, numbers }
+    }
+
+    fn of_value(v: Option<&Value>) -> Self {
+        Self::of(v.map(Value::to_string).unwrap_or_default())
+    }
+}
+
+/// Whether sorted `numbers` hold one that rounds to `v` at `d` decimals.
+fn has_number(numbers: &[f64], v: f64, d: i32) -> bool {
+    let half = 0.5 / 10f64.powi(d);
+    let lo = numbers.partition_point(|x| *x < v - half);
+    numbers[lo..]
+        .iter()
+        .take_while(|x| **x <= v + half)
+        .any(|x| rounds_to(*x, v, d))
+}
+
+impl<'r> History<'r> {
+    pub(super) fn new(run: &'r Run) -> Self {
+        let mut calls_by_batch = vec![Vec::new(); run.batches.len()];
+        for (i, c) in run.tool_calls.iter().enumerate() {
+            if let Some(list) = c.batch.and_then(|b| calls_by_batch.get_mut(b)) {
+                list.push(i);
+            }
+        }
+        Self {
+            run,
+            calls_by_batch,
+            text: String::new(),
+            numbers: Vec::new(),
+            upto: 0,
+            first: None,
+        }
+    }
+
+    /// Brings the history to "everything before batch `batch`". Batches are asked in order;
+    /// asking for an earlier one starts over.
+    fn advance(&mut self, batch: usize) {
+        if batch < self.upto {
+            self.text.clear();
+            self.numbers.clear();
+            self.upto = 0;
+        }
+        let mut added = String::new();
+        for b in self.upto..batch.min(self.calls_by_batch.len()) {
+            for &i in &self.calls_by_batch[b] {
+                let c = &self.run.tool_calls[i];
+                for v in [&c.arguments, &c.result].into_iter().flatten() {
+                    added.push('\n');
+                    added.push_str(&v.to_string());
+                }
+            }
+        }
+        self.upto = self.upto.max(batch);
+        if added.is_empty() {
+            return;
+        }
+        let added = added.to_lowercase();
+        let start = self.numbers.len();
+        self.numbers.extend(numbers_in(&added).map(|(_, f)| f));
+        if self.numbers.len() > start {
+            // Two sorted runs: the sort merges them in linear time.
+            self.numbers[start..].sort_by(f64::total_cmp);
+            self.numbers.sort_by(f64::total_cmp);
+        }
+        self.text.push_str(&added);
+    }
+
+    /// What was known before `batch`: `None` when the emitting model call's input was not
+    /// recorded ("appears nowhere earlier" cannot be shown then).
+    pub(super) fn before(&mut self, batch: usize) -> Option<Known<'_, 'r>> {
+        let b = self.run.batches.get(batch)?;
+        let m = self.run.model_calls.get(b.emitted_by?)?;
+        m.input.as_ref()?;
+        Some(Known {
+            model_call: m.index,
+            history: self,
+            batch,
+            input: None,
+        })
+    }
+}
+
+/// What one batch's calls could have known: the input of the model call that emitted it, the
+/// first model call's input, and the arguments and results of calls in earlier batches. Read
+/// from the [`History`] on the first question.
+pub(super) struct Known<'h, 'r> {
+    history: &'h mut History<'r>,
+    batch: usize,
+    model_call: usize,
+    input: Option<Searchable>,
+}
+
+impl Known<'_, '_> {
+    fn has(&mut self, atom: &Atom) -> bool {
+        let run = self.history.run;
+        let input = self.input.get_or_insert_with(|| {
+            Searchable::of_value(
+                run.model_calls
+                    .get(self.model_call)
+                    .and_then(|m| m.input.as_ref()),
+            )
+        });
+        self.history.advance(self.batch);
+        let history = &mut *self.history;
+        let first = history.first.get_or_insert_with(|| {
+            Searchable::of_value(run.model_calls.first().and_then(|f| f.input.as_ref()))
+        });
+        match atom {
+            Atom::Number {
+                value, decimals, ..
+            } => [&input.numbers, &first.numbers, &history.numbers]
+                .into_iter()
+                .any(|n| has_number(n, *value, *decimals)),
+            Atom::Text(t) => {
+                let t = t.to_lowercase();
+                input.text.contains(&t) || first.text.contains(&t) || history.text.contains(&t)
+            }
+        }
+    }
 }
 
 const DULL: &[&str] = &[
@@ -40,60 +186,6 @@ fn decimals(t: &str) -> i32 {
 fn rounds_to(x: f64, v: f64, d: i32) -> bool {
     let p = 10f64.powi(d);
     ((x * p).round() - (v * p).round()).abs() < 0.5
-}
-
-impl Known {
-    /// Everything visible before `batch`: the input of the model call that emitted it (and of
-    /// the first model call), and the arguments and results of calls in earlier batches. `None` when the input was not
-    /// recorded.
-    pub(super) fn before(run: &Run, batch: usize) -> Option<Self> {
-        let b = run.batches.get(batch)?;
-        let m = run.model_calls.get(b.emitted_by?)?;
-        let input = m.input.as_ref()?;
-        let mut text = input.to_string();
-        // A history cut short for size still opens with the first request's words.
-        if let Some(first) = run.model_calls.first().filter(|f| f.index != m.index) {
-            if let Some(i) = &first.input {
-                text.push('\n');
-                text.push_str(&i.to_string());
-            }
-        }
-        for c in &run.tool_calls {
-            if c.batch.is_some_and(|x| x < batch) {
-                if let Some(a) = &c.arguments {
-                    text.push('\n');
-                    text.push_str(&a.to_string());
-                }
-                if let Some(r) = &c.result {
-                    text.push('\n');
-                    text.push_str(&r.to_string());
-                }
-            }
-        }
-        let text = text.to_lowercase();
-        let mut numbers: Vec<f64> = numbers_in(&text).map(|(_, f)| f).collect();
-        numbers.sort_by(f64::total_cmp);
-        numbers.dedup();
-        Some(Self { text, numbers })
-    }
-
-    fn has_number(&self, v: f64, d: i32) -> bool {
-        let half = 0.5 / 10f64.powi(d);
-        let lo = self.numbers.partition_point(|x| *x < v - half);
-        self.numbers[lo..]
-            .iter()
-            .take_while(|x| **x <= v + half)
-            .any(|x| rounds_to(*x, v, d))
-    }
-
-    fn has(&self, atom: &Atom) -> bool {
-        match atom {
-            Atom::Number {
-                value, decimals, ..
-            } => self.has_number(*value, *decimals),
-            Atom::Text(t) => self.text.contains(&t.to_lowercase()),
-        }
-    }
 }
 
 /// A specific value in a call's arguments.
@@ -245,7 +337,7 @@ pub(super) struct Prepared {
 }
 
 /// Reads `call` against what was known before its batch.
-pub(super) fn prepare(known: &Known, call: &ToolCall) -> Prepared {
+pub(super) fn prepare(known: &mut Known<'_, '_>, call: &ToolCall) -> Prepared {
     let mut args = Vec::new();
     if let Some(a) = &call.arguments {
         atoms(a, "", &mut args);
@@ -402,15 +494,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn known(text: &str) -> Known {
-        let text = text.to_lowercase();
-        let mut numbers: Vec<f64> = numbers_in(&text).map(|(_, f)| f).collect();
-        numbers.sort_by(f64::total_cmp);
-        Known { text, numbers }
-    }
-
-    fn dep(k: &Known, p: &ToolCall, c: &ToolCall) -> Option<ValueDependency> {
-        dependency(&prepare(k, p), &prepare(k, c))
+    /// The dependency of `c` on `p` when what was known before their batch is `known`.
+    fn dep(known: &str, p: &ToolCall, c: &ToolCall) -> Option<ValueDependency> {
+        let run = crate::analysis::test_support::run(vec![], None);
+        let mut history = History::new(&run);
+        let mut k = Known {
+            history: &mut history,
+            batch: 0,
+            model_call: 0,
+            input: Some(Searchable::of(known.to_owned())),
+        };
+        dependency(&prepare(&mut k, p), &prepare(&mut k, c))
     }
 
     fn call(args: Value, result: Value) -> ToolCall {
@@ -429,22 +523,22 @@ mod tests {
             json!({"cityA": "94016", "cityB": "83214"}),
             json!({"distance": 980.0}),
         );
-        let k = known("What is the distance from San Francisco to Rivermist?");
-        let d = dep(&k, &zip, &dist).expect("dependency");
+        let k = "What is the distance from San Francisco to Rivermist?";
+        let d = dep(k, &zip, &dist).expect("dependency");
         assert_eq!((d.given.as_str(), d.guessed), ("94016", false));
         // Known to the user already: no dependency.
-        assert!(dep(&known("zip 94016 please"), &zip, &dist).is_none());
+        assert!(dep("zip 94016 please", &zip, &dist).is_none());
         // Numbers match at the argument's precision.
         let conv = call(json!({"liter": 38}), json!({"gallon": 10.038536}));
         let fill = call(json!({"fuelAmount": 10.04}), json!({"fuelLevel": 20.04}));
-        assert!(dep(&known("fill 38 liters"), &conv, &fill).is_some());
+        assert!(dep("fill 38 liters", &conv, &fill).is_some());
     }
 
     #[test]
     fn a_guessed_id_the_sibling_contradicts_is_shown_side_by_side() {
         let lookup = call(json!({"email": "a@x.io"}), json!({"customer_id": "C-17"}));
         let orders = call(json!({"customer_id": "C-12"}), json!({"orders": []}));
-        let d = dep(&known("orders of a@x.io"), &lookup, &orders).expect("guess");
+        let d = dep("orders of a@x.io", &lookup, &orders).expect("guess");
         assert!(d.guessed);
         assert_eq!((d.given.as_str(), d.produced.as_str()), ("C-12", "C-17"));
         // Two independent lookups report different values of a field nobody passed on.
@@ -453,7 +547,7 @@ mod tests {
             json!({"city": "London", "population": 9}),
         );
         let b = call(json!({"city": "Paris"}), json!({"city": "Paris"}));
-        assert!(dep(&known("London and Paris"), &a, &b).is_none());
+        assert!(dep("London and Paris", &a, &b).is_none());
         // Two lookups by different ids each echo their own id: no guess.
         let a = call(
             json!({"item_id": "IT-1"}),
@@ -463,11 +557,11 @@ mod tests {
             json!({"item_id": "IT-2"}),
             json!({"item_id": "IT-2", "price": 4}),
         );
-        assert!(dep(&known("look up all items"), &a, &b).is_none());
-        assert!(dep(&known("look up all items"), &b, &a).is_none());
+        assert!(dep("look up all items", &a, &b).is_none());
+        assert!(dep("look up all items", &b, &a).is_none());
         // The digits of a code are no number: `IT-82` is not the price 82.
         let c = call(json!({"item_id": "IT-82"}), json!({"price": 5}));
         let d = call(json!({"item_id": "IT-9"}), json!({"price": 82}));
-        assert!(dep(&known("look up all items"), &d, &c).is_none());
+        assert!(dep("look up all items", &d, &c).is_none());
     }
 }

@@ -2,7 +2,8 @@
 //! OTLP http/protobuf and gRPC exporters, and the JS SDK (sdk-trace-node) with the OTLP/HTTP JSON
 //! and protobuf exporters. Each emits a GenAI-convention agent run whose parallel batch loses an
 //! update (tests/support/exporters); the receiver prints the trace with its finding, and
-//! `fanout audit` on the database finds it.
+//! `fanout audit` on the database finds it. A real agent framework too: Pydantic AI, its agent
+//! run on the offline FunctionModel, exporting through its own instrumentation.
 //!
 //! The packages come from the registries through `.ci/run`, into a virtual environment and a
 //! node_modules folder (default `~/.cache/fanout-ci/{venv,node/node_modules}`, or
@@ -34,6 +35,16 @@ fn python() -> Option<PathBuf> {
     candidates.into_iter().flatten().find(|p| {
         Command::new(p)
             .args(["-c", "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// The Python above, when it also has Pydantic AI.
+fn python_with_pydantic_ai() -> Option<PathBuf> {
+    python().filter(|p| {
+        Command::new(p)
+            .args(["-c", "import pydantic_ai"])
             .output()
             .is_ok_and(|o| o.status.success())
     })
@@ -231,4 +242,22 @@ fn node_sdk_over_http_json() {
 #[test]
 fn node_sdk_over_http_protobuf() {
     node_run("protobuf");
+}
+
+/// A real Pydantic AI agent whose two concurrent deposits lose one update (the script asserts
+/// the balance really ended at 120), exported by the framework's own instrumentation.
+#[test]
+fn pydantic_ai_agent_over_http_protobuf() {
+    let Some(python) = python_with_pydantic_ai() else {
+        return missing("a Python with pydantic-ai-slim and the OTLP exporters");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let endpoint = server.http.clone();
+    let trace_id = export(
+        Command::new(python).arg(exporters().join("pydantic_ai_run.py")),
+        &endpoint,
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    check(server, &trace_id);
 }

@@ -68,9 +68,7 @@ fn dump(path: &Path) -> Vec<String> {
         .map(Result::unwrap)
         .collect();
     for t in tables {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))
-            .unwrap();
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
         let n = stmt.column_count();
         let rows = stmt
             .query_map([], |r| {
@@ -80,7 +78,9 @@ fn dump(path: &Path) -> Vec<String> {
                     .join("|"))
             })
             .unwrap();
-        out.extend(rows.map(|r| format!("{t}: {}", r.unwrap())));
+        let mut rows: Vec<String> = rows.map(|r| format!("{t}: {}", r.unwrap())).collect();
+        rows.sort();
+        out.extend(rows);
     }
     out
 }
@@ -112,6 +112,12 @@ fn an_old_schema_is_migrated_and_keeps_its_spans() {
     let trace = store.load_trace(TRACE.parse().unwrap()).unwrap().unwrap();
     assert_eq!(trace.spans.len(), 1);
     assert_eq!(trace.spans[0].name, "root");
+    // The old database's spans were never analysed: the migration lists the trace as stale.
+    assert_eq!(
+        store.unanalyzed_trace_ids().unwrap(),
+        vec![TRACE.parse().unwrap()]
+    );
+    assert_eq!(store.trace_summaries().unwrap()[0].span_count, 1);
     // Migrating again is a no-op.
     drop(store);
     assert_eq!(
@@ -300,11 +306,24 @@ fn a_trace_that_gains_spans_is_analysed_again() {
     fanout::pipeline::ensure_analyzed(&mut store, &catalog).unwrap();
     let id = TRACE.parse().unwrap();
     assert!(store.is_analyzed(id).unwrap());
+    let listed = |store: &Store| {
+        let rows = store.trace_summaries().unwrap();
+        assert_eq!(rows.len(), 1, "one row per trace, stale or not");
+        (
+            rows[0].span_count,
+            rows[0].start_unix_nano,
+            rows[0].service.clone(),
+        )
+    };
+    assert_eq!(listed(&store), (1, Some(10), Some("svc".to_owned())));
     ingest(&mut store, std::slice::from_ref(&second));
     assert!(
         !store.is_analyzed(id).unwrap(),
         "new spans make the derived rows stale"
     );
+    assert_eq!(store.unanalyzed_trace_ids().unwrap(), vec![id]);
+    // A stale trace is listed from its spans (both of them), without its analysis.
+    assert_eq!(listed(&store), (2, Some(10), None));
     assert_eq!(
         fanout::pipeline::ensure_analyzed(&mut store, &catalog)
             .unwrap()
@@ -312,6 +331,13 @@ fn a_trace_that_gains_spans_is_analysed_again() {
         1
     );
     assert!(store.is_analyzed(id).unwrap());
+    assert_eq!(store.unanalyzed_trace_ids().unwrap(), vec![]);
+    assert_eq!(listed(&store), (2, Some(10), Some("svc".to_owned())));
+    // A full reindex marks every trace stale first, then analyses it again.
+    store.clear_derived().unwrap();
+    assert_eq!(store.unanalyzed_trace_ids().unwrap(), vec![id]);
+    assert_eq!(listed(&store), (2, Some(10), None));
+    fanout::pipeline::ensure_analyzed(&mut store, &catalog).unwrap();
     // Re-ingesting what is already stored changes nothing, so nothing goes stale.
     ingest(&mut store, &[second]);
     assert!(store.is_analyzed(id).unwrap());

@@ -40,6 +40,10 @@ fn ingest_samples(db: &Path) {
     }
 }
 
+/// What a writer's commit leaves before the analysis: no derived rows, every trace listed stale.
+const UNANALYSE: &str = "DELETE FROM findings; DELETE FROM runs; \
+    INSERT OR IGNORE INTO stale_traces (trace_id) SELECT DISTINCT trace_id FROM spans;";
+
 fn count(db: &Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -53,7 +57,7 @@ fn list_analyses_unanalysed_traces_in_memory_and_writes_nothing() {
     // As if a writer stored spans and had not analysed them yet.
     rusqlite::Connection::open(&db)
         .unwrap()
-        .execute_batch("DELETE FROM findings; DELETE FROM runs;")
+        .execute_batch(UNANALYSE)
         .unwrap();
     let out = fanout(&db, &["list", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -181,8 +185,7 @@ fn one_damaged_trace_is_named_and_the_others_still_answer() {
         [&victim],
     )
     .unwrap();
-    conn.execute_batch("DELETE FROM findings; DELETE FROM runs;")
-        .unwrap();
+    conn.execute_batch(UNANALYSE).unwrap();
     drop(conn);
     let hex: String = victim.iter().map(|b| format!("{b:02x}")).collect();
     let out = fanout(&db, &["list", "--json"]);

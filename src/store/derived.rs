@@ -23,11 +23,34 @@ pub(super) fn enum_name(v: &impl serde::Serialize) -> Result<String, Error> {
 }
 
 /// Deletes one trace's derived rows (they are stale once the trace gains spans).
-pub(super) fn delete_derived(conn: &rusqlite::Connection, id: TraceId) -> Result<(), Error> {
+fn delete_derived(conn: &rusqlite::Connection, id: TraceId) -> Result<(), Error> {
     for sql in DELETE_DERIVED {
         conn.prepare_cached(sql)?.execute([&id.0[..]])?;
     }
     Ok(())
+}
+
+/// Marks a trace that changed as needing analysis: its derived rows go, and it is listed in
+/// `stale_traces` (when it has spans; logs alone make no run).
+pub(super) fn mark_stale(conn: &rusqlite::Connection, id: TraceId) -> Result<(), Error> {
+    delete_derived(conn, id)?;
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO stale_traces (trace_id) \
+         SELECT ?1 WHERE EXISTS (SELECT 1 FROM spans WHERE trace_id = ?1)",
+    )?
+    .execute([&id.0[..]])?;
+    Ok(())
+}
+
+/// The distinct kinds of a run's findings, comma-separated (`None` without findings).
+fn finding_kinds(analyzed: &AnalyzedTrace) -> Option<String> {
+    let kinds: std::collections::BTreeSet<&str> = analyzed
+        .analysis
+        .findings
+        .iter()
+        .map(|f| f.kind.as_str())
+        .collect();
+    (!kinds.is_empty()).then(|| kinds.into_iter().collect::<Vec<_>>().join(","))
 }
 
 impl Store {
@@ -40,6 +63,8 @@ impl Store {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let id = &trace.trace_id.0[..];
         delete_derived(&tx, trace.trace_id)?;
+        tx.prepare_cached("DELETE FROM stale_traces WHERE trace_id = ?1")?
+            .execute([id])?;
         let run = &analyzed.run;
         let analysis = &analyzed.analysis;
         let ids: std::collections::HashSet<_> = trace.spans.iter().map(|s| s.span_id).collect();
@@ -53,7 +78,8 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO runs (trace_id, conventions, timing, service, root_name, start_unix_nano, end_unix_nano, \
              span_count, model_calls, tool_calls, batches, parallel_batches, findings, worst_severity, final_answer, \
-             final_answer_span_id, degraded) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             final_answer_span_id, degraded, finding_kinds) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?
         .execute(params![
                 id,
@@ -73,6 +99,7 @@ impl Store {
                 run.final_answer.as_ref().map(|a| a.text.as_str()),
                 run.final_answer.as_ref().and_then(|a| a.span_id).map(|s| s.0.to_vec()),
                 json(&run.degraded)?,
+                finding_kinds(analyzed),
             ])?;
         {
             let mut stmt = tx.prepare_cached(
@@ -106,19 +133,22 @@ impl Store {
         for table in DERIVED_TABLES {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
         }
+        tx.execute(
+            "INSERT OR IGNORE INTO stale_traces (trace_id) SELECT DISTINCT trace_id FROM spans",
+            [],
+        )?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Trace ids that have spans but no derived rows.
+    /// Trace ids that have spans but no derived rows (or out-of-date ones).
     pub fn unanalyzed_trace_ids(&self) -> Result<Vec<TraceId>, Error> {
         let conn = match &self.backend {
             super::Backend::Sqlite(conn) => conn,
             super::Backend::Postgres(pg) => return pg.unanalyzed_trace_ids(),
         };
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT s.trace_id FROM spans s WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.trace_id = s.trace_id)",
-        )?;
+        let mut stmt =
+            conn.prepare_cached("SELECT trace_id FROM stale_traces ORDER BY trace_id")?;
         let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
         rows.map(|r| {
             TraceId::from_bytes(&r?)

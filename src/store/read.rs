@@ -223,14 +223,21 @@ impl Store {
             super::Backend::Sqlite(conn) => conn,
             super::Backend::Postgres(pg) => return pg.trace_summaries(),
         };
-        let mut stmt = conn.prepare(
+        // Analysed traces come from their run rows; only the stale ones (listed in
+        // `stale_traces`) are counted from their spans, so the list never scans every span.
+        let mut stmt = conn.prepare_cached(
             "SELECT t.trace_id, t.n, t.first_start, t.last_end, r.service, r.root_name, r.model_calls, r.tool_calls, \
              r.batches, r.parallel_batches, r.findings, r.worst_severity, r.timing, r.conventions, \
-             (SELECT GROUP_CONCAT(DISTINCT f.kind) FROM findings f WHERE f.trace_id = t.trace_id), \
+             r.finding_kinds, \
              (SELECT s.name FROM trace_sources ts JOIN sources s ON s.digest = ts.digest \
               WHERE ts.trace_id = t.trace_id ORDER BY s.rowid LIMIT 1) \
-             FROM (SELECT trace_id, COUNT(*) AS n, MIN(start_unix_nano) AS first_start, MAX(end_unix_nano) AS last_end \
-                   FROM spans GROUP BY trace_id) t \
+             FROM (SELECT trace_id, span_count AS n, start_unix_nano AS first_start, end_unix_nano AS last_end \
+                   FROM runs \
+                   UNION ALL \
+                   SELECT trace_id, COUNT(*), MIN(start_unix_nano), MAX(end_unix_nano) FROM spans \
+                   WHERE trace_id IN (SELECT trace_id FROM stale_traces) \
+                     AND trace_id NOT IN (SELECT trace_id FROM runs) \
+                   GROUP BY trace_id) t \
              LEFT JOIN runs r ON r.trace_id = t.trace_id \
              ORDER BY t.first_start DESC, t.trace_id",
         )?;

@@ -238,7 +238,7 @@ impl FileTx<'_> {
         match self.tx {
             Tx::Sqlite(tx) => {
                 for id in &self.changed {
-                    super::derived::delete_derived(&tx, *id)?;
+                    super::derived::mark_stale(&tx, *id)?;
                 }
                 tx.commit()?;
             }

@@ -51,7 +51,12 @@ fn ok(out: &Output) -> String {
 /// The error text of a command that must fail to connect.
 fn refused(out: &Output) -> String {
     let err = common::text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stdout: {}\nstderr: {err}", common::text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {err}",
+        common::text(&out.stdout)
+    );
     assert!(err.contains("cannot connect"), "{err}");
     err
 }
@@ -92,16 +97,30 @@ fn require_encrypts_and_a_server_that_refuses_plain_connections_proves_it() {
         &require,
         &["ingest", &common::sample("lost_update.otlp.json")],
     ));
-    assert_eq!(trace_count(&ok(&fanout(dir.path(), &require, &["list", "--json"]))), 1);
+    assert_eq!(
+        trace_count(&ok(&fanout(dir.path(), &require, &["list", "--json"]))),
+        1
+    );
     // The same from PGSSLMODE, and `prefer` takes TLS when the server offers it.
-    let out = fanout_env(dir.path(), &base, &[("PGSSLMODE", "require")], &["list", "--json"]);
+    let out = fanout_env(
+        dir.path(),
+        &base,
+        &[("PGSSLMODE", "require")],
+        &["list", "--json"],
+    );
     assert_eq!(trace_count(&ok(&out)), 1);
     let prefer = format!("{base}?sslmode=prefer");
-    assert_eq!(trace_count(&ok(&fanout(dir.path(), &prefer, &["list", "--json"]))), 1);
+    assert_eq!(
+        trace_count(&ok(&fanout(dir.path(), &prefer, &["list", "--json"]))),
+        1
+    );
     // Plain connections are refused by the server (`hostssl` only): the ones above were TLS.
     for plain in [format!("{base}?sslmode=disable"), base.clone()] {
         let err = refused(&fanout(dir.path(), &plain, &["list"]));
-        assert!(err.contains("pg_hba.conf") && err.contains("no encryption"), "{err}");
+        assert!(
+            err.contains("pg_hba.conf") && err.contains("no encryption"),
+            "{err}"
+        );
     }
 }
 
@@ -129,7 +148,10 @@ fn verify_full_checks_the_chain_and_the_host_name() {
         &good,
         &["ingest", &common::sample("context_dependency.otlp.json")],
     ));
-    assert_eq!(trace_count(&ok(&fanout(dir.path(), &good, &["list", "--json"]))), 1);
+    assert_eq!(
+        trace_count(&ok(&fanout(dir.path(), &good, &["list", "--json"]))),
+        1
+    );
     // The CA file from PGSSLROOTCERT.
     let from_env = format!(
         "postgres://fanout@localhost:{}/{db}?hostaddr=127.0.0.1&sslmode=verify-full",
@@ -143,28 +165,45 @@ fn verify_full_checks_the_chain_and_the_host_name() {
     );
     assert_eq!(trace_count(&ok(&out)), 1);
     // A host name the certificate was not issued for.
-    let err = refused(&fanout(dir.path(), &url("127.0.0.1", "verify-full", &ca), &["list"]));
+    let err = refused(&fanout(
+        dir.path(),
+        &url("127.0.0.1", "verify-full", &ca),
+        &["list"],
+    ));
     assert!(
         err.contains("not valid for name") && err.contains("sslmode=verify-full"),
         "{err}"
     );
     // verify-ca checks the chain only: the same host name passes.
-    ok(&fanout(dir.path(), &url("127.0.0.1", "verify-ca", &ca), &["list"]));
+    ok(&fanout(
+        dir.path(),
+        &url("127.0.0.1", "verify-ca", &ca),
+        &["list"],
+    ));
     // A CA that did not sign the server's certificate fails both.
     for mode in ["verify-full", "verify-ca"] {
-        let err = refused(&fanout(dir.path(), &url("localhost", mode, &other_ca), &["list"]));
+        let err = refused(&fanout(
+            dir.path(),
+            &url("localhost", mode, &other_ca),
+            &["list"],
+        ));
         assert!(err.contains("UnknownIssuer"), "{err}");
         assert!(err.contains("other-ca.pem"), "{err}");
     }
     // A CA file that is missing says so.
     let missing = dir.path().join("missing.pem");
-    let err = refused(&fanout(dir.path(), &url("localhost", "verify-full", &missing), &["list"]));
+    let err = refused(&fanout(
+        dir.path(),
+        &url("localhost", "verify-full", &missing),
+        &["list"],
+    ));
     assert!(err.contains("missing.pem"), "{err}");
 }
 
 #[test]
 fn require_against_a_server_without_tls_fails_and_disable_stays_plain() {
-    let Some(pg) = PgServer::start("require_against_a_server_without_tls_fails_and_disable_stays_plain")
+    let Some(pg) =
+        PgServer::start("require_against_a_server_without_tls_fails_and_disable_stays_plain")
     else {
         return;
     };
@@ -175,8 +214,16 @@ fn require_against_a_server_without_tls_fails_and_disable_stays_plain() {
         &format!("{url}?sslmode=disable"),
         &["ingest", &common::sample("lost_update.otlp.json")],
     ));
-    let err = refused(&fanout(dir.path(), &format!("{url}?sslmode=require"), &["list"]));
+    let err = refused(&fanout(
+        dir.path(),
+        &format!("{url}?sslmode=require"),
+        &["list"],
+    ));
     assert!(err.contains("TLS"), "{err}");
     // prefer falls back to plain when the server has no TLS.
-    ok(&fanout(dir.path(), &format!("{url}?sslmode=prefer"), &["list"]));
+    ok(&fanout(
+        dir.path(),
+        &format!("{url}?sslmode=prefer"),
+        &["list"],
+    ));
 }

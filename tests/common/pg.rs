@@ -54,7 +54,9 @@ impl TestCerts {
         let issuer = Issuer::from_params(&ca_params, &ca_key);
         let server_key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-        params.distinguished_name.push(DnType::CommonName, "localhost");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let server_cert = params.signed_by(&server_key, &issuer).unwrap();
         TestCerts {
@@ -171,7 +173,8 @@ impl PgServer {
         let mut tls_options = String::new();
         if let Some(tls) = tls {
             server.configure_tls(&data, tls);
-            tls_options = " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".into();
+            tls_options =
+                " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".into();
         }
         // A port another test grabbed between choosing and binding: try again.
         for _ in 0..5 {

@@ -14,7 +14,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// How much TLS a connection asks for.
@@ -36,12 +38,10 @@ impl Mode {
             "require" => Self::Require,
             "verify-ca" => Self::VerifyCa,
             "verify-full" => Self::VerifyFull,
-            other => {
-                return Err(format!(
-                    "sslmode={} is not one of disable, allow, prefer, require, verify-ca, verify-full",
-                    crate::sanitize::sanitize_line(other)
-                ))
-            }
+            other => return Err(format!(
+                "sslmode={} is not one of disable, allow, prefer, require, verify-ca, verify-full",
+                crate::sanitize::sanitize_line(other)
+            )),
         })
     }
 
@@ -213,7 +213,12 @@ impl ServerCertVerifier for Unverified {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -222,7 +227,12 @@ impl ServerCertVerifier for Unverified {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -285,9 +295,10 @@ mod tests {
 
     #[test]
     fn the_tls_parameters_leave_the_url_and_the_rest_stays() {
-        let (url, s) =
-            split("postgres://u@h/db?application_name=x&sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem")
-                .unwrap();
+        let (url, s) = split(
+            "postgres://u@h/db?application_name=x&sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem",
+        )
+        .unwrap();
         assert_eq!(url, "postgres://u@h/db?application_name=x");
         assert_eq!(s.mode, Mode::VerifyFull);
         assert_eq!(s.root_cert.as_deref(), Some("/tmp/ca.pem"));

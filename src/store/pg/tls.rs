@@ -38,10 +38,12 @@ impl Mode {
             "require" => Self::Require,
             "verify-ca" => Self::VerifyCa,
             "verify-full" => Self::VerifyFull,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "sslmode={} is not one of disable, allow, prefer, require, verify-ca, verify-full",
                 crate::sanitize::sanitize_line(other)
-            )),
+            ))
+            }
         })
     }
 

@@ -11,6 +11,8 @@ use crate::export::ExportFormat;
 use crate::model::{Trace, TraceId};
 use crate::store::Store;
 
+use super::action::{PullDone, PullRequest};
+
 pub use crate::store::TraceSummary;
 
 /// One row of the trace list.
@@ -82,6 +84,13 @@ pub trait TraceSource: Send {
     fn summaries(&mut self) -> anyhow::Result<Vec<TraceEntry>>;
     /// `Ok(None)` when no such trace is stored.
     fn load(&mut self, id: TraceId) -> anyhow::Result<Option<LoadedTrace>>;
+    /// Fetches a trace from a tracing backend into the database; the id stored and a line for
+    /// the status bar.
+    fn pull(&mut self, request: &PullRequest) -> anyhow::Result<PullDone> {
+        let _ = request;
+        anyhow::bail!("this viewer shows traces held in memory: there is no database to pull into")
+    }
+
     /// Writes an export and returns a line for the status bar (the file written).
     fn export(&mut self, request: &ExportRequest) -> anyhow::Result<String> {
         let loaded = self
@@ -95,6 +104,8 @@ pub trait TraceSource: Send {
 pub struct StoreSource {
     store: Store,
     catalog: Catalog,
+    /// The database, for the writer a pull opens.
+    path: PathBuf,
 }
 
 impl StoreSource {
@@ -109,7 +120,11 @@ impl StoreSource {
         let store = Store::open_read_only(path).with_context(|| {
             format!("cannot open the database {}", crate::store::describe(path))
         })?;
-        Ok(Self { store, catalog })
+        Ok(Self {
+            store,
+            catalog,
+            path: path.to_owned(),
+        })
     }
 }
 
@@ -125,6 +140,46 @@ impl TraceSource for StoreSource {
                 summary,
             })
             .collect())
+    }
+
+    fn pull(&mut self, request: &PullRequest) -> anyhow::Result<PullDone> {
+        use crate::pull::into_store;
+        let client = into_store::client_from_env(&request.url)?;
+        // The viewer's own session only reads; the pull writes through a store of its own.
+        let mut store = Store::open(&self.path).with_context(|| {
+            format!(
+                "cannot open the database {}",
+                crate::store::describe(&self.path)
+            )
+        })?;
+        let stored = into_store::fetch_into(
+            &mut store,
+            &client,
+            None,
+            &request.trace_id,
+            None,
+            &self.catalog,
+            false,
+        )?;
+        let new = if stored.input.already_ingested || stored.input.new_spans == 0 {
+            "already stored".to_owned()
+        } else {
+            format!("{} new", stored.input.new_spans)
+        };
+        let mut message = format!(
+            "pulled trace {} from {} ({} spans, {new})",
+            super::views::short_id(&stored.id.to_hex()),
+            stored.backend.name(),
+            stored.input.spans_read,
+        );
+        for w in &stored.warnings {
+            message.push_str("; ");
+            message.push_str(w);
+        }
+        Ok(PullDone {
+            id: stored.id,
+            message,
+        })
     }
 
     fn load(&mut self, id: TraceId) -> anyhow::Result<Option<LoadedTrace>> {

@@ -23,6 +23,8 @@ pub enum Request {
     Export(ExportRequest),
     /// Load A and B and compare them.
     Diff(TraceId, TraceId),
+    /// Fetch a trace from a tracing backend into the database.
+    Pull(super::action::PullRequest),
 }
 
 /// Handle to the running worker; dropping it stops the thread once its queue is empty.
@@ -95,6 +97,7 @@ fn guarded(source: &mut dyn TraceSource, request: Request) -> Action {
     };
     let is_export = matches!(request, Request::Export(_));
     let is_diff = matches!(request, Request::Diff(..));
+    let is_pull = matches!(request, Request::Pull(_));
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(source, request))) {
         Ok(action) => action,
         Err(payload) => {
@@ -106,6 +109,7 @@ fn guarded(source: &mut dyn TraceSource, request: Request) -> Action {
             let message = format!("internal error while reading the trace: {what}");
             match (id, is_export) {
                 _ if is_diff => Action::DiffFailed(message),
+                _ if is_pull => Action::PullFinished(Err(message)),
                 (Some(id), _) => Action::LoadFailed { id, message },
                 (None, true) => Action::ExportFinished(Err(message)),
                 (None, false) => Action::SummariesFailed(message),
@@ -142,6 +146,7 @@ fn handle(source: &mut dyn TraceSource, request: Request) -> Action {
             (Err(e), _) | (_, Err(e)) => Action::DiffFailed(format!("{e:#}")),
             _ => Action::DiffFailed("a trace to compare is no longer stored".into()),
         },
+        Request::Pull(req) => Action::PullFinished(source.pull(&req).map_err(|e| format!("{e:#}"))),
         Request::Export(req) => {
             Action::ExportFinished(source.export(&req).map_err(|e| format!("{e:#}")))
         }

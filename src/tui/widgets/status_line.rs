@@ -45,6 +45,8 @@ impl Widget for StatusLine<'_> {
                 PromptTarget::ListFilter => "filter: ",
                 PromptTarget::TraceSearch => "search: ",
                 PromptTarget::ExportPath(_) => "export to (.md .svg .json .perfetto.json): ",
+                PromptTarget::Pull => "pull (URL TRACE_ID): ",
+                PromptTarget::PullTraceId => "trace id to pull: ",
             };
             let line = Line::from(vec![
                 Span::styled(format!(" {label}"), th.status),
@@ -87,6 +89,16 @@ impl Widget for StatusLine<'_> {
                     live.exporters,
                     if live.exporters == 1 { "" } else { "s" },
                     if live.follow { " · following" } else { "" }
+                ),
+                th.status,
+            ));
+        }
+        if let Some((id, url)) = &app.pull.running {
+            spans.push(Span::styled(
+                format!(
+                    " · pulling {} from {}…",
+                    sanitize::line(id),
+                    sanitize::line(url)
                 ),
                 th.status,
             ));

@@ -53,6 +53,11 @@ pub enum Error {
     Corrupt(String),
     #[error("{} is not a fanout database (no fanout schema in it)", crate::sanitize::sanitize_line(&path.display().to_string()))]
     NotFanout { path: PathBuf },
+    #[error(
+        "PostgreSQL cancelled this write to end a deadlock with another writer ({reason}); the input is \
+         larger than the {limit} spans fanout replays by itself, so nothing of it was stored: run it again"
+    )]
+    Deadlock { reason: String, limit: usize },
     #[error("cannot write the database {}: the disk is full (free some space and retry; nothing stored was changed)", crate::sanitize::sanitize_line(&path.display().to_string()))]
     DiskFull { path: PathBuf },
 }

@@ -9,6 +9,7 @@
 //! NUL character that untrusted input may carry. JSON columns stay `text` (JSON escapes NUL).
 
 mod derived;
+pub(super) mod file;
 mod read;
 mod tls;
 pub(super) mod write;

@@ -28,7 +28,7 @@ pub struct FileTx<'a> {
 /// The backend's transaction.
 pub(super) enum Tx<'a> {
     Sqlite(Transaction<'a>),
-    Postgres(super::pg::file::PgFile<'a>),
+    Postgres(Box<super::pg::file::PgFile<'a>>),
 }
 
 /// What a committed file changed.
@@ -68,7 +68,7 @@ impl Store {
                 conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
             ),
             super::Backend::Postgres(pg) => {
-                Tx::Postgres(super::pg::file::PgFile::begin(pg.client_mut())?)
+                Tx::Postgres(Box::new(super::pg::file::PgFile::begin(pg.client_mut())?))
             }
         };
         Ok(FileTx {

@@ -190,6 +190,23 @@ fn verify_full_checks_the_chain_and_the_host_name() {
         assert!(err.contains("UnknownIssuer"), "{err}");
         assert!(err.contains("other-ca.pem"), "{err}");
     }
+    // `require` with a CA file checks the chain, as libpq does; without one it checks nothing.
+    ok(&fanout(
+        dir.path(),
+        &url("127.0.0.1", "require", &ca),
+        &["list"],
+    ));
+    let err = refused(&fanout(
+        dir.path(),
+        &url("localhost", "require", &other_ca),
+        &["list"],
+    ));
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    let unchecked = format!(
+        "postgres://fanout@127.0.0.1:{}/{db}?sslmode=require",
+        pg.port
+    );
+    ok(&fanout(dir.path(), &unchecked, &["list"]));
     // A CA file that is missing says so.
     let missing = dir.path().join("missing.pem");
     let err = refused(&fanout(

@@ -25,6 +25,10 @@ pub use read::TraceSummary;
 pub use snapshot::Summaries;
 pub use write::{FileOutcome, FileTx};
 
+/// Spans a PostgreSQL writer keeps to replay its input after PostgreSQL cancels it to end a
+/// deadlock; a larger input then fails whole.
+pub const PG_REPLAY_SPANS: usize = pg::file::JOURNAL_SPANS;
+
 /// Store failures, with what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

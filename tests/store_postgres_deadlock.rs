@@ -3,8 +3,9 @@
 //! other holds uncommitted. PostgreSQL breaks the cycle by cancelling one transaction (its server
 //! log says `deadlock detected`); the store replays the cancelled file's writes, so both files
 //! commit and every span is stored exactly once. Through the store's own write path
-//! (`Store::begin_file`, `FileTx::insert_spans`, `FileTx::commit`). Says SKIPPED without the
-//! PostgreSQL binaries (and fails under CI=true).
+//! (`Store::begin_file`, `FileTx::insert_spans`, `FileTx::commit`). An input larger than what
+//! the store keeps to replay fails whole instead, saying to run it again. Says SKIPPED without
+//! the PostgreSQL binaries (and fails under CI=true).
 
 mod common;
 
@@ -131,4 +132,79 @@ fn a_forced_deadlock_is_retried_and_every_span_is_stored_once() {
             assert_eq!(trace.spans, vec![s.clone()], "round {round}");
         }
     }
+}
+
+/// `n` copies of `template`, each a span of its own in trace `trace` (ids from `first`).
+fn copies(template: &Span, trace: u32, first: u64, n: u64) -> Vec<Span> {
+    (first..first + n)
+        .map(|i| {
+            let mut s = template.clone();
+            s.trace_id = format!("{trace:032x}").parse().unwrap();
+            s.span_id = format!("{i:016x}").parse().unwrap();
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn an_input_too_large_to_replay_fails_whole_and_says_to_run_it_again() {
+    let Some(pg) =
+        PgServer::start("an_input_too_large_to_replay_fails_whole_and_says_to_run_it_again")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let spans = three_spans(dir.path());
+    let url = pg.new_database();
+    let mut store = Store::open(Path::new(&url)).unwrap();
+    let mut tx = store.begin_file().unwrap();
+    tx.insert_spans(&spans[2..]).unwrap();
+    tx.commit(false).unwrap();
+    drop(store);
+    let done = watchdog(&pg, &url, Duration::from_secs(120));
+    // Each writer first stores more spans of its own than fanout keeps to replay.
+    let limit = fanout::store::PG_REPLAY_SPANS as u64;
+    let barrier = Arc::new(Barrier::new(2));
+    let writer = |first: Span, second: Span, filler: Vec<Span>| {
+        let (url, barrier) = (url.clone(), Arc::clone(&barrier));
+        std::thread::spawn(move || {
+            let mut store = Store::open(Path::new(&url)).unwrap();
+            let mut tx = store.begin_file().unwrap();
+            tx.insert_spans(&filler).unwrap();
+            tx.insert_spans(std::slice::from_ref(&first)).unwrap();
+            barrier.wait();
+            tx.insert_spans(std::slice::from_ref(&second))
+                .map_err(|e| e.to_string())?;
+            tx.commit(false).map_err(|e| e.to_string())
+        })
+    };
+    let a = writer(
+        spans[0].clone(),
+        spans[1].clone(),
+        copies(&spans[0], 10, 1, limit),
+    );
+    let b = writer(
+        spans[1].clone(),
+        spans[0].clone(),
+        copies(&spans[0], 11, 1, limit),
+    );
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    let _ = done.send(());
+    let (ok, err) = match (a, b) {
+        (Ok(ok), Err(err)) | (Err(err), Ok(ok)) => (ok, err),
+        other => panic!("one writer must fail and one commit: {other:?}"),
+    };
+    assert!(
+        err.contains("deadlock")
+            && err.contains("nothing of it was stored")
+            && err.contains("run it again"),
+        "{err}"
+    );
+    // The survivor's spans, none of the victim's filler.
+    assert_eq!(ok.new_spans as u64, limit + 2);
+    let count: i64 = PgServer::client(&url)
+        .query_one("SELECT count(*) FROM spans", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(count as u64, 1 + limit + 2);
 }

@@ -908,4 +908,22 @@ fn the_pull_prompt_and_the_pull_under_way_show_in_the_status_line() {
         ))],
     );
     insta::assert_snapshot!("pull_failed", draw(&app).backend());
+    // The URL alone asks for the id next, naming the URL without its password.
+    feed(
+        &mut app,
+        [Action::Pull, Action::Input(InputKey::KillToStart)],
+    );
+    feed(
+        &mut app,
+        "https://me:s3cret@tempo:3200"
+            .chars()
+            .map(|c| Action::Input(InputKey::Char(c))),
+    );
+    feed(&mut app, [Action::Input(InputKey::Submit)]);
+    let screen = text(draw(&app).backend().buffer());
+    assert!(
+        screen.contains("trace id to pull from https://tempo:3200: "),
+        "{screen}"
+    );
+    assert!(!screen.contains("s3cret"), "{screen}");
 }

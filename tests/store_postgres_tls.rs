@@ -243,4 +243,13 @@ fn require_against_a_server_without_tls_fails_and_disable_stays_plain() {
         &format!("{url}?sslmode=prefer"),
         &["list"],
     ));
+    // Over the Unix socket `sslmode` does not apply, as with libpq.
+    let db = url.rsplit('/').next().unwrap();
+    let socket = format!(
+        "postgres://fanout@/{db}?host={}&port={}&sslmode=require",
+        pg.dir().display(),
+        pg.port
+    );
+    let listed = ok(&fanout(dir.path(), &socket, &["list", "--json"]));
+    assert!(listed.contains("trace_id"), "{listed}");
 }

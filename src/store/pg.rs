@@ -142,6 +142,15 @@ pub fn config(url: &str) -> Result<(Config, TlsSettings), Error> {
             config.dbname(&d);
         }
     }
+    // As libpq: TLS is a matter of TCP; a Unix socket stays plain whatever `sslmode` says.
+    let mut tls = tls;
+    if config
+        .get_hosts()
+        .iter()
+        .all(|h| !matches!(h, postgres::config::Host::Tcp(_)))
+    {
+        tls.mode = TlsMode::Disable;
+    }
     config.ssl_mode(match tls.mode {
         TlsMode::Disable => SslMode::Disable,
         TlsMode::Prefer => SslMode::Prefer,

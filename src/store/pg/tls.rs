@@ -4,7 +4,7 @@
 //! who answers (unless a CA file is named, then it checks the chain, as libpq does);
 //! `verify-ca` checks the certificate chain; `verify-full` also the host name. `prefer` and
 //! `allow` try TLS first, unverified, and fall back to plain when the server offers none. No
-//! `sslmode` at all stays plain.
+//! `sslmode` at all stays plain, and so does a Unix socket whatever it says (see `pg::config`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

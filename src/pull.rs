@@ -3,6 +3,7 @@
 //! traces to pick from. Owns HTTP and each backend's response shapes; never SQL or analysis.
 
 pub(crate) mod client;
+pub(crate) mod into_store;
 pub(crate) mod jaeger;
 pub(crate) mod phoenix;
 pub(crate) mod tempo;

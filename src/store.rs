@@ -25,6 +25,10 @@ pub use read::TraceSummary;
 pub use snapshot::Summaries;
 pub use write::{FileOutcome, FileTx};
 
+/// Spans a PostgreSQL writer keeps to replay its input after PostgreSQL cancels it to end a
+/// deadlock; a larger input then fails whole.
+pub const PG_REPLAY_SPANS: usize = pg::file::JOURNAL_SPANS;
+
 /// Store failures, with what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -53,6 +57,11 @@ pub enum Error {
     Corrupt(String),
     #[error("{} is not a fanout database (no fanout schema in it)", crate::sanitize::sanitize_line(&path.display().to_string()))]
     NotFanout { path: PathBuf },
+    #[error(
+        "PostgreSQL cancelled this write to end a deadlock with another writer ({reason}); the input is \
+         larger than the {limit} spans fanout replays by itself, so nothing of it was stored: run it again"
+    )]
+    Deadlock { reason: String, limit: usize },
     #[error("cannot write the database {}: the disk is full (free some space and retry; nothing stored was changed)", crate::sanitize::sanitize_line(&path.display().to_string()))]
     DiskFull { path: PathBuf },
 }

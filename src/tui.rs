@@ -175,6 +175,7 @@ fn to_request(effect: Effect) -> Request {
         Effect::LoadTrace(id) => Request::Load(id),
         Effect::Export(req) => Request::Export(req),
         Effect::LoadDiff(a, b) => Request::Diff(a, b),
+        Effect::Pull(req) => Request::Pull(req),
         // Handled by the loop (`run_with_channel`), never sent to the worker.
         Effect::Copy(_) | Effect::Page(_) => Request::Summaries,
     }

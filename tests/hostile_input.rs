@@ -2,6 +2,8 @@
 //! bombs, records of another format, duplicates and broken references. Every case ends in a clear
 //! error naming where (or a listed skip), never a crash and never silent loss.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -108,17 +110,22 @@ fn absurd_nesting_is_refused_by_every_entry_point_naming_where() {
 
 #[test]
 fn deep_but_reasonable_values_are_stored_intact() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("f.db");
+    // Stored and read back the same on either store.
+    common::stores::each_store("deep_but_reasonable_values_are_stored_intact", deep_values);
+}
+
+fn deep_values(db: &common::stores::TestDb) {
+    let dir = &db.dir;
+    let db = db.path();
     for kind in ["array", "kvlist"] {
         let line = nested_line(fanout::limits::MAX_VALUE_DEPTH, kind);
         let file = dir.path().join(format!("ok-{kind}.jsonl"));
         std::fs::write(&file, &line).unwrap();
-        let out = fanout(&db, &["ingest", file.to_str().unwrap()], None);
+        let out = fanout(db, &["ingest", file.to_str().unwrap()], None);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         let spans = fanout::ingest::load_path(&file).unwrap();
         let store_spans = {
-            let store = fanout::store::Store::open(&db).unwrap();
+            let store = fanout::store::Store::open(db).unwrap();
             store.load_trace(spans[0].trace_id).unwrap().unwrap().spans
         };
         let stored = store_spans

@@ -1,7 +1,10 @@
 //! OTLP log records: GenAI instrumentations of semantic conventions v1.28–v1.36 put message
 //! content in log events (`gen_ai.choice`, `gen_ai.*.message`) rather than on spans. Logs read from
 //! their own file, in any order relative to the spans, attach to their spans as events, and
-//! normalization rebuilds the batch and the final answer from them. Re-ingesting changes nothing.
+//! normalization rebuilds the batch and the final answer from them. Re-ingesting changes nothing
+//! (on SQLite and on PostgreSQL).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -183,10 +186,18 @@ fn ingest(store: &mut Store, files: &[PathBuf]) -> Vec<fanout::pipeline::StoredI
 
 #[test]
 fn log_events_in_their_own_file_rebuild_the_batch_and_the_answer() {
-    let dir = tempfile::tempdir().unwrap();
+    // Stored logs wait for their spans on either store.
+    common::stores::each_store(
+        "log_events_in_their_own_file_rebuild_the_batch_and_the_answer",
+        logs_then_spans,
+    );
+}
+
+fn logs_then_spans(db: &common::stores::TestDb) {
+    let dir = &db.dir;
     let logs = write(dir.path(), "logs.jsonl", &logs_doc());
     let spans = write(dir.path(), "spans.jsonl", &spans_doc());
-    let mut store = Store::open(&dir.path().join("f.db")).unwrap();
+    let mut store = db.open();
     // Logs first: they wait in the store for their spans.
     ingest(&mut store, &[logs.clone(), spans]);
     let trace = store.load_trace(TRACE.parse().unwrap()).unwrap().unwrap();

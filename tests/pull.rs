@@ -755,3 +755,82 @@ fn in_a_terminal_the_pulled_trace_opens_in_the_viewer() {
     assert!(!screen.contains(TOKEN), "{screen}");
     tmux.keys("q");
 }
+
+/// In the viewer, `p` asks for `URL TRACE_ID`, pulls the trace (the token from
+/// `FANOUT_PULL_TOKEN`, as `fanout pull` reads it) and opens it; a trace the backend does not
+/// have is named in the status line and the viewer stays usable.
+#[test]
+fn the_viewer_pull_prompt_fetches_stores_and_opens_the_trace() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = tempo();
+    // The viewer opens an existing database: one sample in it first.
+    let out = fanout(
+        dir.path(),
+        &["ingest", &common::sample("clean_sequential.otlp.json")],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let command = format!(
+        "env NO_COLOR=1 TERM=xterm-256color HOME='{home}' XDG_DATA_HOME='{home}/data' FANOUT_PULL_TOKEN='{TOKEN}' '{bin}' --db '{db}'; sleep 30",
+        home = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_fanout"),
+        db = dir.path().join("fanout.db").display(),
+    );
+    let tmux = common::tmux::Tmux::start(dir.path(), "fanout-pull-prompt", (120, 36), &command);
+    let screen = tmux.screen_with("1 of 1");
+    assert!(
+        screen.contains("1 of 1"),
+        "the viewer did not start:\n{screen}"
+    );
+
+    // A trace Tempo does not have.
+    tmux.keys("p");
+    tmux.screen_with("pull (URL TRACE_ID)");
+    tmux.keys(&format!("{} 0000dead", server.url));
+    tmux.keys("Enter");
+    let screen = tmux.screen_with("pull failed");
+    assert!(
+        screen.contains("pull failed") && screen.contains("not found"),
+        "the missing trace is named:\n{screen}"
+    );
+
+    // The prompt offers the URL again; the id completes it.
+    tmux.keys("p");
+    let screen = tmux.screen_with("pull (URL TRACE_ID)");
+    assert!(screen.contains(&server.url), "{screen}");
+    tmux.keys(TRACE);
+    tmux.keys("Enter");
+    let screen = tmux.screen_until(|s| s.contains("timeline") && s.contains("deposit"));
+    assert!(
+        screen.contains("timeline") && screen.contains("deposit") && screen.contains("from Tempo"),
+        "the pulled trace did not open:\n{screen}"
+    );
+    assert!(!screen.contains(TOKEN), "{screen}");
+    tmux.keys("q");
+
+    // It is stored with its URL as its source, beside the sample.
+    let listed = fanout(dir.path(), &["list", "--json"], &[]);
+    let list = json(&listed);
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list:#}");
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["trace_id"] == TRACE),
+        "{list:#}"
+    );
+    // Tempo was asked with the token from the environment.
+    assert!(server
+        .seen()
+        .iter()
+        .any(|s| s.target.starts_with(&format!("/api/v2/traces/{TRACE}"))
+            && s.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+}

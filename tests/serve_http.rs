@@ -1,10 +1,14 @@
 //! `fanout serve` over OTLP/HTTP with hand-made requests: every answer the OTLP specification
 //! asks for (success, partial success, 400, 401, 413, 415, 429/503 with Retry-After), gzip and
 //! deflate bodies, acknowledgement only after commit, merging of one trace sent in pieces, and a
-//! clean shutdown that finishes the request in flight.
+//! clean shutdown that finishes the request in flight. What is about storing (commit before
+//! the answer, merging, logs) runs on SQLite and on PostgreSQL (`common::stores`).
 
+mod common;
 #[path = "support/serve.rs"]
 mod serve;
+
+use common::stores::{each_store, TestDb};
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -30,7 +34,14 @@ fn span_count(r: &ExportTraceServiceRequest) -> u64 {
 
 #[test]
 fn protobuf_export_is_committed_before_the_success_answer() {
-    let r = start(Limits::default(), None);
+    each_store(
+        "protobuf_export_is_committed_before_the_success_answer",
+        committed_before_the_answer,
+    );
+}
+
+fn committed_before_the_answer(db: &TestDb) {
+    let r = serve::start_at(&db.db, Limits::default(), None);
     let body = fixture(PYDANTIC_PB);
     let expected = span_count(&pydantic_request());
     let reply = post(r.http, "/v1/traces", &[PROTO], &body);
@@ -288,7 +299,15 @@ fn saturation_is_answered_429_or_503_with_retry_after_instead_of_buffered() {
 
 #[test]
 fn a_trace_sent_span_by_span_merges_and_its_analysis_follows() {
-    let mut r = start(
+    each_store(
+        "a_trace_sent_span_by_span_merges_and_its_analysis_follows",
+        span_by_span,
+    );
+}
+
+fn span_by_span(db: &TestDb) {
+    let mut r = serve::start_at(
+        &db.db,
         Limits {
             analysis_quiet: Duration::from_millis(50),
             ..Limits::default()
@@ -349,10 +368,14 @@ fn shutdown_finishes_the_request_in_flight_and_commits_it() {
 
 #[test]
 fn logs_are_stored_in_protobuf_and_json() {
+    each_store("logs_are_stored_in_protobuf_and_json", logs_stored);
+}
+
+fn logs_stored(db: &TestDb) {
     use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
     use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue};
     use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
-    let r = start(Limits::default(), None);
+    let r = serve::start_at(&db.db, Limits::default(), None);
     let record = |trace: Vec<u8>| LogRecord {
         trace_id: trace,
         span_id: vec![7; 8],
@@ -388,9 +411,7 @@ fn logs_are_stored_in_protobuf_and_json() {
         String::from_utf8_lossy(&reply.body)
     );
     assert_eq!(reply.json(), serde_json::json!({}));
-    let stored: i64 = rusqlite::Connection::open(&r.db)
-        .unwrap()
-        .query_row("SELECT COUNT(*) FROM logs", [], |row| row.get(0))
-        .unwrap();
+    drop(r);
+    let stored = db.count("SELECT COUNT(*) FROM logs");
     assert_eq!(stored, 2, "one valid protobuf record, one JSON record");
 }

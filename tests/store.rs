@@ -1,11 +1,15 @@
 //! The store: migrations from old schemas, refusal of newer ones, idempotent and merging
-//! ingest, one transaction per file, and readers that keep working while a writer writes.
+//! ingest, one transaction per file, and readers that keep working while a writer writes. Each
+//! test runs on SQLite and on PostgreSQL (`common::stores`), except the migration from an old
+//! SQLite schema, which is SQLite's own (PostgreSQL's migrations are tested in
+//! `store_postgres.rs`).
 
 mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use common::stores::{each_store, TestDb};
 use fanout::ingest::OnInvalid;
 use fanout::pipeline::{ingest_inputs, IngestOptions, Input};
 use fanout::store::{migrations, Store};
@@ -54,35 +58,6 @@ fn ingest(
     .into_iter()
     .map(|r| r.result)
     .collect()
-}
-
-/// Every row of every table, as text, to compare whole databases.
-fn dump(path: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let mut out = Vec::new();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    for t in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
-        let n = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap();
-        let mut rows: Vec<String> = rows.map(|r| format!("{t}: {}", r.unwrap())).collect();
-        rows.sort();
-        out.extend(rows);
-    }
-    out
 }
 
 #[test]
@@ -135,132 +110,141 @@ fn hex(s: &str) -> Vec<u8> {
 
 #[test]
 fn a_database_from_a_newer_fanout_is_refused_and_left_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("new.db");
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.pragma_update(None, "user_version", 99).unwrap();
-    }
-    let before = std::fs::read(&db).unwrap();
-    let err = Store::open(&db)
-        .err()
-        .expect("newer schema must be refused")
-        .to_string();
-    assert!(err.contains("newer fanout") && err.contains("99"), "{err}");
-    assert_eq!(
-        std::fs::read(&db).unwrap(),
-        before,
-        "the database must not be modified"
+    each_store(
+        "a_database_from_a_newer_fanout_is_refused_and_left_alone",
+        |db| {
+            drop(db.open());
+            db.mark_schema_version(99);
+            let before = db.dump();
+            let err = Store::open(db.path())
+                .err()
+                .expect("newer schema must be refused")
+                .to_string();
+            assert!(err.contains("newer fanout") && err.contains("99"), "{err}");
+            assert_eq!(db.dump(), before, "the database must not be modified");
+            assert!(Store::open_read_only(db.path()).is_err());
+        },
     );
-    assert!(Store::open_read_only(&db).is_err());
 }
 
 #[test]
 fn ingesting_the_same_file_twice_leaves_the_database_unchanged() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("f.db");
-    let file = write_file(
-        dir.path(),
-        "a.jsonl",
-        &doc(&[
-            span("0000000000000002", Some("0000000000000001"), 20),
-            span("0000000000000001", None, 10),
-        ]),
+    each_store(
+        "ingesting_the_same_file_twice_leaves_the_database_unchanged",
+        |db| {
+            let file = write_file(
+                db.dir.path(),
+                "a.jsonl",
+                &doc(&[
+                    span("0000000000000002", Some("0000000000000001"), 20),
+                    span("0000000000000001", None, 10),
+                ]),
+            );
+            let mut store = db.open();
+            let first = ingest(&mut store, std::slice::from_ref(&file));
+            assert_eq!(first[0].as_ref().unwrap().new_spans, 2);
+            let before = db.dump();
+            let second = ingest(&mut store, &[file]);
+            let second = second[0].as_ref().unwrap();
+            assert_eq!(second.new_spans, 0);
+            assert!(second.already_ingested);
+            assert_eq!(db.dump(), before);
+        },
     );
-    let mut store = Store::open(&db).unwrap();
-    let first = ingest(&mut store, std::slice::from_ref(&file));
-    assert_eq!(first[0].as_ref().unwrap().new_spans, 2);
-    let before = dump(&db);
-    let second = ingest(&mut store, &[file]);
-    let second = second[0].as_ref().unwrap();
-    assert_eq!(second.new_spans, 0);
-    assert!(second.already_ingested);
-    assert_eq!(dump(&db), before);
 }
 
 #[test]
 fn spans_of_one_trace_in_several_files_merge_children_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let child = write_file(
-        dir.path(),
-        "1.jsonl",
-        &doc(&[span("0000000000000002", Some("0000000000000001"), 20)]),
+    each_store(
+        "spans_of_one_trace_in_several_files_merge_children_first",
+        |db| {
+            let child = write_file(
+                db.dir.path(),
+                "1.jsonl",
+                &doc(&[span("0000000000000002", Some("0000000000000001"), 20)]),
+            );
+            let parent = write_file(
+                db.dir.path(),
+                "2.jsonl",
+                &doc(&[span("0000000000000001", None, 10)]),
+            );
+            let mut store = db.open();
+            ingest(&mut store, &[child, parent]);
+            assert_eq!(store.trace_ids().unwrap().len(), 1);
+            let trace = store.load_trace(TRACE.parse().unwrap()).unwrap().unwrap();
+            assert_eq!(trace.spans.len(), 2);
+            assert_eq!(
+                trace.spans[0].name, "s0000000000000001",
+                "spans come back in start order"
+            );
+            assert_eq!(trace.spans[1].parent_span_id, Some(trace.spans[0].span_id));
+        },
     );
-    let parent = write_file(
-        dir.path(),
-        "2.jsonl",
-        &doc(&[span("0000000000000001", None, 10)]),
-    );
-    let mut store = Store::open_in_memory().unwrap();
-    ingest(&mut store, &[child, parent]);
-    assert_eq!(store.trace_ids().unwrap().len(), 1);
-    let trace = store.load_trace(TRACE.parse().unwrap()).unwrap().unwrap();
-    assert_eq!(trace.spans.len(), 2);
-    assert_eq!(
-        trace.spans[0].name, "s0000000000000001",
-        "spans come back in start order"
-    );
-    assert_eq!(trace.spans[1].parent_span_id, Some(trace.spans[0].span_id));
 }
 
 #[test]
 fn every_field_survives_the_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(
-        dir.path(),
-        "a.jsonl",
-        &doc(&[span("0000000000000001", None, 10)]),
-    );
-    let mut store = Store::open_in_memory().unwrap();
-    ingest(&mut store, std::slice::from_ref(&file));
-    let stored = store
-        .load_trace(TRACE.parse().unwrap())
-        .unwrap()
-        .unwrap()
-        .spans;
-    let read = fanout::ingest::load_path(&file).unwrap();
-    assert_eq!(stored, read);
+    each_store("every_field_survives_the_round_trip", |db| {
+        let file = write_file(
+            db.dir.path(),
+            "a.jsonl",
+            &doc(&[span("0000000000000001", None, 10)]),
+        );
+        let mut store = db.open();
+        ingest(&mut store, std::slice::from_ref(&file));
+        let stored = store
+            .load_trace(TRACE.parse().unwrap())
+            .unwrap()
+            .unwrap()
+            .spans;
+        let read = fanout::ingest::load_path(&file).unwrap();
+        assert_eq!(stored, read);
+    });
 }
 
 #[test]
 fn a_file_with_a_bad_record_stores_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = format!(
-        "{}\n{{\"resourceSpans\": 5}}\n",
-        doc(&[span("0000000000000001", None, 10)])
-    );
-    let file = write_file(dir.path(), "bad.jsonl", &text);
-    let mut store = Store::open_in_memory().unwrap();
-    let res = ingest(&mut store, &[file]);
-    let err = res[0].as_ref().unwrap_err();
-    assert!(err.contains("bad.jsonl:2: resourceSpans"), "{err}");
-    assert_eq!(store.counts().unwrap(), (0, 0));
+    each_store("a_file_with_a_bad_record_stores_nothing", |db| {
+        let text = format!(
+            "{}\n{{\"resourceSpans\": 5}}\n",
+            doc(&[span("0000000000000001", None, 10)])
+        );
+        let file = write_file(db.dir.path(), "bad.jsonl", &text);
+        let mut store = db.open();
+        let res = ingest(&mut store, &[file]);
+        let err = res[0].as_ref().unwrap_err();
+        assert!(err.contains("bad.jsonl:2: resourceSpans"), "{err}");
+        assert_eq!(store.counts().unwrap(), (0, 0));
+    });
 }
 
 #[test]
 fn a_reader_keeps_reading_while_a_writer_holds_a_transaction() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("wal.db");
-    let file = write_file(
-        dir.path(),
-        "a.jsonl",
-        &doc(&[span("0000000000000001", None, 10)]),
+    each_store(
+        "a_reader_keeps_reading_while_a_writer_holds_a_transaction",
+        |db| {
+            let file = write_file(
+                db.dir.path(),
+                "a.jsonl",
+                &doc(&[span("0000000000000001", None, 10)]),
+            );
+            let mut writer = db.open();
+            ingest(&mut writer, &[file]);
+            let reader = db.open_read_only();
+            let spans = fanout::ingest::load_path(&write_file(
+                db.dir.path(),
+                "b.jsonl",
+                &doc(&[span("0000000000000009", None, 90)]),
+            ))
+            .unwrap();
+            let mut tx = writer.begin_file().unwrap();
+            tx.insert_spans(&spans).unwrap();
+            // Uncommitted: the reader sees the committed state and is not blocked.
+            assert_eq!(reader.counts().unwrap(), (1, 1));
+            tx.commit(false).unwrap();
+            assert_eq!(reader.counts().unwrap(), (2, 1));
+        },
     );
-    let mut writer = Store::open(&db).unwrap();
-    ingest(&mut writer, &[file]);
-    let reader = Store::open_read_only(&db).unwrap();
-    let spans = fanout::ingest::load_path(&write_file(
-        dir.path(),
-        "b.jsonl",
-        &doc(&[span("0000000000000009", None, 90)]),
-    ))
-    .unwrap();
-    let mut tx = writer.begin_file().unwrap();
-    tx.insert_spans(&spans).unwrap();
-    // Uncommitted: the reader sees the committed state and is not blocked.
-    assert_eq!(reader.counts().unwrap(), (1, 1));
-    tx.commit(false).unwrap();
-    assert_eq!(reader.counts().unwrap(), (2, 1));
 }
 
 #[test]
@@ -272,24 +256,30 @@ fn the_whole_corpus_ingests_with_its_manifest_counts() {
         .into_iter()
         .filter(|f| f.path.extension().is_some_and(|e| e == "jsonl"))
         .collect();
-    let mut store = Store::open_in_memory().unwrap();
     let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
-    for r in ingest(&mut store, &paths) {
-        r.unwrap();
-    }
-    let summaries = store.trace_summaries().unwrap();
-    for f in &files {
-        let s = summaries
-            .iter()
-            .find(|s| s.trace_id.to_string() == f.trace_id)
-            .unwrap_or_else(|| panic!("{} missing", f.id));
-        assert_eq!(s.span_count as usize, f.span_count, "{}", f.id);
-    }
+    each_store("the_whole_corpus_ingests_with_its_manifest_counts", |db| {
+        let mut store = db.open();
+        for r in ingest(&mut store, &paths) {
+            r.unwrap();
+        }
+        let summaries = store.trace_summaries().unwrap();
+        for f in &files {
+            let s = summaries
+                .iter()
+                .find(|s| s.trace_id.to_string() == f.trace_id)
+                .unwrap_or_else(|| panic!("{} missing", f.id));
+            assert_eq!(s.span_count as usize, f.span_count, "{}", f.id);
+        }
+    });
 }
 
 #[test]
 fn a_trace_that_gains_spans_is_analysed_again() {
-    let dir = tempfile::tempdir().unwrap();
+    each_store("a_trace_that_gains_spans_is_analysed_again", gains_spans);
+}
+
+fn gains_spans(db: &TestDb) {
+    let dir = &db.dir;
     let first = write_file(
         dir.path(),
         "1.jsonl",
@@ -300,7 +290,7 @@ fn a_trace_that_gains_spans_is_analysed_again() {
         "2.jsonl",
         &doc(&[span("0000000000000002", Some("0000000000000001"), 20)]),
     );
-    let mut store = Store::open(&dir.path().join("f.db")).unwrap();
+    let mut store = db.open();
     let catalog = fanout::analysis::Catalog::default();
     ingest(&mut store, &[first]);
     fanout::pipeline::ensure_analyzed(&mut store, &catalog).unwrap();

@@ -552,19 +552,16 @@ fn two_serve_processes_write_into_one_database_while_a_reader_reads() {
 }
 
 #[test]
-fn tls_requests_are_refused_and_passwords_never_shown() {
-    // No server needed: both are refused before or at connecting.
+fn passwords_are_never_shown() {
+    // No server needed: nothing listens on port 1, with TLS asked for or not.
     let dir = tempfile::tempdir().unwrap();
     let tls = "postgres://fanout:s3cret@127.0.0.1:1/x?sslmode=require";
     let out = fanout(dir.path(), tls, &["list"]);
     assert_eq!(out.status.code(), Some(2));
     let err = common::text(&out.stderr);
-    assert!(
-        err.contains("TLS") && err.contains("sslmode=require"),
-        "{err}"
-    );
+    assert!(err.contains("cannot connect"), "{err}");
     assert!(!err.contains("s3cret"), "{err}");
-    // Nothing listens on port 1: the error names the database, without the password.
+    // The error names the database, without the password.
     let out = fanout(
         dir.path(),
         "postgresql://fanout:s3cret@127.0.0.1:1/x",

@@ -1,8 +1,18 @@
 //! The database as several processes share it: readers answer from one snapshot without writing
 //! or waiting, writers queue instead of failing "locked", a new database is created once, a
 //! damaged trace is named without hiding the others, and reading never creates anything.
+//!
+//! The tests about storage semantics run on SQLite and on PostgreSQL (`common::stores`); the
+//! ones about files (an empty or missing database file, a read-only folder, a full disk) are
+//! SQLite's alone: a PostgreSQL store has no file of fanout's to be empty, missing, read-only
+//! or on a full disk (a reader naming a database without fanout's schema is tested in
+//! `store_postgres.rs`).
+
+mod common;
 
 use std::path::{Path, PathBuf};
+
+use common::stores::{each_store, TestDb};
 use std::process::{Command, Output};
 
 fn fanout(db: &Path, args: &[&str]) -> Output {
@@ -29,7 +39,19 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn ingest_samples(db: &Path) {
+fn ingest_samples(db: &TestDb) {
+    for s in [
+        "lost_update.otlp.json",
+        "context_dependency.otlp.json",
+        "clean_sequential.otlp.json",
+    ] {
+        let out = db.fanout(&["ingest", &sample(s)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+}
+
+/// [`ingest_samples`] into a SQLite file at a given place.
+fn ingest_sample_files(db: &Path) {
     for s in [
         "lost_update.otlp.json",
         "context_dependency.otlp.json",
@@ -40,42 +62,34 @@ fn ingest_samples(db: &Path) {
     }
 }
 
-/// What a writer's commit leaves before the analysis: no derived rows, every trace listed stale.
-const UNANALYSE: &str = "DELETE FROM findings; DELETE FROM runs; \
-    INSERT OR IGNORE INTO stale_traces (trace_id) SELECT DISTINCT trace_id FROM spans;";
-
-fn count(db: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
 #[test]
 fn list_analyses_unanalysed_traces_in_memory_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("f.db");
-    ingest_samples(&db);
-    // As if a writer stored spans and had not analysed them yet.
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute_batch(UNANALYSE)
-        .unwrap();
-    let out = fanout(&db, &["list", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 3);
-    for r in rows {
-        assert!(r["service"].is_string(), "{r}");
-        assert!(r["tool_calls"].as_u64().unwrap() > 0, "{r}");
-    }
-    assert!(rows.iter().any(|r| r["findings"].as_u64().unwrap() > 0));
-    assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM runs"),
-        0,
-        "list wrote nothing"
+    each_store(
+        "list_analyses_unanalysed_traces_in_memory_and_writes_nothing",
+        |db| {
+            ingest_samples(db);
+            // As if a writer stored spans and had not analysed them yet.
+            db.unanalyse();
+            let out = db.fanout(&["list", "--json"]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let rows = rows.as_array().unwrap();
+            assert_eq!(rows.len(), 3);
+            for r in rows {
+                assert!(r["service"].is_string(), "{r}");
+                assert!(r["tool_calls"].as_u64().unwrap() > 0, "{r}");
+            }
+            assert!(rows.iter().any(|r| r["findings"].as_u64().unwrap() > 0));
+            assert_eq!(
+                db.count("SELECT COUNT(*) FROM runs"),
+                0,
+                "list wrote nothing"
+            );
+        },
     );
 }
 
+/// SQLite's alone: it is about database files.
 #[test]
 fn reading_never_creates_a_database_and_names_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
@@ -105,141 +119,184 @@ fn reading_never_creates_a_database_and_names_what_is_wrong() {
 
 #[test]
 fn two_processes_creating_one_database_both_succeed() {
-    for round in 0..6 {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("new.db");
-        let spawn = |s: &str| {
-            Command::new(env!("CARGO_BIN_EXE_fanout"))
-                .args(["ingest", &sample(s), "--db"])
-                .arg(&db)
-                .env_remove("FANOUT_DB")
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        };
-        let a = spawn("lost_update.otlp.json");
-        let b = spawn("context_dependency.otlp.json");
-        for child in [a, b] {
-            let out = child.wait_with_output().unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "round {round}: {}",
-                text(&out.stderr)
-            );
-        }
-        assert_eq!(count(&db, "SELECT COUNT(DISTINCT trace_id) FROM spans"), 2);
-    }
+    each_store(
+        "two_processes_creating_one_database_both_succeed",
+        |first| {
+            for round in 0..6 {
+                let fresh;
+                let db = if round == 0 {
+                    first
+                } else {
+                    fresh =
+                        TestDb::new("two_processes_creating_one_database", first.backend).unwrap();
+                    &fresh
+                };
+                let spawn = |s: &str| {
+                    Command::new(env!("CARGO_BIN_EXE_fanout"))
+                        .args(["ingest", &sample(s), "--db", &db.db])
+                        .env_remove("FANOUT_DB")
+                        .stderr(std::process::Stdio::piped())
+                        .spawn()
+                        .unwrap()
+                };
+                let a = spawn("lost_update.otlp.json");
+                let b = spawn("context_dependency.otlp.json");
+                for child in [a, b] {
+                    let out = child.wait_with_output().unwrap();
+                    assert_eq!(
+                        out.status.code(),
+                        Some(0),
+                        "round {round}: {}",
+                        text(&out.stderr)
+                    );
+                }
+                assert_eq!(db.count("SELECT COUNT(DISTINCT trace_id) FROM spans"), 2);
+            }
+        },
+    );
 }
 
 #[test]
 fn concurrent_writers_and_readers_never_see_locked_or_half_traces() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("f.db");
-    ingest_samples(&db);
-    let writer = |s: &'static str| {
-        let db = db.clone();
-        std::thread::spawn(move || {
-            for _ in 0..4 {
-                let out = fanout(&db, &["reindex"]);
-                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-                let out = fanout(&db, &["ingest", &sample(s)]);
-                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-            }
-        })
-    };
-    let writers = [
-        writer("multi_turn.otlp.json"),
-        writer("read_only_batch.otlp.json"),
-    ];
-    for _ in 0..12 {
-        let out = fanout(&db, &["list", "--json"]);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{err}");
-        assert!(!err.contains("locked"), "{err}");
-        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        for r in rows.as_array().unwrap() {
-            assert!(
-                r["service"].is_string() && r["span_count"].as_u64() > Some(0),
-                "{r}"
-            );
-        }
-    }
-    for w in writers {
-        w.join().unwrap();
-    }
+    each_store(
+        "concurrent_writers_and_readers_never_see_locked_or_half_traces",
+        |db| {
+            ingest_samples(db);
+            std::thread::scope(|scope| {
+                let writer = |s: &'static str| {
+                    scope.spawn(move || {
+                        for _ in 0..4 {
+                            let out = db.fanout(&["reindex"]);
+                            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+                            let out = db.fanout(&["ingest", &sample(s)]);
+                            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+                        }
+                    })
+                };
+                let writers = [
+                    writer("multi_turn.otlp.json"),
+                    writer("read_only_batch.otlp.json"),
+                ];
+                for _ in 0..12 {
+                    let out = db.fanout(&["list", "--json"]);
+                    let err = text(&out.stderr);
+                    assert_eq!(out.status.code(), Some(0), "{err}");
+                    assert!(!err.contains("locked"), "{err}");
+                    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                    for r in rows.as_array().unwrap() {
+                        assert!(
+                            r["service"].is_string() && r["span_count"].as_u64() > Some(0),
+                            "{r}"
+                        );
+                    }
+                }
+                for w in writers {
+                    w.join().unwrap();
+                }
+            });
+        },
+    );
 }
 
 #[test]
 fn one_damaged_trace_is_named_and_the_others_still_answer() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("f.db");
-    ingest_samples(&db);
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let victim: Vec<u8> = conn
-        .query_row("SELECT trace_id FROM spans LIMIT 1", [], |r| r.get(0))
-        .unwrap();
-    // A span row whose attributes no longer decode, and no derived rows (so it must be read).
-    conn.execute(
-        "UPDATE spans SET attributes = x'01ffffffff' WHERE rowid = (SELECT rowid FROM spans WHERE trace_id = ?1 LIMIT 1)",
-        [&victim],
-    )
-    .unwrap();
-    conn.execute_batch(UNANALYSE).unwrap();
-    drop(conn);
-    let hex: String = victim.iter().map(|b| format!("{b:02x}")).collect();
-    let out = fanout(&db, &["list", "--json"]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains(&hex) && err.contains("damaged"), "{err}");
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let analysed = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["service"].is_string())
-        .count();
-    assert_eq!(analysed, 2, "the two healthy traces are answered: {rows}");
-    let out = fanout(&db, &["audit", "--format", "json"]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains(&hex), "{err}");
-    assert!(
-        text(&out.stdout).contains("trace"),
-        "the others are audited"
+    each_store(
+        "one_damaged_trace_is_named_and_the_others_still_answer",
+        |db| {
+            ingest_samples(db);
+            let out = db.fanout(&["list", "--json"]);
+            let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let hex = rows[0]["trace_id"].as_str().unwrap().to_owned();
+            // A span row whose attributes no longer decode, and no derived rows (so it must be read).
+            db.damage_one_span(&hex);
+            db.unanalyse();
+            let out = db.fanout(&["list", "--json"]);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{err}");
+            assert!(err.contains(&hex) && err.contains("damaged"), "{err}");
+            let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let analysed = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["service"].is_string())
+                .count();
+            assert_eq!(analysed, 2, "the two healthy traces are answered: {rows}");
+            let out = db.fanout(&["audit", "--format", "json"]);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{err}");
+            assert!(err.contains(&hex), "{err}");
+            assert!(
+                text(&out.stdout).contains("trace"),
+                "the others are audited"
+            );
+        },
     );
 }
 
 #[test]
 fn a_long_writer_makes_readers_wait_for_nothing_and_writers_queue() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("f.db");
-    ingest_samples(&db);
-    // Another process's writer holds the write lock for longer than the old 5 s busy timeout.
-    let holder = rusqlite::Connection::open(&db).unwrap();
-    holder
-        .execute_batch("BEGIN IMMEDIATE; DELETE FROM findings;")
-        .unwrap();
-    let started = std::time::Instant::now();
-    let out = fanout(&db, &["list", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(4),
-        "a reader does not wait for the writer"
+    each_store(
+        "a_long_writer_makes_readers_wait_for_nothing_and_writers_queue",
+        |db| {
+            ingest_samples(db);
+            // Another process's writer holds a write transaction for longer than the old 5 s busy
+            // timeout.
+            let holder = Holder::begin(db);
+            let started = std::time::Instant::now();
+            let out = db.fanout(&["list", "--json"]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(4),
+                "a reader does not wait for the writer"
+            );
+            std::thread::scope(|scope| {
+                let queued =
+                    scope.spawn(|| db.fanout(&["ingest", &sample("multi_turn.otlp.json")]));
+                std::thread::sleep(std::time::Duration::from_secs(6));
+                holder.rollback();
+                let out = queued.join().unwrap();
+                assert_eq!(
+                    out.status.code(),
+                    Some(0),
+                    "the second writer waited its turn: {}",
+                    text(&out.stderr)
+                );
+            });
+        },
     );
-    let queued = {
-        let db = db.clone();
-        std::thread::spawn(move || fanout(&db, &["ingest", &sample("multi_turn.otlp.json")]))
-    };
-    std::thread::sleep(std::time::Duration::from_secs(6));
-    holder.execute_batch("ROLLBACK;").unwrap();
-    let out = queued.join().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "the second writer waited its turn: {}",
-        text(&out.stderr)
-    );
+}
+
+/// A write transaction held open by another connection (`BEGIN IMMEDIATE` on SQLite takes the
+/// write lock; on PostgreSQL the deleted rows stay locked).
+enum Holder {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl Holder {
+    fn begin(db: &TestDb) -> Self {
+        match db.backend {
+            common::stores::Backend::Sqlite => {
+                let c = rusqlite::Connection::open(&db.db).unwrap();
+                c.execute_batch("BEGIN IMMEDIATE; DELETE FROM findings;")
+                    .unwrap();
+                Holder::Sqlite(c)
+            }
+            common::stores::Backend::Postgres => {
+                let mut c = common::pg::PgServer::client(&db.db);
+                c.batch_execute("BEGIN; DELETE FROM findings;").unwrap();
+                Holder::Postgres(c)
+            }
+        }
+    }
+
+    fn rollback(self) {
+        match self {
+            Holder::Sqlite(c) => c.execute_batch("ROLLBACK;").unwrap(),
+            Holder::Postgres(mut c) => c.batch_execute("ROLLBACK;").unwrap(),
+        }
+    }
 }
 
 /// Makes a folder immutable (`chattr +i`: not even root may create files in it) until dropped.
@@ -262,13 +319,14 @@ impl Drop for Immutable {
     }
 }
 
+/// SQLite's alone: it is about the database file's folder.
 #[test]
 fn read_commands_work_on_a_database_in_a_read_only_folder() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("ro");
     std::fs::create_dir(&folder).unwrap();
     let db = folder.join("f.db");
-    ingest_samples(&db);
+    ingest_sample_files(&db);
     let listed = fanout(&db, &["list", "--json"]);
     let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let id = rows[0]["trace_id"].as_str().unwrap().to_owned();
@@ -318,11 +376,12 @@ impl Drop for SmallDisk {
     }
 }
 
+/// SQLite's alone: it is about the database file's disk.
 #[test]
 fn on_a_full_disk_reads_still_answer_and_writes_say_the_disk_is_full() {
     let dir = tempfile::tempdir().unwrap();
     let built = dir.path().join("built.db");
-    ingest_samples(&built);
+    ingest_sample_files(&built);
     let Some(disk) = SmallDisk::mount(&dir.path().join("disk")) else {
         eprintln!("skipped: cannot mount a small tmpfs here (needs root)");
         return;

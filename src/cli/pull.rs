@@ -2,7 +2,6 @@
 //! file (the URL recorded as its source) and open it; or list the traces a search matches.
 
 use std::io::IsTerminal as _;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -10,8 +9,7 @@ use serde::Serialize;
 
 use super::{db, Cli};
 use crate::exit::Exit;
-use crate::model::TraceId;
-use crate::pipeline::{self, IngestOptions, Input};
+use crate::pipeline;
 use crate::pull::{self, Auth, Backend, BaseUrl, Client, ClientConfig, SearchQuery, TraceSummary};
 use crate::sanitize::sanitize_line;
 
@@ -126,23 +124,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// The credentials the flags, the environment and the URL give, in that order of preference.
 fn auth(args: &Args, from_url: Option<Auth>) -> Auth {
-    if let Some(user) = &args.user {
-        let (user, password) = match user.split_once(':') {
-            Some((u, p)) => (u.to_owned(), p.to_owned()),
-            None => (
-                user.clone(),
-                std::env::var("FANOUT_PULL_PASSWORD")
-                    .ok()
-                    .or_else(|| args.token.clone())
-                    .unwrap_or_default(),
-            ),
-        };
-        return Auth::Basic { user, password };
-    }
-    if let Some(token) = args.token.as_ref().filter(|t| !t.is_empty()) {
-        return Auth::Bearer(token.clone());
-    }
-    from_url.unwrap_or_default()
+    pull::into_store::credentials(args.user.as_deref(), args.token.as_deref(), from_url)
 }
 
 fn headers(args: &Args) -> anyhow::Result<Vec<(String, String)>> {
@@ -183,63 +165,33 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Exit> {
             headers: headers(args)?,
         },
     );
-    let backend = match args.backend {
-        Some(b) => b,
-        None => pull::detect(&client)?,
-    };
     if let Some(text) = &args.search {
+        let backend = match args.backend {
+            Some(b) => b,
+            None => pull::detect(&client)?,
+        };
         return search(&client, backend, text, args);
     }
     let Some(trace_id) = args.trace_id.as_deref() else {
         anyhow::bail!("give a TRACE_ID to pull, or --search to list traces");
     };
-    let pulled = pull::fetch(&client, backend, trace_id, args.project.as_deref())?;
+    let mut store = db::open(cli)?;
+    let catalog = db::catalog(cli)?;
+    let pulled = pull::into_store::fetch_into(
+        &mut store,
+        &client,
+        args.backend,
+        trace_id,
+        args.project.as_deref(),
+        &catalog,
+        !args.json,
+    )?;
     for w in &pulled.warnings {
         eprintln!("warning: {w}");
     }
-    let wanted: TraceId = pull::normalize_trace_id(trace_id)?
-        .parse()
-        .map_err(|_| anyhow::anyhow!("trace id {trace_id:?} is all zeros"))?;
-
-    let mut store = db::open(cli)?;
-    let input = Input::Bytes {
-        name: pulled.source.clone(),
-        data: Arc::from(pulled.body),
-    };
-    let report = pipeline::ingest_inputs(
-        &mut store,
-        &[input],
-        IngestOptions {
-            progress: !args.json,
-            ..Default::default()
-        },
-    )
-    .into_iter()
-    .next()
-    .context("nothing was ingested")?;
-    let stored = report.result.map_err(|e| {
-        anyhow::anyhow!(
-            "{} answered, but its trace could not be read: {e}",
-            backend.name()
-        )
-    })?;
-    let Some(id) = stored
-        .traces
-        .iter()
-        .copied()
-        .find(|t| *t == wanted)
-        .or_else(|| stored.traces.first().copied())
-    else {
-        anyhow::bail!("{} answered without spans", backend.name());
-    };
-    if id != wanted {
-        eprintln!(
-            "warning: asked for trace {wanted}, {} answered with {id}",
-            backend.name()
-        );
-    }
-    let catalog = db::catalog(cli)?;
-    pipeline::analyze_traces(&mut store, &[id], &catalog)?;
+    let id = pulled.id;
+    let stored = pulled.input;
+    let backend = pulled.backend;
     let analyzed = pipeline::load_analyzed(&store, id, &catalog)?
         .context("the pulled trace is not in the database")?;
     drop(store);

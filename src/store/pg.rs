@@ -9,7 +9,9 @@
 //! NUL character that untrusted input may carry. JSON columns stay `text` (JSON escapes NUL).
 
 mod derived;
+pub(super) mod file;
 mod read;
+mod tls;
 pub(super) mod write;
 
 use std::cell::{Cell, RefCell};
@@ -19,6 +21,8 @@ use std::time::Duration;
 
 use postgres::config::SslMode;
 use postgres::{Client, Config, NoTls};
+
+pub use tls::{Mode as TlsMode, Settings as TlsSettings};
 
 use super::Error;
 
@@ -93,13 +97,16 @@ pub fn error_text(e: &postgres::Error) -> String {
 }
 
 /// The connection settings: the URL's, gaps filled from `PGHOST`, `PGPORT`, `PGUSER`,
-/// `PGPASSWORD`, `PGDATABASE` and `PGSSLMODE` as libpq does.
-pub fn config(url: &str) -> Result<Config, Error> {
+/// `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE` and `PGSSLROOTCERT` as libpq does; with what the
+/// connection asks of TLS (see [`tls`]).
+pub fn config(url: &str) -> Result<(Config, TlsSettings), Error> {
     let target = redacted(url);
-    let mut config = Config::from_str(url).map_err(|e| Error::Connect {
+    let connect_error = |reason: String| Error::Connect {
         target: target.clone(),
-        reason: error_text(&e),
-    })?;
+        reason,
+    };
+    let (plain_url, tls) = tls::split(url).map_err(connect_error)?;
+    let mut config = Config::from_str(&plain_url).map_err(|e| connect_error(error_text(&e)))?;
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     if config.get_hosts().is_empty() {
         match env("PGHOST") {
@@ -110,12 +117,11 @@ pub fn config(url: &str) -> Result<Config, Error> {
     }
     if config.get_ports().is_empty() {
         if let Some(port) = env("PGPORT") {
-            let port = port.parse::<u16>().map_err(|_| Error::Connect {
-                target: target.clone(),
-                reason: format!(
+            let port = port.parse::<u16>().map_err(|_| {
+                connect_error(format!(
                     "PGPORT={} is not a port number",
                     crate::sanitize::sanitize_line(&port)
-                ),
+                ))
             })?;
             config.port(port);
         }
@@ -136,25 +142,48 @@ pub fn config(url: &str) -> Result<Config, Error> {
             config.dbname(&d);
         }
     }
-    if !url.contains("sslmode=") {
-        match env("PGSSLMODE").as_deref() {
-            Some("disable") => {
-                config.ssl_mode(SslMode::Disable);
-            }
-            Some("require" | "verify-ca" | "verify-full") => {
-                config.ssl_mode(SslMode::Require);
-            }
-            _ => {}
-        }
+    // As libpq: TLS is a matter of TCP; a Unix socket stays plain whatever `sslmode` says.
+    let mut tls = tls;
+    if config
+        .get_hosts()
+        .iter()
+        .all(|h| !matches!(h, postgres::config::Host::Tcp(_)))
+    {
+        tls.mode = TlsMode::Disable;
     }
-    if url.contains("sslmode=verify-") {
-        config.ssl_mode(SslMode::Require);
-    }
+    config.ssl_mode(match tls.mode {
+        TlsMode::Disable => SslMode::Disable,
+        TlsMode::Prefer => SslMode::Prefer,
+        TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull => SslMode::Require,
+    });
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
     config.application_name("fanout");
-    Ok(config)
+    Ok((config, tls))
+}
+
+/// Connects with the TLS `tls` asks for.
+fn connect(config: &Config, tls: &TlsSettings, target: &str) -> Result<Client, Error> {
+    let connect_error = |reason: String| Error::Connect {
+        target: target.to_owned(),
+        reason,
+    };
+    let connected = match tls::connector(tls).map_err(connect_error)? {
+        None => config.connect(NoTls),
+        Some(connector) => config.connect(connector),
+    };
+    connected.map_err(|e| {
+        let mut reason = error_text(&e);
+        if tls.mode.verifies() && reason.contains("certificate") {
+            reason.push_str(&format!(
+                " (sslmode={} checks the server's certificate against {})",
+                tls.mode.name(),
+                crate::sanitize::sanitize_line(&tls::roots_named(tls))
+            ));
+        }
+        connect_error(reason)
+    })
 }
 
 /// An open PostgreSQL session. Queries need the client mutably while the store's readers take
@@ -169,20 +198,9 @@ impl Pg {
     /// Connects; a writer migrates the schema, a reader only checks it (and its session refuses
     /// writes).
     pub fn open(url: &str, read_only: bool) -> Result<Self, Error> {
-        let config = config(url)?;
+        let (config, tls) = config(url)?;
+        let mut client = connect(&config, &tls, &redacted(url))?;
         let target = redacted(url);
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(Error::Connect {
-                target,
-                reason: "the URL asks for TLS (sslmode=require), which this build of fanout cannot \
-                         speak yet; connect over a trusted network or a Unix socket with sslmode=disable"
-                    .into(),
-            });
-        }
-        let mut client = config.connect(NoTls).map_err(|e| Error::Connect {
-            target: target.clone(),
-            reason: error_text(&e),
-        })?;
         if read_only {
             client.batch_execute("SET default_transaction_read_only = on")?;
             let found = version(&mut client)?;

@@ -28,7 +28,7 @@ pub struct FileTx<'a> {
 /// The backend's transaction.
 pub(super) enum Tx<'a> {
     Sqlite(Transaction<'a>),
-    Postgres(postgres::Transaction<'a>),
+    Postgres(Box<super::pg::file::PgFile<'a>>),
 }
 
 /// What a committed file changed.
@@ -67,7 +67,9 @@ impl Store {
             super::Backend::Sqlite(conn) => Tx::Sqlite(
                 conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
             ),
-            super::Backend::Postgres(pg) => Tx::Postgres(pg.client_mut().transaction()?),
+            super::Backend::Postgres(pg) => {
+                Tx::Postgres(Box::new(super::pg::file::PgFile::begin(pg.client_mut())?))
+            }
         };
         Ok(FileTx {
             tx,
@@ -94,21 +96,8 @@ impl FileTx<'_> {
                 &mut self.attr_buf,
                 &mut self.changed,
             )?,
-            Tx::Postgres(tx) => {
-                let mut ids = Vec::with_capacity(spans.len());
-                for span in spans {
-                    let r =
-                        super::pg::write::intern_resource(tx, &mut self.resources, &span.resource)?;
-                    let s = super::pg::write::intern_scope(tx, &mut self.scopes, &span.scope)?;
-                    ids.push((r, s));
-                }
-                let mut new = 0;
-                let n = super::pg::write::SPANS_PER_STATEMENT;
-                for (chunk, ids) in spans.chunks(n).zip(ids.chunks(n)) {
-                    new += super::pg::write::insert_spans(tx, chunk, ids, &mut self.changed)?;
-                }
-                new
-            }
+            // PostgreSQL keeps its own state: it may replay the file after a deadlock.
+            Tx::Postgres(pg) => pg.insert_spans(spans)?,
         };
         self.traces.extend(spans.iter().map(|s| s.trace_id));
         self.new_spans += new;
@@ -118,41 +107,25 @@ impl FileTx<'_> {
     /// Stores log records (content-addressed, so re-inserting one changes nothing); returns how
     /// many were new. Their traces' derived rows go stale like for new spans.
     pub fn insert_logs(&mut self, logs: &[LogRecord]) -> Result<usize, Error> {
+        let tx = match &mut self.tx {
+            Tx::Sqlite(tx) => tx,
+            Tx::Postgres(pg) => {
+                let new = pg.insert_logs(logs)?;
+                self.traces.extend(logs.iter().map(|l| l.trace_id));
+                return Ok(new);
+            }
+        };
         let mut new = 0;
         let mut body = Vec::new();
         for log in logs {
-            let (resource_id, scope_id) = match &mut self.tx {
-                Tx::Sqlite(tx) => (
-                    intern_resource(tx, &mut self.resources, &log.resource)?,
-                    intern_scope(tx, &mut self.scopes, &log.scope)?,
-                ),
-                Tx::Postgres(tx) => (
-                    super::pg::write::intern_resource(tx, &mut self.resources, &log.resource)?,
-                    super::pg::write::intern_scope(tx, &mut self.scopes, &log.scope)?,
-                ),
-            };
+            let (resource_id, scope_id) = (
+                intern_resource(tx, &mut self.resources, &log.resource)?,
+                intern_scope(tx, &mut self.scopes, &log.scope)?,
+            );
             super::codec::encode_attributes(&[KeyValue::new("body", log.body.clone())], &mut body)?;
             super::codec::encode_attributes(&log.attributes, &mut self.attr_buf)?;
-            let mut digest = blake3::Hasher::new();
-            digest.update(&log.trace_id.0);
-            digest.update(&log.span_id.map_or([0u8; 8], |s| s.0));
-            digest.update(&log.time_unix_nano.to_le_bytes());
-            digest.update(&log.observed_time_unix_nano.to_le_bytes());
-            digest.update(&log.severity_number.to_le_bytes());
-            for part in [
-                log.severity_text.as_bytes(),
-                log.event_name.as_bytes(),
-                &body,
-                &self.attr_buf,
-            ] {
-                digest.update(&(part.len() as u64).to_le_bytes());
-                digest.update(part);
-            }
-            digest.update(&resource_id.to_le_bytes());
-            digest.update(&scope_id.to_le_bytes());
-            let digest = digest.finalize();
-            let inserted = match &mut self.tx {
-                Tx::Sqlite(tx) => tx
+            let digest = log_digest(log, &body, &self.attr_buf, (resource_id, scope_id));
+            let inserted = tx
                     .prepare_cached(
                         "INSERT OR IGNORE INTO logs (digest, trace_id, span_id, time_unix_nano, observed_time_unix_nano, \
                          severity_number, severity_text, event_name, body, attributes, dropped_attributes_count, flags, \
@@ -173,16 +146,7 @@ impl FileTx<'_> {
                         log.flags,
                         resource_id,
                         scope_id,
-                    ])?,
-                Tx::Postgres(tx) => super::pg::write::insert_log(
-                    tx,
-                    digest.as_bytes(),
-                    log,
-                    &body,
-                    &self.attr_buf,
-                    (resource_id, scope_id),
-                )?,
-            };
+                    ])?;
             if inserted > 0 {
                 self.changed.insert(log.trace_id);
             }
@@ -202,16 +166,7 @@ impl FileTx<'_> {
     ) -> Result<bool, Error> {
         let tx = match &mut self.tx {
             Tx::Sqlite(tx) => tx,
-            Tx::Postgres(tx) => {
-                return super::pg::write::record_source(
-                    tx,
-                    digest,
-                    name,
-                    format,
-                    spans,
-                    &self.traces,
-                )
-            }
+            Tx::Postgres(pg) => return pg.record_source(digest, name, format, spans, &self.traces),
         };
         let known: Option<i64> = tx
             .query_row("SELECT 1 FROM sources WHERE digest = ?1", [digest], |r| {
@@ -235,17 +190,19 @@ impl FileTx<'_> {
 
     /// Commits the file: everything or nothing.
     pub fn commit(self, already_ingested: bool) -> Result<FileOutcome, Error> {
-        match self.tx {
+        let new_spans = match self.tx {
             Tx::Sqlite(tx) => {
                 for id in &self.changed {
                     super::derived::mark_stale(&tx, *id)?;
                 }
                 tx.commit()?;
+                self.new_spans
             }
-            Tx::Postgres(tx) => super::pg::write::commit(tx, &self.changed)?,
-        }
+            // After a replay the count is the replay's.
+            Tx::Postgres(pg) => pg.commit()?,
+        };
         Ok(FileOutcome {
-            new_spans: self.new_spans,
+            new_spans,
             traces: self.traces.into_iter().collect(),
             already_ingested,
             skipped: self.skipped,
@@ -362,6 +319,34 @@ pub(super) fn scope_content(s: &Scope) -> Result<(String, String), Error> {
         s.name, s.version, attributes, s.dropped_attributes_count, s.schema_url
     );
     Ok((content, attributes))
+}
+
+/// A log record's identity: its fields, encoded body and attributes, and the rows of its
+/// resource and scope.
+pub(super) fn log_digest(
+    log: &LogRecord,
+    body: &[u8],
+    attributes: &[u8],
+    (resource_id, scope_id): (i64, i64),
+) -> blake3::Hash {
+    let mut digest = blake3::Hasher::new();
+    digest.update(&log.trace_id.0);
+    digest.update(&log.span_id.map_or([0u8; 8], |s| s.0));
+    digest.update(&log.time_unix_nano.to_le_bytes());
+    digest.update(&log.observed_time_unix_nano.to_le_bytes());
+    digest.update(&log.severity_number.to_le_bytes());
+    for part in [
+        log.severity_text.as_bytes(),
+        log.event_name.as_bytes(),
+        body,
+        attributes,
+    ] {
+        digest.update(&(part.len() as u64).to_le_bytes());
+        digest.update(part);
+    }
+    digest.update(&resource_id.to_le_bytes());
+    digest.update(&scope_id.to_le_bytes());
+    digest.finalize()
 }
 
 pub(super) fn json_err(e: serde_json::Error) -> Error {

@@ -86,6 +86,8 @@ pub enum Action {
     Mark,
     /// Compare the selected trace with the marked one, or with the previous run of its service.
     Diff,
+    /// Ask for `URL TRACE_ID` and pull that trace from Tempo, Jaeger or Phoenix.
+    Pull,
 
     // ---- not bindable: terminal and worker events ----
     #[serde(skip)]
@@ -133,6 +135,16 @@ pub enum Action {
     /// A message from the loop (a copy or the pager that failed).
     #[serde(skip)]
     Notice(String),
+    /// The worker pulled a trace into the database (or says why not).
+    #[serde(skip)]
+    PullFinished(Result<PullDone, String>),
+}
+
+/// A trace the worker pulled and stored: its id and a line for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullDone {
+    pub id: TraceId,
+    pub message: String,
 }
 
 /// What the receiver (or a followed file) reports to the viewer.
@@ -194,6 +206,7 @@ impl Action {
             Self::Copy => "copy the selected id (or the answer) to the clipboard",
             Self::Page => "open the selected value in $PAGER",
             Self::Diff => "compare with the marked trace, or the previous run of this service",
+            Self::Pull => "pull a trace by id from Tempo, Jaeger or Phoenix (URL TRACE_ID)",
             _ => return None,
         })
     }
@@ -211,6 +224,16 @@ pub enum Effect {
     Copy(String),
     /// Show text in `$PAGER`, the viewer suspended.
     Page(String),
+    /// Fetch a trace from a tracing backend, store it and report the id.
+    Pull(PullRequest),
+}
+
+/// What the pull prompt asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    pub url: String,
+    /// Normalized: 32 lower-case hex digits.
+    pub trace_id: String,
 }
 
 /// What the UI loop receives: terminal events and the worker's answers.

@@ -338,6 +338,21 @@ pub enum PromptTarget {
     TraceSearch,
     /// Asks where to export the current view; the extension picks the format.
     ExportPath(super::source::ExportScope),
+    /// Asks for `URL TRACE_ID` to pull.
+    Pull,
+    /// Asks for the trace id once the URL is known ([`PullState::url`]).
+    PullTraceId,
+}
+
+/// The viewer's pull prompt: the backend last named, and the pull under way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PullState {
+    /// The URL typed last (offered again by the next prompt).
+    pub url: Option<String>,
+    /// The pull the worker is doing: `(short trace id, URL)`.
+    pub running: Option<(String, String)>,
+    /// The pulled trace being opened, its message shown again once it is.
+    pub opening: Option<super::action::PullDone>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -457,6 +472,7 @@ pub struct App {
     pub diff: Option<DiffState>,
     /// Set by `r` until the new list arrives, so the status line can say what it found.
     pub reloading: bool,
+    pub pull: PullState,
 }
 
 /// Two runs compared: `a` the earlier (or marked) one, `b` the other; the worker computed `diff`.
@@ -487,6 +503,7 @@ impl App {
             live: None,
             diff: None,
             reloading: false,
+            pull: PullState::default(),
         }
     }
 

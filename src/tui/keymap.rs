@@ -65,6 +65,7 @@ pub const BINDABLE: &[&str] = &[
     "diff",
     "copy",
     "page",
+    "pull",
 ];
 
 /// A key with its modifiers (shift is part of the character, not a modifier).

@@ -11,6 +11,11 @@ use crate::export::ExportFormat;
 use crate::model::{Trace, TraceId};
 use crate::store::Store;
 
+use super::action::{PullDone, PullRequest};
+
+/// A pull to run on a thread of its own.
+pub type PullJob = Box<dyn FnOnce() -> anyhow::Result<PullDone> + Send>;
+
 pub use crate::store::TraceSummary;
 
 /// One row of the trace list.
@@ -82,6 +87,18 @@ pub trait TraceSource: Send {
     fn summaries(&mut self) -> anyhow::Result<Vec<TraceEntry>>;
     /// `Ok(None)` when no such trace is stored.
     fn load(&mut self, id: TraceId) -> anyhow::Result<Option<LoadedTrace>>;
+    /// The work of fetching a trace from a tracing backend into the database (the id stored
+    /// and a line for the status bar). It runs on a thread of its own, with a connection of its
+    /// own, so a slow backend holds up nothing else.
+    fn pull_job(&self, request: PullRequest) -> PullJob {
+        let _ = request;
+        Box::new(|| {
+            anyhow::bail!(
+                "this viewer shows traces held in memory: there is no database to pull into"
+            )
+        })
+    }
+
     /// Writes an export and returns a line for the status bar (the file written).
     fn export(&mut self, request: &ExportRequest) -> anyhow::Result<String> {
         let loaded = self
@@ -95,6 +112,8 @@ pub trait TraceSource: Send {
 pub struct StoreSource {
     store: Store,
     catalog: Catalog,
+    /// The database, for the writer a pull opens.
+    path: PathBuf,
 }
 
 impl StoreSource {
@@ -109,7 +128,11 @@ impl StoreSource {
         let store = Store::open_read_only(path).with_context(|| {
             format!("cannot open the database {}", crate::store::describe(path))
         })?;
-        Ok(Self { store, catalog })
+        Ok(Self {
+            store,
+            catalog,
+            path: path.to_owned(),
+        })
     }
 }
 
@@ -127,6 +150,11 @@ impl TraceSource for StoreSource {
             .collect())
     }
 
+    fn pull_job(&self, request: PullRequest) -> PullJob {
+        let (path, catalog) = (self.path.clone(), self.catalog.clone());
+        Box::new(move || pull_into(&path, &catalog, &request))
+    }
+
     fn load(&mut self, id: TraceId) -> anyhow::Result<Option<LoadedTrace>> {
         let Some(trace) = self.store.load_trace(id)? else {
             return Ok(None);
@@ -137,6 +165,43 @@ impl TraceSource for StoreSource {
             raw: Some(trace),
         }))
     }
+}
+
+/// Fetches the trace `request` names into the database at `path`.
+fn pull_into(path: &Path, catalog: &Catalog, request: &PullRequest) -> anyhow::Result<PullDone> {
+    use crate::pull::into_store;
+    let client = into_store::client_from_env(&request.url)?;
+    // The viewer's own session only reads; the pull writes through a store of its own.
+    let mut store = Store::open(path)
+        .with_context(|| format!("cannot open the database {}", crate::store::describe(path)))?;
+    let stored = into_store::fetch_into(
+        &mut store,
+        &client,
+        None,
+        &request.trace_id,
+        None,
+        catalog,
+        false,
+    )?;
+    let new = if stored.input.already_ingested || stored.input.new_spans == 0 {
+        "already stored".to_owned()
+    } else {
+        format!("{} new", stored.input.new_spans)
+    };
+    let mut message = format!(
+        "pulled trace {} from {} ({} spans, {new})",
+        super::views::short_id(&stored.id.to_hex()),
+        stored.backend.name(),
+        stored.input.spans_read,
+    );
+    for w in &stored.warnings {
+        message.push_str("; ");
+        message.push_str(w);
+    }
+    Ok(PullDone {
+        id: stored.id,
+        message,
+    })
 }
 
 /// A fixed set of traces in memory: for tests, benchmarks and callers that already hold

@@ -553,7 +553,11 @@ fn the_loop_opens_a_trace_and_walks_back_from_the_answer() {
                         let _ = later.send(key('q'));
                     });
                 }
-                Effect::Export(_) | Effect::LoadDiff(..) | Effect::Copy(_) | Effect::Page(_) => {}
+                Effect::Export(_)
+                | Effect::LoadDiff(..)
+                | Effect::Copy(_)
+                | Effect::Page(_)
+                | Effect::Pull(_) => {}
             }
         },
     )
@@ -880,4 +884,46 @@ fn the_footer_follows_the_keymap_in_force() {
     let custom = text(draw(&app).backend().buffer());
     assert!(custom.contains("ctrl-f filter"), "{custom}");
     assert!(!custom.contains("/ filter"), "{custom}");
+}
+
+#[test]
+fn the_pull_prompt_and_the_pull_under_way_show_in_the_status_line() {
+    use super::action::InputKey;
+    let mut app = fixtures::app(100, 12);
+    feed(&mut app, [Action::Pull]);
+    feed(
+        &mut app,
+        "http://tempo:3200 5b8efff7"
+            .chars()
+            .map(|c| Action::Input(InputKey::Char(c))),
+    );
+    insta::assert_snapshot!("pull_prompt", draw(&app).backend());
+    feed(&mut app, [Action::Input(InputKey::Submit)]);
+    insta::assert_snapshot!("pull_running", draw(&app).backend());
+    feed(
+        &mut app,
+        [Action::PullFinished(Err(
+            "authentication failed (HTTP 401) at http://tempo:3200/api/echo: pass --token TOKEN"
+                .into(),
+        ))],
+    );
+    insta::assert_snapshot!("pull_failed", draw(&app).backend());
+    // The URL alone asks for the id next, naming the URL without its password.
+    feed(
+        &mut app,
+        [Action::Pull, Action::Input(InputKey::KillToStart)],
+    );
+    feed(
+        &mut app,
+        "https://me:s3cret@tempo:3200"
+            .chars()
+            .map(|c| Action::Input(InputKey::Char(c))),
+    );
+    feed(&mut app, [Action::Input(InputKey::Submit)]);
+    let screen = text(draw(&app).backend().buffer());
+    assert!(
+        screen.contains("trace id to pull from https://tempo:3200: "),
+        "{screen}"
+    );
+    assert!(!screen.contains("s3cret"), "{screen}");
 }

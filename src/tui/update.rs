@@ -11,6 +11,7 @@ mod inspect;
 mod jump;
 pub mod live;
 mod mouse;
+mod pull;
 mod trace;
 
 use ratatui::layout::Rect;
@@ -92,6 +93,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.trace = Some(t);
             app.screen = Screen::Trace;
             app.notice = None;
+            // A pulled trace keeps saying where it came from.
+            if let Some(done) = app.pull.opening.take() {
+                if app.trace.as_ref().map(|t| t.model.run().trace_id) == Some(done.id) {
+                    app.notify(Level::Info, done.message);
+                }
+            }
             return vec![];
         }
         Action::LoadFailed { id, message } => {
@@ -122,6 +129,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.notify(Level::Warn, message);
             return vec![];
         }
+        Action::PullFinished(result) => return pull::finished(app, result),
         Action::DiffFailed(message) => {
             app.notify(Level::Error, format!("cannot compare: {message}"));
             return vec![];
@@ -150,6 +158,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if matches!(action, Action::Help) {
         app.help = Some(0);
         return vec![];
+    }
+    if matches!(action, Action::Pull) {
+        return pull::open_prompt(app);
     }
     match (app.screen, &action) {
         (_, Action::Copy) => handoff::copy(app),
@@ -219,6 +230,8 @@ fn input(app: &mut App, key: InputKey) -> Vec<Effect> {
                 PromptTarget::ExportPath(scope) => {
                     return trace::export(app, scope, &expand_home(&text))
                 }
+                PromptTarget::Pull => return pull::submit(app, &text),
+                PromptTarget::PullTraceId => return pull::submit_id(app, &text),
             }
             return vec![];
         }

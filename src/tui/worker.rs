@@ -23,6 +23,8 @@ pub enum Request {
     Export(ExportRequest),
     /// Load A and B and compare them.
     Diff(TraceId, TraceId),
+    /// Fetch a trace from a tracing backend into the database.
+    Pull(super::action::PullRequest),
 }
 
 /// Handle to the running worker; dropping it stops the thread once its queue is empty.
@@ -64,6 +66,11 @@ fn serve(mut source: Box<dyn TraceSource>, rx: &Receiver<Request>, out: &Sender<
         let mut queue = vec![first];
         queue.extend(rx.try_iter());
         for request in coalesce(queue) {
+            // A pull waits on the network: it gets a thread and a connection of its own.
+            if let Request::Pull(req) = request {
+                spawn_pull(source.pull_job(req), out.clone());
+                continue;
+            }
             let action = guarded(source.as_mut(), request);
             if out.send(Msg::Action(action)).is_err() {
                 return;
@@ -85,6 +92,26 @@ fn coalesce(queue: Vec<Request>) -> Vec<Request> {
 
 /// The worker thread's name; the TUI's panic hook leaves panics on it to [`guarded`].
 pub const THREAD_NAME: &str = "fanout-worker";
+
+/// Runs a pull and answers with [`Action::PullFinished`]; a panic becomes a failed pull.
+fn spawn_pull(job: super::source::PullJob, out: Sender<Msg>) {
+    let answer = out.clone();
+    let run = move || {
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+            Ok(result) => result.map_err(|e| format!("{e:#}")),
+            Err(_) => Err("internal error while pulling the trace".to_owned()),
+        };
+        let _ = answer.send(Msg::Action(Action::PullFinished(result)));
+    };
+    // Named like the worker, so the TUI's panic hook leaves its panics to `catch_unwind`.
+    if let Err(e) = std::thread::Builder::new()
+        .name(THREAD_NAME.into())
+        .spawn(run)
+    {
+        let message = format!("cannot start the pull: {e}");
+        let _ = out.send(Msg::Action(Action::PullFinished(Err(message))));
+    }
+}
 
 /// Serves one request; a panic in the source (a bug in normalization or analysis on an odd
 /// trace) becomes a failed load instead of taking the UI down.
@@ -142,6 +169,10 @@ fn handle(source: &mut dyn TraceSource, request: Request) -> Action {
             (Err(e), _) | (_, Err(e)) => Action::DiffFailed(format!("{e:#}")),
             _ => Action::DiffFailed("a trace to compare is no longer stored".into()),
         },
+        // `serve` gives pulls a thread of their own; done here, it would hold up the queue.
+        Request::Pull(req) => {
+            Action::PullFinished(source.pull_job(req)().map_err(|e| format!("{e:#}")))
+        }
         Request::Export(req) => {
             Action::ExportFinished(source.export(&req).map_err(|e| format!("{e:#}")))
         }
@@ -215,5 +246,65 @@ mod tests {
         );
         worker.send(Request::Load(fixtures::trace_id(1)));
         assert!(matches!(wait(), Action::TraceLoaded(m) if m.run().tool_calls.len() == 5));
+    }
+
+    #[test]
+    fn a_pull_is_answered_from_its_own_thread() {
+        use crate::tui::action::{PullDone, PullRequest};
+        // A source whose pull waits until told to finish: loads meanwhile are still answered.
+        struct Slow(std::sync::Arc<std::sync::Mutex<Option<mpsc::Receiver<()>>>>);
+        impl TraceSource for Slow {
+            fn summaries(&mut self) -> anyhow::Result<Vec<crate::tui::source::TraceEntry>> {
+                Ok(vec![])
+            }
+            fn load(&mut self, _: TraceId) -> anyhow::Result<Option<LoadedTrace>> {
+                Ok(None)
+            }
+            fn pull_job(&self, _: PullRequest) -> crate::tui::source::PullJob {
+                let gate = self.0.lock().unwrap().take();
+                Box::new(move || {
+                    if let Some(gate) = gate {
+                        let _ = gate.recv();
+                    }
+                    Ok(PullDone {
+                        id: fixtures::trace_id(7),
+                        message: "pulled".into(),
+                    })
+                })
+            }
+        }
+        let (release, gate) = mpsc::channel();
+        let (tx, rx) = mpsc::channel();
+        let source = Slow(std::sync::Arc::new(std::sync::Mutex::new(Some(gate))));
+        let worker = Worker::spawn(Box::new(source), tx).unwrap();
+        worker.send(Request::Pull(PullRequest {
+            url: "http://tempo:3200".into(),
+            trace_id: "1".repeat(32),
+        }));
+        worker.send(Request::Summaries);
+        let next = || match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+            Msg::Action(a) => a,
+            Msg::Terminal(_) => panic!("unexpected terminal event"),
+        };
+        assert!(
+            matches!(next(), Action::SummariesLoaded(_)),
+            "the list is answered while the pull waits"
+        );
+        release.send(()).unwrap();
+        match next() {
+            Action::PullFinished(Ok(done)) => assert_eq!(done.id, fixtures::trace_id(7)),
+            other => panic!("{other:?}"),
+        }
+        // A source without a database says so.
+        let (tx, rx) = mpsc::channel();
+        let worker = Worker::spawn(Box::new(MemorySource::default()), tx).unwrap();
+        worker.send(Request::Pull(PullRequest {
+            url: "http://tempo:3200".into(),
+            trace_id: "1".repeat(32),
+        }));
+        match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+            Msg::Action(Action::PullFinished(Err(e))) => assert!(e.contains("no database"), "{e}"),
+            _ => panic!("expected a failed pull"),
+        }
     }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod pg;
+pub mod stores;
 pub mod tmux;
 pub mod viewer;
 

@@ -2,7 +2,9 @@
 //! fresh cluster in a temporary folder, listening on a free loopback port with its Unix socket in
 //! that folder, stopped when the handle drops. As root the cluster belongs to the `postgres`
 //! user (initdb refuses root). Without the binaries a test says it skipped, except under
-//! `CI=true`, where it fails: CI installs them (`.ci/run`).
+//! `CI=true`, where it fails: CI installs them (`.ci/run`). [`PgServer::start_tls`] turns on
+//! `ssl` with a certificate made by [`TestCerts::new`], and can make the server refuse every
+//! TCP connection that is not TLS (`hostssl` in `pg_hba.conf`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,6 +16,56 @@ pub struct PgServer {
     bin: PathBuf,
     run_as: Option<String>,
     pub port: u16,
+}
+
+/// What a TLS server is given: PEM texts, and whether it refuses plain TCP connections.
+pub struct ServerTls {
+    pub cert_pem: String,
+    pub key_pem: String,
+    pub only_tls: bool,
+}
+
+/// Certificates made for one test: a CA, a server certificate it signed for the name
+/// `localhost` only, and a second CA that signed nothing the server has.
+pub struct TestCerts {
+    pub ca_pem: String,
+    pub server_cert_pem: String,
+    pub server_key_pem: String,
+    pub other_ca_pem: String,
+}
+
+impl TestCerts {
+    pub fn new() -> Self {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair, KeyUsagePurpose,
+        };
+        let ca = |name: &str| {
+            let key = KeyPair::generate().unwrap();
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            params.distinguished_name.push(DnType::CommonName, name);
+            let cert = params.self_signed(&key).unwrap();
+            (params, key, cert.pem())
+        };
+        let (ca_params, ca_key, ca_pem) = ca("fanout test CA");
+        let (_, _, other_ca_pem) = ca("another test CA");
+        let issuer = Issuer::from_params(&ca_params, &ca_key);
+        let server_key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let server_cert = params.signed_by(&server_key, &issuer).unwrap();
+        TestCerts {
+            ca_pem,
+            server_cert_pem: server_cert.pem(),
+            server_key_pem: server_key.serialize_pem(),
+            other_ca_pem,
+        }
+    }
 }
 
 /// `initdb`'s folder: the newest `/usr/lib/postgresql/*/bin`, else the one on PATH.
@@ -57,6 +109,15 @@ impl PgServer {
     /// Starts a server, or says the test skipped (`None`); under `CI=true` a missing server
     /// fails the test instead.
     pub fn start(test: &str) -> Option<Self> {
+        Self::start_with(test, None)
+    }
+
+    /// Starts a server with `ssl=on` and `tls`'s certificate.
+    pub fn start_tls(test: &str, tls: &ServerTls) -> Option<Self> {
+        Self::start_with(test, Some(tls))
+    }
+
+    fn start_with(test: &str, tls: Option<&ServerTls>) -> Option<Self> {
         let Some(bin) = bin_dir() else {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("{test}: no PostgreSQL binaries (initdb, pg_ctl) found, and CI must not skip: install Debian's postgresql package");
@@ -109,11 +170,17 @@ impl PgServer {
             ],
         );
         let mut server = server;
+        let mut tls_options = String::new();
+        if let Some(tls) = tls {
+            server.configure_tls(&data, tls);
+            tls_options =
+                " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".into();
+        }
         // A port another test grabbed between choosing and binding: try again.
         for _ in 0..5 {
             server.port = free_port();
             let options = format!(
-                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off -c max_connections=60",
+                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off -c max_connections=60{tls_options}",
                 server.port,
                 server.dir.path().display()
             );
@@ -142,6 +209,40 @@ impl PgServer {
             );
         }
         panic!("{test}: PostgreSQL did not start");
+    }
+
+    /// Writes the certificate and key into the data folder (the key readable by the server's
+    /// user only, or PostgreSQL refuses it) and, for `only_tls`, turns every `host` line of
+    /// `pg_hba.conf` into `hostssl`.
+    fn configure_tls(&self, data: &Path, tls: &ServerTls) {
+        use std::os::unix::fs::PermissionsExt;
+        let cert = data.join("server.crt");
+        let key = data.join("server.key");
+        std::fs::write(&cert, &tls.cert_pem).unwrap();
+        std::fs::write(&key, &tls.key_pem).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        if tls.only_tls {
+            let hba = data.join("pg_hba.conf");
+            let text = std::fs::read_to_string(&hba).unwrap();
+            let text: Vec<String> = text
+                .lines()
+                .map(|l| match l.strip_prefix("host ") {
+                    Some(rest) => format!("hostssl {rest}"),
+                    None => l.to_owned(),
+                })
+                .collect();
+            std::fs::write(&hba, text.join("\n") + "\n").unwrap();
+        }
+        if let Some(user) = &self.run_as {
+            for file in [&cert, &key] {
+                let ok = Command::new("chown")
+                    .arg(format!("{user}:"))
+                    .arg(file)
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(ok, "cannot give {} to {user}", file.display());
+            }
+        }
     }
 
     fn command(&self, tool: &str, args: &[&str]) -> Command {
@@ -185,11 +286,22 @@ impl PgServer {
     pub fn new_database(&self) -> String {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let name = format!("t{}", NEXT.fetch_add(1, Ordering::Relaxed));
-        let mut admin = postgres::Client::connect(&self.admin_url(), postgres::NoTls).unwrap();
+        let mut admin = self.admin_client();
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap();
         format!("postgres://fanout@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// A client on the `postgres` database over the Unix socket (which `only_tls` leaves open).
+    pub fn admin_client(&self) -> postgres::Client {
+        postgres::Config::new()
+            .host_path(self.dir.path())
+            .port(self.port)
+            .user("fanout")
+            .dbname("postgres")
+            .connect(postgres::NoTls)
+            .unwrap()
     }
 
     /// A client on `url`, for checks the CLI does not offer.

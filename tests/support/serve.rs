@@ -35,6 +35,20 @@ pub struct Running {
 pub fn start(limits: Limits, token: Option<&str>) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("serve.db");
+    start_in(dir, db, limits, token)
+}
+
+/// A receiver writing into `db` (a file path or a `postgres://` URL).
+pub fn start_at(db: &str, limits: Limits, token: Option<&str>) -> Running {
+    start_in(
+        tempfile::tempdir().unwrap(),
+        PathBuf::from(db),
+        limits,
+        token,
+    )
+}
+
+fn start_in(dir: tempfile::TempDir, db: PathBuf, limits: Limits, token: Option<&str>) -> Running {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&lines);
     let receiver = Receiver::start(

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use postgres::Transaction;
+use postgres::GenericClient;
 
 use super::super::write::{json_err, resource_content, scope_content, Interner};
 use super::super::{to_sql_nanos, Error};
@@ -20,7 +20,7 @@ pub(super) const DERIVED_TABLES: &[&str] = &["runs", "findings"];
 /// Takes the transaction-scoped lock of one trace's derived rows: writers that mark a trace
 /// stale and writers that store its analysis take turns.
 /// Several traces are locked in key order, so two writers never wait for each other in a circle.
-pub(super) fn lock_traces(tx: &mut Transaction<'_>, ids: &[TraceId]) -> Result<(), Error> {
+pub(super) fn lock_traces(tx: &mut impl GenericClient, ids: &[TraceId]) -> Result<(), Error> {
     let mut keys: Vec<i64> = ids.iter().map(|id| lock_key(*id)).collect();
     keys.sort_unstable();
     keys.dedup();
@@ -42,7 +42,7 @@ fn nanos(v: u64) -> i64 {
 }
 
 pub fn intern_resource(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl GenericClient,
     cache: &mut Interner<Resource>,
     r: &Arc<Resource>,
 ) -> Result<i64, Error> {
@@ -79,7 +79,7 @@ pub fn intern_resource(
 }
 
 pub fn intern_scope(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl GenericClient,
     cache: &mut Interner<Scope>,
     s: &Arc<Scope>,
 ) -> Result<i64, Error> {
@@ -118,7 +118,7 @@ pub fn intern_scope(
 /// Stores one batch of spans in one statement; `ids` holds each span's resource and scope row.
 /// Returns how many were new, and marks their traces in `changed`.
 pub fn insert_spans(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl GenericClient,
     spans: &[Span],
     ids: &[(i64, i64)],
     changed: &mut BTreeSet<TraceId>,
@@ -214,7 +214,7 @@ pub fn insert_spans(
 
 /// Stores one log record under its content digest; returns 1 when it was new.
 pub fn insert_log(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl GenericClient,
     digest: &[u8; 32],
     log: &LogRecord,
     body: &[u8],
@@ -247,7 +247,7 @@ pub fn insert_log(
 
 /// Records the input and links its traces to it; returns whether it was already known.
 pub fn record_source(
-    tx: &mut Transaction<'_>,
+    tx: &mut impl GenericClient,
     digest: &[u8],
     name: &str,
     format: &str,
@@ -273,11 +273,11 @@ pub fn record_source(
     Ok(inserted == 0)
 }
 
-/// Marks the traces that gained spans stale (their derived rows go) and commits.
-pub fn commit(mut tx: Transaction<'_>, changed: &BTreeSet<TraceId>) -> Result<(), Error> {
+/// Marks the traces that gained spans stale: their derived rows go.
+pub fn mark_stale(tx: &mut impl GenericClient, changed: &BTreeSet<TraceId>) -> Result<(), Error> {
     if !changed.is_empty() {
         let ids: Vec<TraceId> = changed.iter().copied().collect();
-        lock_traces(&mut tx, &ids)?;
+        lock_traces(tx, &ids)?;
         let bytes: Vec<&[u8]> = ids.iter().map(|t| &t.0[..]).collect();
         for table in DERIVED_TABLES {
             tx.execute(
@@ -286,6 +286,5 @@ pub fn commit(mut tx: Transaction<'_>, changed: &BTreeSet<TraceId>) -> Result<()
             )?;
         }
     }
-    tx.commit()?;
     Ok(())
 }

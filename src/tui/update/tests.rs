@@ -812,3 +812,116 @@ fn y_copies_the_selected_id_and_o_pages_the_selected_call() {
     assert_eq!(v["arguments"]["account_id"], "ACC-1001");
     assert_eq!(v["result"]["balance"], 100);
 }
+
+fn typed(text: &str) -> Vec<Action> {
+    text.chars()
+        .map(|c| Action::Input(InputKey::Char(c)))
+        .collect()
+}
+
+#[test]
+fn the_pull_prompt_asks_the_worker_then_opens_the_pulled_trace() {
+    use crate::tui::action::{PullDone, PullRequest};
+    use crate::tui::app::PromptTarget;
+    let mut app = fixtures::app(100, 20);
+    update(&mut app, Action::Pull);
+    assert_eq!(app.prompt.as_ref().unwrap().target, PromptTarget::Pull);
+    feed(&mut app, typed("http://tempo:3200 ABC1"));
+    let effects = update(&mut app, Action::Input(InputKey::Submit));
+    let wanted = "0000000000000000000000000000abc1";
+    assert_eq!(
+        effects,
+        vec![Effect::Pull(PullRequest {
+            url: "http://tempo:3200".into(),
+            trace_id: wanted.into(),
+        })]
+    );
+    assert!(app.prompt.is_none());
+    assert!(app.pull.running.is_some());
+    assert_eq!(
+        app.pull.running,
+        Some(("ABC1".to_owned(), "http://tempo:3200".to_owned()))
+    );
+    // A second `p` while it runs says so instead of starting another.
+    assert_eq!(update(&mut app, Action::Pull), vec![]);
+    assert!(app.prompt.is_none());
+    assert!(app.notice.as_ref().unwrap().text.contains("still pulling"));
+
+    // The worker stored it: the list is read again and the trace opens, its message kept.
+    let id = fixtures::trace_id(1);
+    let effects = update(
+        &mut app,
+        Action::PullFinished(Ok(PullDone {
+            id,
+            message: "pulled trace 00000001 from Tempo (5 spans, 5 new)".into(),
+        })),
+    );
+    assert_eq!(effects, vec![Effect::LoadSummaries, Effect::LoadTrace(id)]);
+    assert!(app.pull.running.is_none());
+    assert_eq!(app.loading, Some(id));
+    fixtures::open(&mut app, fixtures::lost_update());
+    assert_eq!(app.screen, Screen::Trace);
+    assert!(app.notice.as_ref().unwrap().text.contains("from Tempo"));
+
+    // The next prompt offers the same URL.
+    update(&mut app, Action::Pull);
+    assert_eq!(app.prompt.as_ref().unwrap().text, "http://tempo:3200 ");
+}
+
+#[test]
+fn the_pull_prompt_takes_the_url_then_the_id_and_refuses_what_cannot_be_pulled() {
+    use crate::tui::app::PromptTarget;
+    let mut app = fixtures::app(100, 20);
+    feed(&mut app, [Action::Pull]);
+    feed(&mut app, typed("https://user:s3cret@jaeger:16686"));
+    assert_eq!(update(&mut app, Action::Input(InputKey::Submit)), vec![]);
+    assert_eq!(
+        app.prompt.as_ref().unwrap().target,
+        PromptTarget::PullTraceId
+    );
+    feed(&mut app, typed("5b8efff798038103d269b633813fc60c"));
+    match update(&mut app, Action::Input(InputKey::Submit)).as_slice() {
+        [Effect::Pull(req)] => {
+            assert_eq!(req.url, "https://user:s3cret@jaeger:16686");
+            assert_eq!(req.trace_id, "5b8efff798038103d269b633813fc60c");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, shown) = app.pull.running.clone().unwrap();
+    assert_eq!(shown, "https://jaeger:16686", "credentials are never shown");
+    assert_eq!(
+        app.pull.url, None,
+        "a URL with credentials is not offered again"
+    );
+
+    // The worker failed: the error is shown and nothing is loaded.
+    let effects = update(
+        &mut app,
+        Action::PullFinished(Err("trace 5b8e… not found at Jaeger".into())),
+    );
+    assert_eq!(effects, vec![]);
+    let notice = app.notice.clone().unwrap();
+    assert_eq!(notice.level, Level::Error);
+    assert!(notice.text.starts_with("pull failed: trace"), "{notice:?}");
+    assert!(app.pull.running.is_none());
+
+    // Refused before anything is asked: a bad id, a bad URL, too many words.
+    for text in [
+        "http://tempo:3200 not-hex",
+        "ftp://tempo 1234",
+        "http://tempo:3200 1 2",
+    ] {
+        feed(
+            &mut app,
+            [Action::Pull, Action::Input(InputKey::KillToStart)],
+        );
+        feed(&mut app, typed(text));
+        assert_eq!(
+            update(&mut app, Action::Input(InputKey::Submit)),
+            vec![],
+            "{text}"
+        );
+        assert_eq!(app.notice.as_ref().unwrap().level, Level::Error, "{text}");
+        assert!(app.pull.running.is_none(), "{text}");
+    }
+}

@@ -11,6 +11,7 @@ use super::super::sanitize;
 use super::super::theme::Theme;
 use super::super::trace_model::Item;
 use super::super::views::short_id;
+use crate::pull::client::shown_url;
 
 pub struct StatusLine<'a> {
     pub app: &'a App,
@@ -42,9 +43,17 @@ impl Widget for StatusLine<'_> {
         buf.set_style(area, th.status);
         if let Some(p) = &app.prompt {
             let label = match p.target {
-                PromptTarget::ListFilter => "filter: ",
-                PromptTarget::TraceSearch => "search: ",
-                PromptTarget::ExportPath(_) => "export to (.md .svg .json .perfetto.json): ",
+                PromptTarget::ListFilter => "filter: ".to_owned(),
+                PromptTarget::TraceSearch => "search: ".to_owned(),
+                PromptTarget::ExportPath(_) => {
+                    "export to (.md .svg .json .perfetto.json): ".to_owned()
+                }
+                PromptTarget::Pull => "pull (URL TRACE_ID): ".to_owned(),
+                // The URL without credentials, already sanitized.
+                PromptTarget::PullTraceId => match &app.pull.url {
+                    Some(url) => format!("trace id to pull from {}: ", shown_url(url)),
+                    None => "trace id to pull: ".to_owned(),
+                },
             };
             let line = Line::from(vec![
                 Span::styled(format!(" {label}"), th.status),
@@ -87,6 +96,16 @@ impl Widget for StatusLine<'_> {
                     live.exporters,
                     if live.exporters == 1 { "" } else { "s" },
                     if live.follow { " · following" } else { "" }
+                ),
+                th.status,
+            ));
+        }
+        if let Some((id, url)) = &app.pull.running {
+            spans.push(Span::styled(
+                format!(
+                    " · pulling {} from {}…",
+                    sanitize::line(id),
+                    sanitize::line(url)
                 ),
                 th.status,
             ));

@@ -369,6 +369,15 @@ fn analyze_traces_with(
 /// the trace list and reports are current. Returns how many traces were analysed.
 pub fn ensure_analyzed(store: &mut Store, catalog: &Catalog) -> Result<Totals, store::Error> {
     let ids = store.unanalyzed_trace_ids()?;
+    analyze_with_progress(store, &ids, catalog)
+}
+
+/// [`analyze_traces`] with a progress bar on a terminal when there are many.
+fn analyze_with_progress(
+    store: &mut Store,
+    ids: &[TraceId],
+    catalog: &Catalog,
+) -> Result<Totals, store::Error> {
     if ids.is_empty() {
         return Ok(Totals::default());
     }
@@ -382,7 +391,7 @@ pub fn ensure_analyzed(store: &mut Store, catalog: &Catalog) -> Result<Totals, s
         );
         bar
     });
-    let totals = analyze_traces_with(store, &ids, catalog, bar.as_ref())?;
+    let totals = analyze_traces_with(store, ids, catalog, bar.as_ref())?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -398,8 +407,10 @@ pub struct Ingested {
     pub analysis: Result<Totals, String>,
 }
 
-/// Reads every input into `store` ([`ingest_inputs`]), then analyses the traces that changed and
+/// Reads every input into `store` ([`ingest_inputs`]), then analyses the traces they changed and
 /// stores their analysis, so the first `list`, `audit` or viewer after it has nothing left to do.
+/// Traces other writers changed (a receiver, another ingest on a shared database) are theirs to
+/// analyse.
 pub fn ingest_and_analyze(
     store: &mut Store,
     inputs: &[Input],
@@ -407,7 +418,18 @@ pub fn ingest_and_analyze(
     catalog: &Catalog,
 ) -> Ingested {
     let reports = ingest_inputs(store, inputs, opts);
-    let analysis = ensure_analyzed(store, catalog).map_err(|e| e.to_string());
+    let touched: std::collections::HashSet<TraceId> = reports
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok())
+        .flat_map(|s| s.traces.iter().copied())
+        .collect();
+    let analysis = store
+        .unanalyzed_trace_ids()
+        .and_then(|stale| {
+            let mine: Vec<TraceId> = stale.into_iter().filter(|t| touched.contains(t)).collect();
+            analyze_with_progress(store, &mine, catalog)
+        })
+        .map_err(|e| e.to_string());
     Ingested { reports, analysis }
 }
 

@@ -5,6 +5,13 @@
 //! Reports spans/s accepted, p50/p99 export latency, the receiver's peak memory, and counts the
 //! spans in the database after a SIGTERM shutdown: every span sent must be there.
 //!
+//! While the exporters send, a viewer in this process reads the same database as the live viewer
+//! does: a worker thread reloads the trace list every 250 ms (as the live feed's ticks make it
+//! do) and loads the trace the cursor is on, while the UI thread presses a key every 20 ms and
+//! redraws into a 200x50 `TestBackend`. Each keypress (update + draw, with whatever reloads
+//! arrived applied first, as the event loop does) is timed: p50, p99 and max are reported (the
+//! target is under 16 ms).
+//!
 //! `cargo bench --bench serve_load`; knobs: SERVE_LOAD_EXPORTERS (100), SERVE_LOAD_REQUESTS per
 //! exporter (8), SERVE_LOAD_BATCH spans per request (~512), SERVE_LOAD_RUNS (3).
 
@@ -14,8 +21,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fanout::tui::action::Action;
+use fanout::tui::app::App;
+use fanout::tui::source::{StoreSource, TraceSource};
+use fanout::tui::{keymap::Keymap, theme::Theme, trace_model::TraceModel, update::update, views};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
+use ratatui::{backend::TestBackend, layout::Rect, Terminal};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 const FIXTURES: &[&str] = &[
     "python__pydantic_ai__lost_update.otlp.pb",
@@ -188,7 +202,81 @@ fn read_reply(reader: &mut BufReader<TcpStream>) -> (u16, Option<u64>) {
     (status, retry)
 }
 
+/// One exporter's latencies and retries.
+type ExporterResult = (Vec<Duration>, usize);
+
+/// What the worker thread hands the UI thread.
+enum Loaded {
+    List(Vec<fanout::tui::source::TraceEntry>),
+    Trace(Box<TraceModel>),
+}
+
+/// The viewer beside the load (see the module comment) until `done`; returns each keypress's
+/// time (update + draw) in ms.
+fn viewer(db: &Path, done: &AtomicBool) -> Vec<f64> {
+    let (tx, rx) = mpsc::channel::<Loaded>();
+    let (want_tx, want_rx) = mpsc::channel::<fanout::model::TraceId>();
+    let mut source = StoreSource::open(db, fanout::analysis::Catalog::default()).unwrap();
+    let mut times = Vec::new();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                if let Ok(list) = source.summaries() {
+                    let _ = tx.send(Loaded::List(list));
+                }
+                if let Some(id) = want_rx.try_iter().last() {
+                    if let Ok(Some(t)) = source.load(id) {
+                        let _ = tx.send(Loaded::Trace(Box::new(TraceModel::build(t))));
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        });
+        let theme = Theme::default();
+        let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+        let mut app = App::new(Rect::new(0, 0, 200, 50), Keymap::defaults().help_lines());
+        let mut asked = false;
+        let mut n = 0u64;
+        while !done.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+            let start = Instant::now();
+            for loaded in rx.try_iter() {
+                match loaded {
+                    Loaded::List(list) => {
+                        if !asked {
+                            if let Some(first) = list.first() {
+                                let _ = want_tx.send(first.summary.trace_id);
+                                app.loading = Some(first.summary.trace_id);
+                                asked = true;
+                            }
+                        }
+                        update(&mut app, Action::SummariesLoaded(list));
+                    }
+                    Loaded::Trace(model) => {
+                        update(&mut app, Action::TraceLoaded(model));
+                    }
+                }
+            }
+            n += 1;
+            let key = match n % 4 {
+                0 => Action::MoveDown,
+                1 => Action::NextBatch,
+                2 => Action::MoveUp,
+                _ => Action::NextFinding,
+            };
+            update(&mut app, key);
+            terminal.draw(|f| views::render(&app, &theme, f)).unwrap();
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+    });
+    times
+}
+
 struct RunResult {
+    keys: usize,
+    key_p50_ms: f64,
+    key_p99_ms: f64,
+    key_max_ms: f64,
     spans_per_sec: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -204,14 +292,21 @@ fn run(requests: &[Vec<Vec<u8>>], total: usize) -> RunResult {
     let mut server = start_server(&db);
     let addr = server.addr;
     let start = Instant::now();
-    let results: Vec<(Vec<Duration>, usize)> = std::thread::scope(|s| {
-        let handles: Vec<_> = requests
-            .iter()
-            .map(|mine| s.spawn(move || exporter(addr, mine)))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let elapsed = start.elapsed();
+    let done = AtomicBool::new(false);
+    let (results, mut keys, elapsed): (Vec<ExporterResult>, Vec<f64>, Duration) =
+        std::thread::scope(|s| {
+            let keys = s.spawn(|| viewer(&db, &done));
+            let handles: Vec<_> = requests
+                .iter()
+                .map(|mine| s.spawn(move || exporter(addr, mine)))
+                .collect();
+            let results = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            let elapsed = start.elapsed();
+            done.store(true, Ordering::Relaxed);
+            (results, keys.join().unwrap(), elapsed)
+        });
+    keys.sort_by(f64::total_cmp);
+    let key_pct = |p: f64| keys[((keys.len() as f64 - 1.0) * p).round() as usize];
     let peak_mib = peak_rss_mib(server.child.id()).unwrap_or(f64::NAN);
     let stop = Instant::now();
     Command::new("kill")
@@ -231,6 +326,10 @@ fn run(requests: &[Vec<Vec<u8>>], total: usize) -> RunResult {
         latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
     };
     RunResult {
+        keys: keys.len(),
+        key_p50_ms: key_pct(0.5),
+        key_p99_ms: key_pct(0.99),
+        key_max_ms: keys.last().copied().unwrap_or(f64::NAN),
         spans_per_sec: total as f64 / elapsed.as_secs_f64(),
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
@@ -268,14 +367,20 @@ fn main() {
             "run {}: {:.0} spans/s accepted, export latency p50 {:.1} ms p99 {:.1} ms, peak RSS {:.0} MiB, {} retries, {} spans lost, shutdown {:.1} s",
             i + 1, r.spans_per_sec, r.p50_ms, r.p99_ms, r.peak_mib, r.retries, r.lost, r.shutdown_s
         );
+        println!(
+            "  viewer meanwhile: {} keypresses, update + draw p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            r.keys, r.key_p50_ms, r.key_p99_ms, r.key_max_ms
+        );
         assert_eq!(r.lost, 0, "every acknowledged span is in the database");
         all.push(r);
     }
     println!(
-        "median of {runs}: {:.0} spans/s, p50 {:.1} ms, p99 {:.1} ms, peak RSS {:.0} MiB, 0 spans lost",
+        "median of {runs}: {:.0} spans/s, p50 {:.1} ms, p99 {:.1} ms, peak RSS {:.0} MiB, 0 spans lost; keypress p50 {:.2} ms, p99 {:.2} ms",
         median(all.iter().map(|r| r.spans_per_sec).collect()),
         median(all.iter().map(|r| r.p50_ms).collect()),
         median(all.iter().map(|r| r.p99_ms).collect()),
         median(all.iter().map(|r| r.peak_mib).collect()),
+        median(all.iter().map(|r| r.key_p50_ms).collect()),
+        median(all.iter().map(|r| r.key_p99_ms).collect()),
     );
 }

@@ -1,8 +1,11 @@
 //! Store backends compared: generates the ingest benchmark's OTLP/JSON Lines file, runs the
 //! release `fanout ingest` into a fresh SQLite file and into a fresh PostgreSQL database (a
 //! server started from Debian's binaries in a temporary folder, as the tests do), then splits the
-//! file in four and runs four `fanout ingest` processes at once into one PostgreSQL database.
-//! Reports spans/s and the database's size for each.
+//! file in four and runs four `fanout ingest` processes at once into one PostgreSQL database, and
+//! last sends the file's requests over OTLP/HTTP to two `fanout serve` processes writing into one
+//! PostgreSQL database (eight senders on keep-alive connections, honouring 429/503 like real
+//! exporters), counting afterwards that every span sent is stored. Reports spans/s and the
+//! database's size for each (the `ingest` figures include analysing every trace).
 //!
 //! `cargo bench --bench store_backends` — 1,000,000 spans by default; `FANOUT_BENCH_SPANS=100000`
 //! for a quicker run. Not run by the test suite.
@@ -15,10 +18,12 @@ mod ingest_bench;
 #[path = "../tests/common/pg.rs"]
 mod pg;
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 fn ingest(db: &str, inputs: &[&Path]) -> f64 {
     let t = Instant::now();
@@ -112,4 +117,112 @@ fn main() {
         secs,
         pg_size(&url),
     );
+
+    let url = server.new_database();
+    let secs = serve_into(&url, &input, 2, 8);
+    let stored: i64 = pg::PgServer::client(&url)
+        .query_one("SELECT COUNT(*) FROM spans", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(stored as usize, spans, "every span sent is stored");
+    report(
+        "PostgreSQL, 2 fanout serve processes over OTLP/HTTP (0 spans lost)",
+        spans,
+        secs,
+        pg_size(&url),
+    );
+}
+
+/// `fanout serve` on a free loopback port, writing into `db`.
+fn start_serve(db: &str) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
+        .args(["--db", db, "serve", "--quiet", "--http", "127.0.0.1:0"])
+        .args(["--grpc", "off"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fanout serve");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    (child, addr)
+}
+
+/// Sends every line of `input` (one OTLP/JSON request each) to `servers` receivers from
+/// `senders` connections, then stops the receivers (SIGTERM drains them); returns the seconds
+/// from the first request to the last receiver's exit.
+fn serve_into(db: &str, input: &Path, servers: usize, senders: usize) -> f64 {
+    let started: Vec<(Child, SocketAddr)> = (0..servers).map(|_| start_serve(db)).collect();
+    let lines = Mutex::new(BufReader::new(std::fs::File::open(input).unwrap()).lines());
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for i in 0..senders {
+            let addr = started[i % servers].1;
+            let lines = &lines;
+            s.spawn(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let Some(line) = lines.lock().unwrap().next() else {
+                        return;
+                    };
+                    let body = line.unwrap();
+                    while !post(&mut stream, &mut reader, body.as_bytes()) {
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                }
+            });
+        }
+    });
+    for (mut child, _) in started {
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "fanout serve exits 0");
+    }
+    t.elapsed().as_secs_f64()
+}
+
+/// One OTLP/JSON export on a keep-alive connection: `true` when accepted, `false` when the
+/// receiver asks to retry (429/503).
+fn post(stream: &mut TcpStream, reader: &mut BufReader<TcpStream>, body: &[u8]) -> bool {
+    let head = format!(
+        "POST /v1/traces HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let status: u16 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut len = 0usize;
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        let l = line.trim_end().to_ascii_lowercase();
+        if l.is_empty() {
+            break;
+        }
+        if let Some(v) = l.strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap();
+        }
+    }
+    let mut reply = vec![0; len];
+    reader.read_exact(&mut reply).unwrap();
+    assert!(
+        matches!(status, 200 | 429 | 503),
+        "unexpected status {status}: {}",
+        String::from_utf8_lossy(&reply)
+    );
+    status == 200
 }

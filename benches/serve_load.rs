@@ -211,13 +211,22 @@ enum Loaded {
     Trace(Box<TraceModel>),
 }
 
-/// The viewer beside the load (see the module comment) until `done`; returns each keypress's
-/// time (update + draw) in ms.
-fn viewer(db: &Path, done: &AtomicBool) -> Vec<f64> {
+/// What the viewer did: each keypress's time (update + draw) in ms, the trace lists it applied
+/// (and the longest), and whether the trace it asked for opened.
+struct Viewed {
+    times: Vec<f64>,
+    lists: usize,
+    longest: usize,
+    opened: bool,
+}
+
+/// The viewer beside the load (see the module comment) until `done`.
+fn viewer(db: &Path, done: &AtomicBool) -> Viewed {
     let (tx, rx) = mpsc::channel::<Loaded>();
     let (want_tx, want_rx) = mpsc::channel::<fanout::model::TraceId>();
     let mut source = StoreSource::open(db, fanout::analysis::Catalog::default()).unwrap();
     let mut times = Vec::new();
+    let (mut lists, mut longest, mut opened) = (0, 0, false);
     std::thread::scope(|s| {
         s.spawn(move || {
             while !done.load(Ordering::Relaxed) {
@@ -250,9 +259,12 @@ fn viewer(db: &Path, done: &AtomicBool) -> Vec<f64> {
                                 asked = true;
                             }
                         }
+                        lists += 1;
+                        longest = longest.max(list.len());
                         update(&mut app, Action::SummariesLoaded(list));
                     }
                     Loaded::Trace(model) => {
+                        opened = true;
                         update(&mut app, Action::TraceLoaded(model));
                     }
                 }
@@ -269,10 +281,17 @@ fn viewer(db: &Path, done: &AtomicBool) -> Vec<f64> {
             times.push(start.elapsed().as_secs_f64() * 1000.0);
         }
     });
-    times
+    Viewed {
+        times,
+        lists,
+        longest,
+        opened,
+    }
 }
 
 struct RunResult {
+    lists: usize,
+    longest: usize,
     keys: usize,
     key_p50_ms: f64,
     key_p99_ms: f64,
@@ -293,7 +312,7 @@ fn run(requests: &[Vec<Vec<u8>>], total: usize) -> RunResult {
     let addr = server.addr;
     let start = Instant::now();
     let done = AtomicBool::new(false);
-    let (results, mut keys, elapsed): (Vec<ExporterResult>, Vec<f64>, Duration) =
+    let (results, viewed, elapsed): (Vec<ExporterResult>, Viewed, Duration) =
         std::thread::scope(|s| {
             let keys = s.spawn(|| viewer(&db, &done));
             let handles: Vec<_> = requests
@@ -305,7 +324,12 @@ fn run(requests: &[Vec<Vec<u8>>], total: usize) -> RunResult {
             done.store(true, Ordering::Relaxed);
             (results, keys.join().unwrap(), elapsed)
         });
+    let mut keys = viewed.times;
     keys.sort_by(f64::total_cmp);
+    assert!(
+        viewed.opened && viewed.lists > 0,
+        "the viewer saw the traces arrive"
+    );
     let key_pct = |p: f64| keys[((keys.len() as f64 - 1.0) * p).round() as usize];
     let peak_mib = peak_rss_mib(server.child.id()).unwrap_or(f64::NAN);
     let stop = Instant::now();
@@ -326,6 +350,8 @@ fn run(requests: &[Vec<Vec<u8>>], total: usize) -> RunResult {
         latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
     };
     RunResult {
+        lists: viewed.lists,
+        longest: viewed.longest,
         keys: keys.len(),
         key_p50_ms: key_pct(0.5),
         key_p99_ms: key_pct(0.99),
@@ -368,8 +394,8 @@ fn main() {
             i + 1, r.spans_per_sec, r.p50_ms, r.p99_ms, r.peak_mib, r.retries, r.lost, r.shutdown_s
         );
         println!(
-            "  viewer meanwhile: {} keypresses, update + draw p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            r.keys, r.key_p50_ms, r.key_p99_ms, r.key_max_ms
+            "  viewer meanwhile: {} keypresses, update + draw p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} list reloads applied (up to {} traces), one trace open",
+            r.keys, r.key_p50_ms, r.key_p99_ms, r.key_max_ms, r.lists, r.longest
         );
         assert_eq!(r.lost, 0, "every acknowledged span is in the database");
         all.push(r);

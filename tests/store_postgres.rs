@@ -575,3 +575,25 @@ fn passwords_are_never_shown() {
     );
     assert!(!err.contains("s3cret"), "{err}");
 }
+
+/// One file of more traces than PostgreSQL's shared lock table holds (64 per connection by
+/// default, 6,400 in all) is one transaction; its traces share a bounded set of locks, so it is
+/// stored whole and analysed.
+#[test]
+fn a_file_of_ten_thousand_traces_is_one_transaction() {
+    let Some(pg) = PgServer::start("a_file_of_ten_thousand_traces_is_one_transaction") else {
+        return;
+    };
+    let url = pg.new_database();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "many.json", &generated(0..10_000, 1));
+    let out = fanout(
+        dir.path(),
+        &url,
+        &["ingest", "--json", file.to_str().unwrap()],
+    );
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(report["spans_stored"], 10_000, "{report}");
+    assert_eq!(report["analysis"]["traces"], 10_000, "{report}");
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM runs"), 10_000);
+}

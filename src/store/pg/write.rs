@@ -17,24 +17,33 @@ pub const SPANS_PER_STATEMENT: usize = 2_000;
 /// Derived tables, deleted when their trace gains spans.
 pub(super) const DERIVED_TABLES: &[&str] = &["runs", "findings"];
 
-/// Takes the transaction-scoped lock of one trace's derived rows: writers that mark a trace
-/// stale and writers that store its analysis take turns.
-/// Several traces are locked in key order, so two writers never wait for each other in a circle.
+/// Takes the transaction-scoped locks of traces' derived rows: writers that mark a trace stale
+/// and writers that store its analysis take turns. A trace's lock is one of [`LOCK_BUCKETS`]
+/// (by its id), so a file of any number of traces holds a bounded number of locks (PostgreSQL's
+/// lock table is shared and small: one lock per trace ran out of shared memory at 25,000
+/// traces). Locks are taken in key order, so two writers never wait for each other in a circle.
 pub(super) fn lock_traces(tx: &mut impl GenericClient, ids: &[TraceId]) -> Result<(), Error> {
-    let mut keys: Vec<i64> = ids.iter().map(|id| lock_key(*id)).collect();
+    let mut keys: Vec<i32> = ids.iter().map(|id| lock_bucket(*id)).collect();
     keys.sort_unstable();
     keys.dedup();
     tx.execute(
-        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest($1::int8[]) AS k ORDER BY 1) AS keys",
-        &[&keys],
+        "SELECT count(pg_advisory_xact_lock($2::int4, k)) \
+         FROM (SELECT unnest($1::int4[]) AS k ORDER BY 1) AS keys",
+        &[&keys, &TRACE_LOCKS],
     )?;
     Ok(())
 }
 
-fn lock_key(id: TraceId) -> i64 {
+/// How many locks the traces share.
+const LOCK_BUCKETS: u32 = 256;
+/// The advisory lock space of trace locks (`fnot` in ASCII), apart from the migration lock.
+const TRACE_LOCKS: i32 = 0x66_6e_6f_74;
+
+fn lock_bucket(id: TraceId) -> i32 {
     let (hi, lo) = id.0.split_at(8);
-    i64::from_be_bytes(hi.try_into().unwrap_or([0; 8]))
-        ^ i64::from_be_bytes(lo.try_into().unwrap_or([0; 8]))
+    let mixed = u64::from_be_bytes(hi.try_into().unwrap_or([0; 8]))
+        ^ u64::from_be_bytes(lo.try_into().unwrap_or([0; 8]));
+    (mixed % u64::from(LOCK_BUCKETS)) as i32
 }
 
 fn nanos(v: u64) -> i64 {

@@ -8,6 +8,7 @@
 //! mode so `ingest` can write while the TUI reads. A database written by a newer fanout is
 //! refused, never modified.
 
+mod checkpoint;
 mod codec;
 mod derived;
 pub mod migrations;
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use checkpoint::Checkpointer;
 pub use read::TraceSummary;
 pub use snapshot::Summaries;
 pub use write::{FileOutcome, FileTx};
@@ -191,7 +193,7 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        Self::setup(conn).map_err(|e| {
+        let mut store = Self::setup(conn).map_err(|e| {
             if is_disk_full(&e) {
                 Error::DiskFull {
                     path: path.to_owned(),
@@ -199,7 +201,9 @@ impl Store {
             } else {
                 e
             }
-        })
+        })?;
+        store.path = Some(path.to_owned());
+        Ok(store)
     }
 
     /// Opens an existing database for reading only (no migration, no writes, no lock waited

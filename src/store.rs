@@ -8,7 +8,6 @@
 //! mode so `ingest` can write while the TUI reads. A database written by a newer fanout is
 //! refused, never modified.
 
-mod checkpoint;
 mod codec;
 mod derived;
 pub mod migrations;
@@ -22,7 +21,6 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use checkpoint::Checkpointer;
 pub use read::TraceSummary;
 pub use snapshot::Summaries;
 pub use write::{FileOutcome, FileTx};

@@ -125,10 +125,7 @@ pub(crate) fn spawn(
     on_event: super::EventSink,
 ) -> anyhow::Result<(Handle, Thread)> {
     let (tx, rx) = mpsc::sync_channel(limits.queue.max(1));
-    // Commits only append to the log; a thread of its own copies it into the database file.
-    let checkpointer = store.checkpoint_in_background()?;
     let mut writer = Writer {
-        checkpointer,
         store,
         catalog,
         limits,
@@ -152,7 +149,6 @@ struct Dirty {
 }
 
 struct Writer {
-    checkpointer: Option<crate::store::Checkpointer>,
     store: Store,
     catalog: Catalog,
     limits: Limits,
@@ -205,9 +201,6 @@ impl Writer {
                 }
             }
             self.analyse_due(stopping)?;
-        }
-        if let Some(c) = self.checkpointer.take() {
-            c.stop();
         }
         // Requests that raced the stop were never acknowledged: their senders see an error.
         Ok(self.stats)

@@ -15,10 +15,10 @@
 //! `cargo bench --bench serve_load`; knobs: SERVE_LOAD_EXPORTERS (100), SERVE_LOAD_REQUESTS per
 //! exporter (8), SERVE_LOAD_BATCH spans per request (~512), SERVE_LOAD_RUNS (3).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::BufReader;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use fanout::tui::action::Action;
@@ -30,6 +30,9 @@ use prost::Message;
 use ratatui::{backend::TestBackend, layout::Rect, Terminal};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+
+#[path = "support/otlp_http.rs"]
+mod otlp_http;
 
 const FIXTURES: &[&str] = &[
     "python__pydantic_ai__lost_update.otlp.pb",
@@ -118,26 +121,7 @@ struct Server {
 }
 
 fn start_server(db: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .arg("--db")
-        .arg(db)
-        .args(["serve", "--quiet", "--http", "127.0.0.1:0", "--grpc", "off"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start fanout serve");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::stderr()));
+    let (child, addr) = otlp_http::start_serve(db.as_os_str(), true);
     Server { child, addr }
 }
 
@@ -159,47 +143,22 @@ fn exporter(addr: SocketAddr, requests: &[Vec<u8>]) -> (Vec<Duration>, usize) {
     for body in requests {
         loop {
             let start = Instant::now();
-            let head = format!(
-                "POST /v1/traces HTTP/1.1\r\nHost: bench\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\n\r\n",
-                body.len()
+            let reply = otlp_http::export(&mut stream, &mut reader, "application/x-protobuf", body);
+            let (status, retry_after) = (reply.status, reply.retry_after);
+            assert!(
+                matches!(status, 200 | 429 | 503),
+                "unexpected status {status}: {}",
+                String::from_utf8_lossy(&reply.body)
             );
-            stream.write_all(head.as_bytes()).unwrap();
-            stream.write_all(body).unwrap();
-            let (status, retry_after) = read_reply(&mut reader);
             if status == 200 {
                 latencies.push(start.elapsed());
                 break;
             }
-            assert!(matches!(status, 429 | 503), "unexpected status {status}");
             retries += 1;
             std::thread::sleep(Duration::from_secs(retry_after.unwrap_or(1)));
         }
     }
     (latencies, retries)
-}
-
-fn read_reply(reader: &mut BufReader<TcpStream>) -> (u16, Option<u64>) {
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let (mut len, mut retry) = (0usize, None);
-    loop {
-        line.clear();
-        reader.read_line(&mut line).unwrap();
-        let l = line.trim_end().to_ascii_lowercase();
-        if l.is_empty() {
-            break;
-        }
-        if let Some(v) = l.strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap();
-        }
-        if let Some(v) = l.strip_prefix("retry-after:") {
-            retry = v.trim().parse().ok();
-        }
-    }
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).unwrap();
-    (status, retry)
 }
 
 /// One exporter's latencies and retries.

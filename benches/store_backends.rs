@@ -18,7 +18,11 @@ mod ingest_bench;
 #[path = "../tests/common/pg.rs"]
 mod pg;
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "support/otlp_http.rs"]
+mod otlp_http;
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -133,35 +137,13 @@ fn main() {
     );
 }
 
-/// `fanout serve` on a free loopback port, writing into `db`.
-fn start_serve(db: &str) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fanout"))
-        .args(["--db", db, "serve", "--quiet", "--http", "127.0.0.1:0"])
-        .args(["--grpc", "off"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start fanout serve");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    (child, addr)
-}
-
 /// Sends every line of `input` (one OTLP/JSON request each) to `servers` receivers from
 /// `senders` connections, then stops the receivers (SIGTERM drains them); returns the seconds
 /// from the first request to the last receiver's exit.
 fn serve_into(db: &str, input: &Path, servers: usize, senders: usize) -> f64 {
-    let started: Vec<(Child, SocketAddr)> = (0..servers).map(|_| start_serve(db)).collect();
+    let started: Vec<(Child, SocketAddr)> = (0..servers)
+        .map(|_| otlp_http::start_serve(OsStr::new(db), false))
+        .collect();
     let lines = Mutex::new(BufReader::new(std::fs::File::open(input).unwrap()).lines());
     let t = Instant::now();
     std::thread::scope(|s| {
@@ -176,8 +158,8 @@ fn serve_into(db: &str, input: &Path, servers: usize, senders: usize) -> f64 {
                         return;
                     };
                     let body = line.unwrap();
-                    while !post(&mut stream, &mut reader, body.as_bytes()) {
-                        std::thread::sleep(Duration::from_millis(200));
+                    while let Err(wait) = post(&mut stream, &mut reader, body.as_bytes()) {
+                        std::thread::sleep(wait);
                     }
                 }
             });
@@ -193,36 +175,24 @@ fn serve_into(db: &str, input: &Path, servers: usize, senders: usize) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-/// One OTLP/JSON export on a keep-alive connection: `true` when accepted, `false` when the
-/// receiver asks to retry (429/503).
-fn post(stream: &mut TcpStream, reader: &mut BufReader<TcpStream>, body: &[u8]) -> bool {
-    let head = format!(
-        "POST /v1/traces HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let status: u16 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let mut len = 0usize;
-    loop {
-        line.clear();
-        reader.read_line(&mut line).unwrap();
-        let l = line.trim_end().to_ascii_lowercase();
-        if l.is_empty() {
-            break;
-        }
-        if let Some(v) = l.strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap();
-        }
-    }
-    let mut reply = vec![0; len];
-    reader.read_exact(&mut reply).unwrap();
+/// One OTLP/JSON export on a keep-alive connection: accepted, or how long the receiver asks to
+/// wait before retrying (429/503 with `Retry-After`).
+fn post(
+    stream: &mut TcpStream,
+    reader: &mut BufReader<TcpStream>,
+    body: &[u8],
+) -> Result<(), Duration> {
+    let reply = otlp_http::export(stream, reader, "application/json", body);
     assert!(
-        matches!(status, 200 | 429 | 503),
-        "unexpected status {status}: {}",
-        String::from_utf8_lossy(&reply)
+        matches!(reply.status, 200 | 429 | 503),
+        "unexpected status {}: {}",
+        reply.status,
+        String::from_utf8_lossy(&reply.body)
     );
-    status == 200
+    if reply.status == 200 {
+        return Ok(());
+    }
+    Err(reply
+        .retry_after
+        .map_or(Duration::from_millis(200), Duration::from_secs))
 }

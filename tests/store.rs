@@ -332,3 +332,35 @@ fn gains_spans(db: &TestDb) {
     ingest(&mut store, &[second]);
     assert!(store.is_analyzed(id).unwrap());
 }
+
+#[test]
+fn a_run_lists_the_first_file_that_held_it_even_when_analysed_before() {
+    each_store(
+        "a_run_lists_the_first_file_that_held_it_even_when_analysed_before",
+        first_source,
+    );
+}
+
+fn first_source(db: &TestDb) {
+    let dir = &db.dir;
+    let text = doc(&[span("0000000000000001", None, 10)]);
+    let first = write_file(dir.path(), "first.jsonl", &text);
+    let again = write_file(dir.path(), "again.jsonl", &format!("{text}\n"));
+    let mut store = db.open();
+    let catalog = fanout::analysis::Catalog::default();
+    // Stored as a receiver stores it (no file), then analysed: no source yet.
+    let mut tx = store.begin_file().unwrap();
+    fanout::ingest::read_any("live", text.as_bytes(), None, OnInvalid::Fail, &mut tx).unwrap();
+    tx.commit(false).unwrap();
+    fanout::pipeline::ensure_analyzed(&mut store, &catalog).unwrap();
+    let source = |store: &Store| store.trace_summaries().unwrap()[0].source.clone();
+    assert_eq!(source(&store), None);
+    // A file holding the same spans adds nothing, but names where the trace came from.
+    ingest(&mut store, std::slice::from_ref(&first));
+    let id = TRACE.parse().unwrap();
+    assert!(store.is_analyzed(id).unwrap(), "no new spans, nothing stale");
+    assert_eq!(source(&store).as_deref(), Some(first.to_str().unwrap()));
+    // A later file keeps the first one's name.
+    ingest(&mut store, &[again]);
+    assert_eq!(source(&store).as_deref(), Some(first.to_str().unwrap()));
+}

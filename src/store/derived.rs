@@ -78,8 +78,10 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO runs (trace_id, conventions, timing, service, root_name, start_unix_nano, end_unix_nano, \
              span_count, model_calls, tool_calls, batches, parallel_batches, findings, worst_severity, final_answer, \
-             final_answer_span_id, degraded, finding_kinds) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+             final_answer_span_id, degraded, finding_kinds, source) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+             (SELECT s.name FROM trace_sources ts JOIN sources s ON s.digest = ts.digest \
+              WHERE ts.trace_id = ?1 ORDER BY s.rowid LIMIT 1))",
         )?
         .execute(params![
                 id,

@@ -12,7 +12,7 @@ const STEPS: &[&str] = &[
     include_str!("v3_logs.sql"),
     include_str!("v4_trace_sources.sql"),
     include_str!("v5_drop_unread.sql"),
-    include_str!("v6_stale_traces.sql"),
+    include_str!("v6_trace_list.sql"),
 ];
 
 /// The schema version this build writes.

@@ -229,8 +229,10 @@ impl Store {
             "SELECT t.trace_id, t.n, t.first_start, t.last_end, r.service, r.root_name, r.model_calls, r.tool_calls, \
              r.batches, r.parallel_batches, r.findings, r.worst_severity, r.timing, r.conventions, \
              r.finding_kinds, \
-             (SELECT s.name FROM trace_sources ts JOIN sources s ON s.digest = ts.digest \
-              WHERE ts.trace_id = t.trace_id ORDER BY s.rowid LIMIT 1) \
+             CASE WHEN r.trace_id IS NULL THEN \
+               (SELECT s.name FROM trace_sources ts JOIN sources s ON s.digest = ts.digest \
+                WHERE ts.trace_id = t.trace_id ORDER BY s.rowid LIMIT 1) \
+             ELSE r.source END \
              FROM (SELECT trace_id, span_count AS n, start_unix_nano AS first_start, end_unix_nano AS last_end \
                    FROM runs \
                    UNION ALL \

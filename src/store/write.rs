@@ -182,8 +182,17 @@ impl FileTx<'_> {
         let mut link = tx.prepare_cached(
             "INSERT OR IGNORE INTO trace_sources (trace_id, digest) VALUES (?1, ?2)",
         )?;
+        // A run keeps its first source's name; a trace linked to a source only now may have had
+        // none when it was analysed.
+        let mut first = tx.prepare_cached(
+            "UPDATE runs SET source = (SELECT s.name FROM trace_sources ts JOIN sources s \
+             ON s.digest = ts.digest WHERE ts.trace_id = ?1 ORDER BY s.rowid LIMIT 1) \
+             WHERE trace_id = ?1",
+        )?;
         for id in &self.traces {
-            link.execute(params![&id.0[..], digest])?;
+            if link.execute(params![&id.0[..], digest])? > 0 {
+                first.execute([&id.0[..]])?;
+            }
         }
         Ok(known.is_some())
     }

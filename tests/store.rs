@@ -358,7 +358,10 @@ fn first_source(db: &TestDb) {
     // A file holding the same spans adds nothing, but names where the trace came from.
     ingest(&mut store, std::slice::from_ref(&first));
     let id = TRACE.parse().unwrap();
-    assert!(store.is_analyzed(id).unwrap(), "no new spans, nothing stale");
+    assert!(
+        store.is_analyzed(id).unwrap(),
+        "no new spans, nothing stale"
+    );
     assert_eq!(source(&store).as_deref(), Some(first.to_str().unwrap()));
     // A later file keeps the first one's name.
     ingest(&mut store, &[again]);

@@ -111,7 +111,19 @@ pub fn clip(s: &str, width: usize) -> String {
 /// `2026-11-20 09:00:00` in UTC.
 pub fn format_time(nanos: u64) -> String {
     let secs = i64::try_from(nanos / 1_000_000_000).unwrap_or(i64::MAX);
+    // Written field by field: a format string would be parsed again for every row.
+    use chrono::{Datelike, Timelike};
     chrono::DateTime::from_timestamp(secs, (nanos % 1_000_000_000) as u32)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        })
         .unwrap_or_else(|| "-".into())
 }

@@ -226,22 +226,18 @@ impl Store {
         // Analysed traces come from their run rows; only the stale ones (listed in
         // `stale_traces`) are counted from their spans, so the list never scans every span.
         let mut stmt = conn.prepare_cached(
-            "SELECT t.trace_id, t.n, t.first_start, t.last_end, r.service, r.root_name, r.model_calls, r.tool_calls, \
-             r.batches, r.parallel_batches, r.findings, r.worst_severity, r.timing, r.conventions, \
-             r.finding_kinds, \
-             CASE WHEN r.trace_id IS NULL THEN \
-               (SELECT s.name FROM trace_sources ts JOIN sources s ON s.digest = ts.digest \
-                WHERE ts.trace_id = t.trace_id ORDER BY s.rowid LIMIT 1) \
-             ELSE r.source END \
-             FROM (SELECT trace_id, span_count AS n, start_unix_nano AS first_start, end_unix_nano AS last_end \
-                   FROM runs \
-                   UNION ALL \
-                   SELECT trace_id, COUNT(*), MIN(start_unix_nano), MAX(end_unix_nano) FROM spans \
-                   WHERE trace_id IN (SELECT trace_id FROM stale_traces) \
-                     AND trace_id NOT IN (SELECT trace_id FROM runs) \
-                   GROUP BY trace_id) t \
-             LEFT JOIN runs r ON r.trace_id = t.trace_id \
-             ORDER BY t.first_start DESC, t.trace_id",
+            "SELECT trace_id, span_count, start_unix_nano, end_unix_nano, service, root_name, model_calls, \
+             tool_calls, batches, parallel_batches, findings, worst_severity, timing, conventions, \
+             finding_kinds, source FROM runs \
+             UNION ALL \
+             SELECT s.trace_id, COUNT(*), MIN(s.start_unix_nano), MAX(s.end_unix_nano), NULL, NULL, NULL, \
+             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+             (SELECT so.name FROM trace_sources ts JOIN sources so ON so.digest = ts.digest \
+              WHERE ts.trace_id = s.trace_id ORDER BY so.rowid LIMIT 1) \
+             FROM spans s WHERE s.trace_id IN (SELECT trace_id FROM stale_traces) \
+               AND s.trace_id NOT IN (SELECT trace_id FROM runs) \
+             GROUP BY s.trace_id \
+             ORDER BY 3 DESC, 1",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((

@@ -402,8 +402,8 @@ fn analyze_with_progress(
 #[derive(Debug)]
 pub struct Ingested {
     pub reports: Vec<InputReport>,
-    /// The traces analysed (those that received new spans, and any left stale before), or why
-    /// the analysis could not be stored; the spans stay stored either way.
+    /// What analysing the traces these inputs left stale found, or why the analysis could not
+    /// be stored; the spans stay stored either way.
     pub analysis: Result<Totals, String>,
 }
 

@@ -67,3 +67,41 @@ fn answer_then_step_back_shows_the_batch_with_both_conflicting_calls_and_the_res
     );
     tmux.keys("q");
 }
+
+/// A viewer open on a database follows what other processes store in it: another `fanout
+/// ingest` adds a trace, and the list shows it without a key press.
+#[test]
+fn the_list_follows_what_another_process_stores() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-traces");
+    let ingest = |name: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_fanout"))
+            .arg("--db")
+            .arg(&db)
+            .arg("ingest")
+            .arg(samples.join(name))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    ingest("clean_sequential.otlp.json");
+    let command = format!(
+        "env NO_COLOR=1 TERM=xterm-256color '{}' --db '{}'; sleep 30",
+        env!("CARGO_BIN_EXE_fanout"),
+        db.display()
+    );
+    let tmux = Tmux::start(dir.path(), "fanout-follow", (140, 30), &command);
+    let before = tmux.screen_with("1 of 1");
+    assert!(!before.contains("lost_update"), "{before}");
+    ingest("lost_update.otlp.json");
+    let after = tmux.screen_with("2 of 2");
+    assert!(
+        after.contains("lost_update.otlp.json"),
+        "the new trace is listed:\n{after}"
+    );
+}

@@ -295,6 +295,17 @@ impl Store {
         Ok(out)
     }
 
+    /// A number that changes when another connection commits (SQLite's `data_version`;
+    /// PostgreSQL's count of rows written, from its statistics views): a viewer polls it to
+    /// notice that writers elsewhere stored something.
+    pub fn change_marker(&self) -> Result<u64, Error> {
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.change_marker(),
+        };
+        Ok(conn.pragma_query_value(None, "data_version", |r| r.get::<_, i64>(0))? as u64)
+    }
+
     /// Number of stored spans and traces.
     pub fn counts(&self) -> Result<(u64, u64), Error> {
         let conn = match &self.backend {

@@ -74,6 +74,9 @@ pub enum Action {
     CycleFindingFilter,
     /// Read the trace list (and the open trace) again: another process may have ingested.
     Reload,
+    /// Another writer (a receiver, an ingest, another machine) stored something in the
+    /// database the viewer reads.
+    DatabaseChanged,
     Export,
     Help,
     /// Live capture: open each new trace as it starts (or stop doing so).

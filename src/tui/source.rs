@@ -99,6 +99,12 @@ pub trait TraceSource: Send {
         })
     }
 
+    /// Whether another writer stored something since the last call (the first call only takes
+    /// note): the viewer then reloads its list. Sources nobody else writes never change.
+    fn changed(&mut self) -> bool {
+        false
+    }
+
     /// Writes an export and returns a line for the status bar (the file written).
     fn export(&mut self, request: &ExportRequest) -> anyhow::Result<String> {
         let loaded = self
@@ -114,6 +120,8 @@ pub struct StoreSource {
     catalog: Catalog,
     /// The database, for the writer a pull opens.
     path: PathBuf,
+    /// The store's change marker when last looked at.
+    marker: Option<u64>,
 }
 
 impl StoreSource {
@@ -132,11 +140,19 @@ impl StoreSource {
             store,
             catalog,
             path: path.to_owned(),
+            marker: None,
         })
     }
 }
 
 impl TraceSource for StoreSource {
+    fn changed(&mut self) -> bool {
+        let Ok(now) = self.store.change_marker() else {
+            return false;
+        };
+        self.marker.replace(now).is_some_and(|before| before != now)
+    }
+
     fn summaries(&mut self) -> anyhow::Result<Vec<TraceEntry>> {
         // One snapshot, read-only: traces ingest has not analysed yet are analysed in memory
         // (this runs on the worker thread, behind "loading traces…").

@@ -138,6 +138,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             live::toggle_follow(app);
             return vec![];
         }
+        Action::DatabaseChanged => {
+            // A live feed of our own reloads as it receives; otherwise the list follows the
+            // database quietly (the open trace reloads on `r`).
+            if app.live.is_some() || app.list.load == LoadState::Loading {
+                return vec![];
+            }
+            return vec![Effect::LoadSummaries];
+        }
         Action::Reload if app.prompt.is_none() => {
             // The store may be written by another process (WAL keeps us reading meanwhile).
             let mut effects = vec![Effect::LoadSummaries];

@@ -6,8 +6,9 @@
 //! traces), only the newest is served. Layout precomputation ([`TraceModel::build`]) also runs
 //! here, off the UI thread.
 
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::model::TraceId;
 
@@ -61,8 +62,22 @@ impl Drop for Worker {
     }
 }
 
+/// How often an idle worker asks the source whether other writers stored something.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+
 fn serve(mut source: Box<dyn TraceSource>, rx: &Receiver<Request>, out: &Sender<Msg>) {
-    while let Ok(first) = rx.recv() {
+    source.changed();
+    loop {
+        let first = match rx.recv_timeout(WATCH_EVERY) {
+            Ok(first) => first,
+            Err(RecvTimeoutError::Timeout) => {
+                if source.changed() && out.send(Msg::Action(Action::DatabaseChanged)).is_err() {
+                    return;
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         let mut queue = vec![first];
         queue.extend(rx.try_iter());
         for request in coalesce(queue) {

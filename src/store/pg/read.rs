@@ -175,6 +175,15 @@ impl Pg {
         Ok((n(0), n(1)))
     }
 
+    pub fn change_marker(&self) -> Result<u64, Error> {
+        let row = self.client().query_one(
+            "SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::int8 \
+             FROM pg_stat_user_tables",
+            &[],
+        )?;
+        Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
+
     pub fn is_analyzed(&self, id: TraceId) -> Result<bool, Error> {
         Ok(self
             .client()

@@ -925,3 +925,15 @@ fn the_pull_prompt_takes_the_url_then_the_id_and_refuses_what_cannot_be_pulled()
         assert!(app.pull.running.is_none(), "{text}");
     }
 }
+
+#[test]
+fn a_database_changed_elsewhere_reloads_the_list_unless_a_live_feed_does() {
+    let mut app = fixtures::app(100, 20);
+    update(&mut app, Action::SummariesLoaded(fixtures::summaries()));
+    assert_eq!(
+        update(&mut app, Action::DatabaseChanged),
+        vec![Effect::LoadSummaries]
+    );
+    app.live = Some(crate::tui::app::LiveState::default());
+    assert_eq!(update(&mut app, Action::DatabaseChanged), vec![]);
+}

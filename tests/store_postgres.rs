@@ -33,22 +33,11 @@ fn fanout(dir: &Path, db: &str, args: &[&str]) -> Output {
     common::fanout_in(dir, Some(Path::new(db)), args)
 }
 
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        common::text(&out.stdout),
-        common::text(&out.stderr)
-    );
-    common::text(&out.stdout)
-}
-
 fn ingest_samples(dir: &Path, db: &str) {
     let mut args = vec!["ingest".to_owned()];
     args.extend(SAMPLES.iter().map(|s| common::sample(s)));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    ok(&fanout(dir, db, &args));
+    common::ok(&fanout(dir, db, &args));
 }
 
 fn count(url: &str, sql: &str) -> i64 {
@@ -75,8 +64,8 @@ fn the_samples_answer_the_same_on_postgres_as_on_sqlite() {
     let file = dir.path().join("f.db").display().to_string();
     ingest_samples(dir.path(), &url);
     ingest_samples(dir.path(), &file);
-    let list_pg = ok(&fanout(dir.path(), &url, &["list", "--json"]));
-    let list_file = ok(&fanout(dir.path(), &file, &["list", "--json"]));
+    let list_pg = common::ok(&fanout(dir.path(), &url, &["list", "--json"]));
+    let list_file = common::ok(&fanout(dir.path(), &file, &["list", "--json"]));
     assert_eq!(list_pg, list_file);
     let traces = ids(&list_pg);
     assert!(traces.len() >= SAMPLES.len() - 1, "{list_pg}");
@@ -113,9 +102,9 @@ fn the_samples_answer_the_same_on_postgres_as_on_sqlite() {
         common::text(&fanout(dir.path(), &file, &diff).stdout)
     );
     // reindex rebuilds the derived rows and changes no answer.
-    ok(&fanout(dir.path(), &url, &["reindex"]));
+    common::ok(&fanout(dir.path(), &url, &["reindex"]));
     assert_eq!(
-        ok(&fanout(dir.path(), &url, &["list", "--json"])),
+        common::ok(&fanout(dir.path(), &url, &["list", "--json"])),
         list_file
     );
 }
@@ -248,7 +237,7 @@ fn a_bad_record_stores_nothing_and_readers_write_nothing() {
     PgServer::client(&url)
         .batch_execute("DELETE FROM findings; DELETE FROM runs;")
         .unwrap();
-    let list = ok(&fanout(dir.path(), &url, &["list", "--json"]));
+    let list = common::ok(&fanout(dir.path(), &url, &["list", "--json"]));
     let rows: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert!(rows
         .as_array()
@@ -366,7 +355,7 @@ fn concurrent_ingests_and_a_reader_lose_and_duplicate_nothing() {
         });
         for w in writers {
             let out = w.join().unwrap();
-            ok(&out);
+            common::ok(&out);
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         assert!(reader.join().unwrap() > 0);
@@ -378,7 +367,7 @@ fn concurrent_ingests_and_a_reader_lose_and_duplicate_nothing() {
     );
     assert_eq!(count(&url, "SELECT count(*) FROM sources"), 4);
     assert_eq!(count(&url, "SELECT count(*) FROM resources"), 50);
-    let list = ok(&fanout(dir.path(), &url, &["list", "--json"]));
+    let list = common::ok(&fanout(dir.path(), &url, &["list", "--json"]));
     let rows: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 50);
     assert!(rows
@@ -416,7 +405,7 @@ fn two_receivers_write_into_one_database_while_a_reader_reads() {
     // Twenty requests of 5 traces x 4 spans; each is sent to both receivers (an exporter that
     // retried against another replica), so every span arrives twice.
     send_to_each(&addrs, 4, 5, 0, 4, || {
-        ok(&fanout(dir.path(), &url, &["list", "--json"]));
+        common::ok(&fanout(dir.path(), &url, &["list", "--json"]));
     });
     for r in receivers {
         r.shutdown().unwrap();
@@ -426,7 +415,7 @@ fn two_receivers_write_into_one_database_while_a_reader_reads() {
         count(&url, "SELECT count(DISTINCT trace_id) FROM spans"),
         100
     );
-    let list = ok(&fanout(dir.path(), &url, &["list", "--json"]));
+    let list = common::ok(&fanout(dir.path(), &url, &["list", "--json"]));
     let rows: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 100);
     assert!(rows
@@ -529,7 +518,7 @@ fn two_serve_processes_write_into_one_database_while_a_reader_reads() {
     }
     // Each request goes to both processes, as an exporter retrying against another replica.
     send_to_each(&addrs, 3, 4, 1_000, 3, || {
-        ok(&fanout(dir.path(), &url, &["list", "--json"]));
+        common::ok(&fanout(dir.path(), &url, &["list", "--json"]));
     });
     // SIGTERM: each process stops accepting, drains and exits 0.
     for mut child in children {
@@ -547,7 +536,7 @@ fn two_serve_processes_write_into_one_database_while_a_reader_reads() {
         60
     );
     let rows: serde_json::Value =
-        serde_json::from_str(&ok(&fanout(dir.path(), &url, &["list", "--json"]))).unwrap();
+        serde_json::from_str(&common::ok(&fanout(dir.path(), &url, &["list", "--json"]))).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 60);
 }
 
@@ -592,7 +581,7 @@ fn a_file_of_ten_thousand_traces_is_one_transaction() {
         &url,
         &["ingest", "--json", file.to_str().unwrap()],
     );
-    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&common::ok(&out)).unwrap();
     assert_eq!(report["spans_stored"], 10_000, "{report}");
     assert_eq!(report["analysis"]["traces"], 10_000, "{report}");
     assert_eq!(count(&url, "SELECT COUNT(*) FROM runs"), 10_000);

@@ -37,17 +37,6 @@ fn fanout(dir: &Path, url: &str, args: &[&str]) -> Output {
     fanout_env(dir, url, &[], args)
 }
 
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        common::text(&out.stdout),
-        common::text(&out.stderr)
-    );
-    common::text(&out.stdout)
-}
-
 /// The error text of a command that must fail to connect.
 fn refused(out: &Output) -> String {
     let err = common::text(&out.stderr);
@@ -92,13 +81,17 @@ fn require_encrypts_and_a_server_that_refuses_plain_connections_proves_it() {
     let dir = tempfile::tempdir().unwrap();
     let base = format!("postgres://fanout@127.0.0.1:{}/{db}", pg.port);
     let require = format!("{base}?sslmode=require");
-    ok(&fanout(
+    common::ok(&fanout(
         dir.path(),
         &require,
         &["ingest", &common::sample("lost_update.otlp.json")],
     ));
     assert_eq!(
-        trace_count(&ok(&fanout(dir.path(), &require, &["list", "--json"]))),
+        trace_count(&common::ok(&fanout(
+            dir.path(),
+            &require,
+            &["list", "--json"]
+        ))),
         1
     );
     // The same from PGSSLMODE, and `prefer` takes TLS when the server offers it.
@@ -108,10 +101,14 @@ fn require_encrypts_and_a_server_that_refuses_plain_connections_proves_it() {
         &[("PGSSLMODE", "require")],
         &["list", "--json"],
     );
-    assert_eq!(trace_count(&ok(&out)), 1);
+    assert_eq!(trace_count(&common::ok(&out)), 1);
     let prefer = format!("{base}?sslmode=prefer");
     assert_eq!(
-        trace_count(&ok(&fanout(dir.path(), &prefer, &["list", "--json"]))),
+        trace_count(&common::ok(&fanout(
+            dir.path(),
+            &prefer,
+            &["list", "--json"]
+        ))),
         1
     );
     // Plain connections are refused by the server (`hostssl` only): the ones above were TLS.
@@ -143,13 +140,13 @@ fn verify_full_checks_the_chain_and_the_host_name() {
     };
     // The certificate names `localhost`, signed by `ca`.
     let good = url("localhost", "verify-full", &ca);
-    ok(&fanout(
+    common::ok(&fanout(
         dir.path(),
         &good,
         &["ingest", &common::sample("context_dependency.otlp.json")],
     ));
     assert_eq!(
-        trace_count(&ok(&fanout(dir.path(), &good, &["list", "--json"]))),
+        trace_count(&common::ok(&fanout(dir.path(), &good, &["list", "--json"]))),
         1
     );
     // The CA file from PGSSLROOTCERT.
@@ -163,7 +160,7 @@ fn verify_full_checks_the_chain_and_the_host_name() {
         &[("PGSSLROOTCERT", ca.to_str().unwrap())],
         &["list", "--json"],
     );
-    assert_eq!(trace_count(&ok(&out)), 1);
+    assert_eq!(trace_count(&common::ok(&out)), 1);
     // A host name the certificate was not issued for.
     let err = refused(&fanout(
         dir.path(),
@@ -175,7 +172,7 @@ fn verify_full_checks_the_chain_and_the_host_name() {
         "{err}"
     );
     // verify-ca checks the chain only: the same host name passes.
-    ok(&fanout(
+    common::ok(&fanout(
         dir.path(),
         &url("127.0.0.1", "verify-ca", &ca),
         &["list"],
@@ -191,7 +188,7 @@ fn verify_full_checks_the_chain_and_the_host_name() {
         assert!(err.contains("other-ca.pem"), "{err}");
     }
     // `require` with a CA file checks the chain, as libpq does; without one it checks nothing.
-    ok(&fanout(
+    common::ok(&fanout(
         dir.path(),
         &url("127.0.0.1", "require", &ca),
         &["list"],
@@ -206,7 +203,7 @@ fn verify_full_checks_the_chain_and_the_host_name() {
         "postgres://fanout@127.0.0.1:{}/{db}?sslmode=require",
         pg.port
     );
-    ok(&fanout(dir.path(), &unchecked, &["list"]));
+    common::ok(&fanout(dir.path(), &unchecked, &["list"]));
     // A CA file that is missing says so.
     let missing = dir.path().join("missing.pem");
     let err = refused(&fanout(
@@ -226,7 +223,7 @@ fn require_against_a_server_without_tls_fails_and_disable_stays_plain() {
     };
     let dir = tempfile::tempdir().unwrap();
     let url = pg.new_database();
-    ok(&fanout(
+    common::ok(&fanout(
         dir.path(),
         &format!("{url}?sslmode=disable"),
         &["ingest", &common::sample("lost_update.otlp.json")],
@@ -238,7 +235,7 @@ fn require_against_a_server_without_tls_fails_and_disable_stays_plain() {
     ));
     assert!(err.contains("TLS"), "{err}");
     // prefer falls back to plain when the server has no TLS.
-    ok(&fanout(
+    common::ok(&fanout(
         dir.path(),
         &format!("{url}?sslmode=prefer"),
         &["list"],
@@ -250,6 +247,6 @@ fn require_against_a_server_without_tls_fails_and_disable_stays_plain() {
         pg.dir().display(),
         pg.port
     );
-    let listed = ok(&fanout(dir.path(), &socket, &["list", "--json"]));
+    let listed = common::ok(&fanout(dir.path(), &socket, &["list", "--json"]));
     assert!(listed.contains("trace_id"), "{listed}");
 }

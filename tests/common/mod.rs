@@ -82,6 +82,18 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The standard output of a command that must have exited 0 (both outputs shown when not).
+pub fn ok(out: &std::process::Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
 /// Runs the built `fanout` with `--db db` (when given) in `dir`, with HOME and the data folder
 /// inside `dir` so the user's own database and catalog are never touched.
 pub fn fanout_in(

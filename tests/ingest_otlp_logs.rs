@@ -5,12 +5,9 @@
 //! (on SQLite and on PostgreSQL).
 
 mod common;
-
-use std::path::{Path, PathBuf};
+use common::{ingest_ok as ingest, write_file as write};
 
 use fanout::ingest::OnInvalid;
-use fanout::pipeline::{ingest_inputs, IngestOptions, Input};
-use fanout::store::Store;
 
 const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 
@@ -161,27 +158,6 @@ fn logs_doc() -> String {
     format!(
         r#"{{"resourceLogs":[{{"resource":{{"attributes":[]}},"scopeLogs":[{{"scope":{{"name":"opentelemetry.instrumentation.openai_v2"}},"logRecords":[{first},{last}]}}]}}]}}"#
     )
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn ingest(store: &mut Store, files: &[PathBuf]) -> Vec<fanout::pipeline::StoredInput> {
-    let inputs: Vec<Input> = files.iter().map(|p| Input::Path(p.clone())).collect();
-    ingest_inputs(
-        store,
-        &inputs,
-        IngestOptions {
-            on_invalid: OnInvalid::Fail,
-            ..Default::default()
-        },
-    )
-    .into_iter()
-    .map(|r| r.result.unwrap())
-    .collect()
 }
 
 #[test]

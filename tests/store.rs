@@ -6,12 +6,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::stores::{each_store, TestDb};
+use common::{ingest_files as ingest, write_file};
 use fanout::ingest::OnInvalid;
-use fanout::pipeline::{ingest_inputs, IngestOptions, Input};
 use fanout::store::{migrations, Store};
 
 const TRACE: &str = "5b8efff798038103d269b633813fc60c";
@@ -31,33 +30,6 @@ fn doc(spans: &[String]) -> String {
         r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"scope":{{"name":"lib","version":"1"}},"spans":[{}]}}]}}]}}"#,
         spans.join(",")
     )
-}
-
-fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    path
-}
-
-fn ingest(
-    store: &mut Store,
-    paths: &[PathBuf],
-) -> Vec<Result<fanout::pipeline::StoredInput, String>> {
-    let inputs: Vec<Input> = paths.iter().map(|p| Input::Path(p.clone())).collect();
-    ingest_inputs(
-        store,
-        &inputs,
-        IngestOptions {
-            on_invalid: OnInvalid::Fail,
-            ..Default::default()
-        },
-    )
-    .into_iter()
-    .map(|r| r.result)
-    .collect()
 }
 
 #[test]

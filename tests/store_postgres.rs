@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::pg::PgServer;
-use fanout::ingest::OnInvalid;
-use fanout::pipeline::{ingest_inputs, IngestOptions, Input};
+use common::{ingest_ok as ingest, write_file};
 use fanout::store::Store;
 
 const SAMPLES: &[&str] = &[
@@ -107,27 +106,6 @@ fn the_samples_answer_the_same_on_postgres_as_on_sqlite() {
         common::ok(&fanout(dir.path(), &url, &["list", "--json"])),
         list_file
     );
-}
-
-fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn ingest(store: &mut Store, paths: &[PathBuf]) -> Vec<fanout::pipeline::StoredInput> {
-    let inputs: Vec<Input> = paths.iter().map(|p| Input::Path(p.clone())).collect();
-    ingest_inputs(
-        store,
-        &inputs,
-        IngestOptions {
-            on_invalid: OnInvalid::Fail,
-            ..Default::default()
-        },
-    )
-    .into_iter()
-    .map(|r| r.result.unwrap())
-    .collect()
 }
 
 /// An OTLP/JSON document with `spans` spans in each of the traces `traces`, one resource per

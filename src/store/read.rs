@@ -240,57 +240,24 @@ impl Store {
              ORDER BY 3 DESC, 1",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                [
-                    r.get::<_, Option<i64>>(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                ],
-                r.get::<_, Option<String>>(11)?,
-                r.get::<_, Option<String>>(12)?,
-                r.get::<_, Option<String>>(13)?,
-                r.get::<_, Option<String>>(14)?,
-                r.get::<_, Option<String>>(15)?,
-            ))
+            Ok(RawSummary {
+                id: r.get(0)?,
+                n: r.get(1)?,
+                start: r.get(2)?,
+                end: r.get(3)?,
+                service: r.get(4)?,
+                root_name: r.get(5)?,
+                counts: [r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
+                worst: r.get(11)?,
+                timing: r.get(12)?,
+                conventions: r.get(13)?,
+                kinds: r.get(14)?,
+                source: r.get(15)?,
+            })
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (
-                id,
-                n,
-                start,
-                end,
-                service,
-                root_name,
-                counts,
-                worst,
-                timing,
-                conventions,
-                kinds,
-                source,
-            ) = row?;
-            out.push(summary_of(RawSummary {
-                id,
-                n,
-                start,
-                end,
-                service,
-                root_name,
-                counts,
-                worst,
-                timing,
-                conventions,
-                kinds,
-                source,
-            })?);
+            out.push(summary_of(row?)?);
         }
         Ok(out)
     }

@@ -114,3 +114,39 @@ pub fn fanout_in(
     }
     cmd.output().expect("run fanout")
 }
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write_file(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Stores each file in `store`, one transaction each, as `fanout ingest` does (a bad record
+/// fails its file); each file's outcome.
+pub fn ingest_files(
+    store: &mut fanout::store::Store,
+    paths: &[PathBuf],
+) -> Vec<Result<fanout::pipeline::StoredInput, String>> {
+    use fanout::pipeline::{ingest_inputs, IngestOptions, Input};
+    let inputs: Vec<Input> = paths.iter().map(|p| Input::Path(p.clone())).collect();
+    let opts = IngestOptions {
+        on_invalid: fanout::ingest::OnInvalid::Fail,
+        ..Default::default()
+    };
+    ingest_inputs(store, &inputs, opts)
+        .into_iter()
+        .map(|r| r.result)
+        .collect()
+}
+
+/// [`ingest_files`] where every file must be stored.
+pub fn ingest_ok(
+    store: &mut fanout::store::Store,
+    paths: &[PathBuf],
+) -> Vec<fanout::pipeline::StoredInput> {
+    ingest_files(store, paths)
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect()
+}

@@ -51,13 +51,14 @@ Database: --db PATH, else $FANOUT_DB, else the per-user data folder
 #[derive(Debug, Parser)]
 #[command(name = "fanout", version, about = ABOUT, after_help = format!("{AFTER_HELP}\n\n{EXIT_HELP}"))]
 pub struct Cli {
-    /// Database file (created if missing).
+    /// Database: a SQLite file (created if missing), or a shared PostgreSQL store as
+    /// `postgres://user@host/db` (PG* variables fill the gaps; `?sslmode=require` for TLS).
     #[arg(
         long,
         global = true,
         env = "FANOUT_DB",
         hide_env_values = true,
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
     pub db: Option<PathBuf>,
 

@@ -729,12 +729,7 @@ fn phoenix_recorded_spans_become_a_run_with_its_lost_update() {
 /// skips, saying so, without tmux: `.ci/run` installs it).
 #[test]
 fn in_a_terminal_the_pulled_trace_opens_in_the_viewer() {
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+    if !common::tmux::available("in_a_terminal_the_pulled_trace_opens_in_the_viewer") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -761,12 +756,7 @@ fn in_a_terminal_the_pulled_trace_opens_in_the_viewer() {
 /// have is named in the status line and the viewer stays usable.
 #[test]
 fn the_viewer_pull_prompt_fetches_stores_and_opens_the_trace() {
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+    if !common::tmux::available("the_viewer_pull_prompt_fetches_stores_and_opens_the_trace") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -19,8 +19,7 @@ fn copy(fixture: &str, to: &Path) {
 
 #[test]
 fn enter_opens_the_selected_session_in_the_viewer() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+    if !common::tmux::available("enter_opens_the_selected_session_in_the_viewer") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

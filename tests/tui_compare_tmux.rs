@@ -1,10 +1,9 @@
 //! End to end, as a person uses it (issue 14): two runs of one agent in a database, the real
 //! viewer in tmux. The list tells the two apart (id and file), `D` on the rerun compares it with
 //! the previous run and names the first divergence with both sides' values, `Esc` returns, and
-//! `/` finds calls by the account they touch. Skips, saying so, when tmux is not installed.
+//! `/` finds calls by the account they touch. Skips, saying so, when tmux is not installed (under CI=true it fails).
 
 use std::path::Path;
-use std::process::Command;
 
 mod common;
 use common::tmux::Tmux;
@@ -12,8 +11,9 @@ use common::{fanout_in, sample, text};
 
 #[test]
 fn d_compares_a_rerun_with_the_previous_run_and_slash_searches_the_opened_trace() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+    if !common::tmux::available(
+        "d_compares_a_rerun_with_the_previous_run_and_slash_searches_the_opened_trace",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,6 @@
 //! End to end, as a person uses it: the real binary runs in tmux on the lost-update sample, the
 //! test presses `a` (the final answer) then `b` (step back toward its batch) and reads the screen
-//! with `tmux capture-pane`. Skips, saying so, when tmux is not installed (`.ci/run` installs it).
+//! with `tmux capture-pane`. Skips, saying so, when tmux is not installed (`.ci/run` installs it; under CI=true it fails).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -10,8 +10,9 @@ use common::tmux::Tmux;
 
 #[test]
 fn answer_then_step_back_shows_the_batch_with_both_conflicting_calls_and_the_resource() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+    if !common::tmux::available(
+        "answer_then_step_back_shows_the_batch_with_both_conflicting_calls_and_the_resource",
+    ) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -72,8 +73,7 @@ fn answer_then_step_back_shows_the_batch_with_both_conflicting_calls_and_the_res
 /// ingest` adds a trace, and the list shows it without a key press.
 #[test]
 fn the_list_follows_what_another_process_stores() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (bash .ci/run installs it)");
+    if !common::tmux::available("the_list_follows_what_another_process_stores") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

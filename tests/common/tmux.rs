@@ -5,6 +5,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// Whether tmux is here to drive the test; without it the test says it skipped, except under
+/// `CI=true`, where it fails (`.ci/run` installs tmux, so CI never skips these).
+pub fn available(test: &str) -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{test}: tmux is not installed, and CI must not skip: .ci/run installs it");
+    }
+    eprintln!("skipped: {test}: tmux is not installed (bash .ci/run installs it)");
+    false
+}
+
 /// A tmux server running one command in a `width`×`height` window, killed on drop.
 pub struct Tmux {
     socket: PathBuf,

@@ -104,7 +104,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Store trace files or folders (OTLP JSON/protobuf, fanout native, chat transcripts,
-    /// coding-agent sessions; `-` for stdin).
+    /// coding-agent sessions; `-` for stdin) and the analysis of the traces they changed.
     Ingest(ingest::Args),
     /// List stored traces.
     List(list::Args),
@@ -120,7 +120,7 @@ pub enum Command {
     Export(export_cmd::Args),
     /// Receive spans over OTLP (HTTP :4318, gRPC :4317) from running agents and analyse them as they arrive.
     Serve(serve::Args),
-    /// Rebuild the derived tables (model calls, tool calls, batches, findings) from the raw spans.
+    /// Analyse every stored trace again from its raw spans (after an upgrade or a catalog change).
     Reindex(reindex::Args),
     /// Coding-agent sessions on this machine (Claude Code, Codex CLI, Gemini CLI), newest first.
     Sessions(sessions::Args),

@@ -418,17 +418,16 @@ pub fn ingest_and_analyze(
     catalog: &Catalog,
 ) -> Ingested {
     let reports = ingest_inputs(store, inputs, opts);
-    let touched: std::collections::HashSet<TraceId> = reports
+    let mut touched: Vec<TraceId> = reports
         .iter()
         .filter_map(|r| r.result.as_ref().ok())
         .flat_map(|s| s.traces.iter().copied())
         .collect();
+    touched.sort();
+    touched.dedup();
     let analysis = store
-        .unanalyzed_trace_ids()
-        .and_then(|stale| {
-            let mine: Vec<TraceId> = stale.into_iter().filter(|t| touched.contains(t)).collect();
-            analyze_with_progress(store, &mine, catalog)
-        })
+        .unanalyzed_among(&touched)
+        .and_then(|mine| analyze_with_progress(store, &mine, catalog))
         .map_err(|e| e.to_string());
     Ingested { reports, analysis }
 }

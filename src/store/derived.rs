@@ -143,6 +143,23 @@ impl Store {
         Ok(())
     }
 
+    /// Which of `ids` have no derived rows, or out-of-date ones (without reading the others).
+    pub fn unanalyzed_among(&self, ids: &[TraceId]) -> Result<Vec<TraceId>, Error> {
+        let conn = match &self.backend {
+            super::Backend::Sqlite(conn) => conn,
+            super::Backend::Postgres(pg) => return pg.unanalyzed_among(ids),
+        };
+        let mut stale = conn.prepare_cached("SELECT 1 FROM stale_traces WHERE trace_id = ?1")?;
+        let mut out = Vec::new();
+        for id in ids {
+            if stale.exists([&id.0[..]])? {
+                out.push(*id);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Trace ids that have spans but no derived rows (or out-of-date ones).
     pub fn unanalyzed_trace_ids(&self) -> Result<Vec<TraceId>, Error> {
         let conn = match &self.backend {

@@ -100,6 +100,21 @@ impl Pg {
         Ok(())
     }
 
+    pub fn unanalyzed_among(&self, ids: &[TraceId]) -> Result<Vec<TraceId>, Error> {
+        let bytes: Vec<&[u8]> = ids.iter().map(|t| &t.0[..]).collect();
+        let rows = self.client().query(
+            "SELECT t FROM unnest($1::bytea[]) AS t \
+             WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.trace_id = t) ORDER BY 1",
+            &[&bytes],
+        )?;
+        rows.iter()
+            .map(|r| {
+                TraceId::from_bytes(r.get::<_, &[u8]>(0))
+                    .ok_or_else(|| Error::Corrupt("a stored trace id is not 16 bytes".into()))
+            })
+            .collect()
+    }
+
     pub fn unanalyzed_trace_ids(&self) -> Result<Vec<TraceId>, Error> {
         let rows = self.client().query(
             "SELECT DISTINCT s.trace_id FROM spans s \
